@@ -1,0 +1,16 @@
+# The two commands of a fresh machine:
+#   make demo   set up, then run the demo office
+#   make test   set up, then run every test
+.PHONY: setup demo test bench
+
+setup:
+	./scripts/setup.sh
+
+demo: setup
+	./scripts/demo-cli.sh
+
+test: setup
+	.venv/bin/python -m pytest -q
+
+bench: setup
+	.venv/bin/python bench/bench_store.py

@@ -1,0 +1,269 @@
+"""The ``kiosk`` command.
+
+``kiosk check-config PATH`` validates a config file; ``kiosk status`` shows
+today's queues and counters from the store; ``kiosk events`` prints the event
+log as JSON lines. The queue commands (``issue``, ``next``, ``complete`` ...)
+drive the engine from a terminal, for testing an office before its devices are
+attached; they refuse to run while another process (the kiosk service) holds
+the store.
+
+Exit status: 0 done, 1 the queue refused the step (the reason is printed), 2
+bad configuration or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk import engine as cmd
+from kiosk import logs
+from kiosk.clock import SystemClock
+from kiosk.config import Config, ConfigError, load_config
+from kiosk.errors import DomainError
+from kiosk.schema import SchemaError
+from kiosk.store import Store, StoreBusy, StoredEvent
+
+DEFAULT_CONFIG = "/etc/kiosk/kiosk.toml"
+log = logging.getLogger("kiosk")
+
+
+class _FixedClock(SystemClock):
+    """The system clock, except that ``now`` is a given instant (``--at``)."""
+
+    def __init__(self, moment: datetime) -> None:
+        super().__init__()
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    return Path(args.config or os.environ.get("KIOSK_CONFIG") or DEFAULT_CONFIG)
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return load_config(_config_path(args))
+
+
+def store_path(config: Config, config_path: Path, override: str | None = None) -> Path:
+    """The store file: ``--db``, else ``store.path`` (relative to the config file's folder)."""
+    path = Path(override or config.store.path)
+    return path if path.is_absolute() or override else (config_path.parent / path)
+
+
+def _open_store(args: argparse.Namespace, config: Config) -> Store:
+    clock = SystemClock()
+    if args.at:
+        moment = datetime.fromisoformat(args.at)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=config.site.tz)
+        clock = _FixedClock(moment)
+    return Store(store_path(config, _config_path(args), args.db), config, clock)
+
+
+# -- commands ------------------------------------------------------------
+
+
+def do_check_config(args: argparse.Namespace) -> int:
+    config = load_config(args.path)
+    print(
+        f"OK: {args.path}: {config.site.unit_name.vi}; {len(config.services)} dịch vụ/services, "
+        f"{len(config.counters)} quầy/counters"
+    )
+    return 0
+
+
+def do_status(args: argparse.Namespace) -> int:
+    config = _load(args)
+    store = _open_store(args, config)
+    try:
+        engine = store.engine
+        print(f"Ngày làm việc / Business day: {engine.state.day or '(chưa bắt đầu / not started)'}")
+        print(f"{'Dịch vụ / Service':44} {'Chờ/Waiting':>11} {'Ưu tiên/Priority':>16} {'Đã cấp/Issued':>13}")
+        for service in config.services:
+            waiting = engine.waiting(service.id)
+            issued = engine.state.services[service.id].issued_today
+            priority = sum(1 for t in waiting if t.priority)
+            print(f"{service.name.vi[:44]:44} {len(waiting):>11} {priority:>16} {issued:>13}")
+        print(f"{'Quầy/Counter':12} {'Trạng thái/State':18} {'Cán bộ/Officer':15} {'Số/Ticket':10}")
+        modes = {"open": "mở/open", "paused": "tạm dừng/paused", "closed": "đóng/closed"}
+        for counter in config.counters:
+            state = engine.state.counters[counter.number]
+            ticket = engine.ticket_at(counter.number)
+            shown = f"{ticket.display} ({ticket.state})" if ticket else "-"
+            print(f"{counter.number:<12} {modes[state.mode]:18} {state.officer or '-':15} {shown}")
+    finally:
+        store.close()
+    return 0
+
+
+def do_events(args: argparse.Namespace) -> int:
+    config = _load(args)
+    store = _open_store(args, config)
+    try:
+        for event in store.events(since=args.since):
+            print(json.dumps(event.to_json(), ensure_ascii=False))
+    finally:
+        store.close()
+    return 0
+
+
+def _report(events: list[StoredEvent], config: Config, displays: dict[str, str]) -> None:
+    """One line per event a person cares about; ``displays`` maps ticket ids to numbers."""
+    for event in events:
+        data = event.data
+        if event.type == "ticket_issued":
+            service = config.service(data["service"]).name.vi
+            mark = " ƯU TIÊN/PRIORITY" if data["priority"] else ""
+            print(
+                f"Số/Ticket {data['display']}{mark} - {service} - {data['ahead']} người chờ trước/ahead, "
+                f"khoảng/about {data['wait_minutes']} phút/min"
+            )
+        elif event.type in ("ticket_called", "ticket_recalled"):
+            print(f"Quầy/Counter {data['counter']}: mời số/calling {displays.get(data['ticket_id'], '?')}")
+        else:
+            shown = {k: v for k, v in data.items() if k not in ("ticket_id", "at")}
+            if "ticket_id" in data:
+                shown = {"number": displays.get(data["ticket_id"], "?"), **shown}
+            print(f"{event.type}: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+
+
+def _queue_command(build: Callable[[argparse.Namespace], cmd.Command]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        config = _load(args)
+        store = _open_store(args, config)
+        try:
+            command = build(args)
+            try:
+                events = store.execute(command)
+            except DomainError as exc:
+                print(f"Không thực hiện được: {exc.text('vi')}\nRefused: {exc.text('en')}", file=sys.stderr)
+                return 1
+            displays = {t.id: t.display for t in store.engine.state.tickets.values()}
+            _report(events, config, displays)
+        finally:
+            store.close()
+        return 0
+
+    return run
+
+
+QUEUE_COMMANDS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]], Callable[[argparse.Namespace], cmd.Command]]] = {
+    "issue": (
+        "issue a ticket, as the service button does",
+        [("service", {"help": "service id"}), ("--priority", {"action": "store_true", "help": "a priority ticket"})],
+        lambda a: cmd.Issue(a.service, str(uuid.uuid4()), a.priority),
+    ),
+    "next": ("call the next citizen to a counter", [("counter", {"type": int})], lambda a: cmd.CallNext(a.counter)),
+    "call": (
+        "call a given ticket number to a counter",
+        [("counter", {"type": int}), ("number", {"help": "e.g. 1005 or A001"})],
+        lambda a: cmd.CallNumber(a.counter, a.number),
+    ),
+    "recall": ("call the counter's ticket again", [("counter", {"type": int})], lambda a: cmd.Recall(a.counter)),
+    "no-show": ("mark the counter's ticket as no-show", [("counter", {"type": int})], lambda a: cmd.NoShow(a.counter)),
+    "reactivate": (
+        "put a no-show ticket back in the queue",
+        [("number", {}), ("--counter", {"type": int, "default": None})],
+        lambda a: cmd.Reactivate(a.number, a.counter),
+    ),
+    "transfer": (
+        "send the counter's ticket to another service",
+        [("counter", {"type": int}), ("service", {"help": "service id"})],
+        lambda a: cmd.Transfer(a.counter, a.service),
+    ),
+    "start": ("the called citizen sat down", [("counter", {"type": int})], lambda a: cmd.StartService(a.counter)),
+    "complete": (
+        "finish the counter's ticket (opens the rating window)",
+        [("counter", {"type": int})],
+        lambda a: cmd.Complete(a.counter),
+    ),
+    "rate": (
+        "press a rating button (1 = very satisfied)",
+        [("counter", {"type": int}), ("level", {"type": int})],
+        lambda a: cmd.Rate(a.counter, a.level),
+    ),
+    "pause": ("pause a counter", [("counter", {"type": int})], lambda a: cmd.Pause(a.counter)),
+    "resume": ("open a paused or closed counter", [("counter", {"type": int})], lambda a: cmd.Resume(a.counter)),
+    "close": ("close a counter", [("counter", {"type": int})], lambda a: cmd.CloseCounter(a.counter)),
+    "sign-in": (
+        "sign an officer in at a counter",
+        [("counter", {"type": int}), ("officer", {"help": "officer code (digits)"})],
+        lambda a: cmd.SignIn(a.counter, a.officer),
+    ),
+    "sign-out": ("sign the counter's officer out", [("counter", {"type": int})], lambda a: cmd.SignOut(a.counter)),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with ``--help`` on every command."""
+    parser = argparse.ArgumentParser(prog="kiosk", description="Queue kiosk of a one-stop office.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", help=f"office config file (default: $KIOSK_CONFIG or {DEFAULT_CONFIG})", default=None
+    )
+    common.add_argument("--db", help="store file (default: store.path from the config)", default=None)
+    common.add_argument(
+        "--at", help="pretend it is this time (ISO 8601, e.g. 2026-11-24T08:00), for tests and demos", default=None
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser("check-config", help="validate a config file", description="Validate a config file.")
+    check.add_argument("path", help="the TOML file")
+    check.set_defaults(func=do_check_config)
+
+    status = sub.add_parser(
+        "status", parents=[common], help="today's queues and counters", description="Today's queues and counters."
+    )
+    status.set_defaults(func=do_status)
+
+    events = sub.add_parser(
+        "events", parents=[common], help="the event log as JSON lines", description="Print stored events as JSON lines."
+    )
+    events.add_argument("--since", type=int, default=0, metavar="SEQ", help="only events after this sequence number")
+    events.set_defaults(func=do_events)
+
+    for name, (text, arguments, build) in QUEUE_COMMANDS.items():
+        command = sub.add_parser(name, parents=[common], help=text, description=text[0].upper() + text[1:] + ".")
+        for flag, options in arguments:
+            command.add_argument(flag, **options)
+        command.set_defaults(func=_queue_command(build))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``kiosk`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logs.setup(logging.DEBUG if args.verbose else logging.INFO)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"{exc.source}: cấu hình không hợp lệ / invalid configuration:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except (StoreBusy, SchemaError) as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # e.g. a malformed --at
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `kiosk events | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,471 @@
+"""The office's configuration: one TOML file, validated on load.
+
+Every problem in a file is reported at once, one line each, naming the key path
+and what is wrong::
+
+    services[2].numbering: end 999 is below start 1001
+
+List indices in key paths count from 1, as a technician counts the
+``[[services]]`` blocks in the file. Unknown keys are errors, so a typo is never
+silently ignored. All text is stored NFC-normalised.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+Language = Literal["vi", "en"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _nfc(value: Any) -> Any:
+    """NFC-normalise every string inside ``value`` (dicts and lists included)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    return value
+
+
+class Model(BaseModel):
+    """Base of every config section: unknown keys are errors, models are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Model):
+    """A text in Vietnamese (required) and English (optional)."""
+
+    vi: str = Field(min_length=1, description="Vietnamese text, shown and spoken first.")
+    en: str | None = Field(default=None, description="English text, where English is enabled.")
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang``, or the Vietnamese text when there is no such translation."""
+        if lang == "en" and self.en:
+            return self.en
+        return self.vi
+
+
+class Languages(Model):
+    """Which languages each output uses, in order (Vietnamese first)."""
+
+    board: list[Language] = Field(default_factory=lambda: ["vi", "en"], min_length=1)
+    ticket: list[Language] = Field(default_factory=lambda: ["vi", "en"], min_length=1)
+    voice: list[Language] = Field(default_factory=lambda: ["vi"], min_length=1)
+
+    @field_validator("board", "ticket", "voice")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a language is listed twice")
+        return value
+
+
+class Site(Model):
+    """The office itself."""
+
+    unit_name: Text = Field(description="The unit's name, printed on tickets and the board.")
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", description="IANA time zone of the office.")
+    day_starts_at: int = Field(
+        default=0, ge=0, le=23, description="Hour (0-23) at which a new business day starts."
+    )
+    hotline: str = Field(default="", description="Complaints hotline printed on tickets and shown on the board.")
+    languages: Languages = Field(default_factory=Languages)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. 'Asia/Ho_Chi_Minh')") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The office's time zone."""
+        return ZoneInfo(self.timezone)
+
+
+class Numbering(Model):
+    """How a service numbers its tickets.
+
+    Either a letter prefix with zero-padded digits (``A001``) or a plain numeric
+    range (``1001``-``1999``). Numbering restarts at ``start`` each business day
+    unless ``reset_daily`` is false, in which case it carries on and wraps from
+    ``end`` back to ``start``. A number is never issued twice in one business day:
+    a service issues at most ``end - start + 1`` tickets a day.
+    """
+
+    prefix: str = Field(default="", description="Letters before the number, e.g. 'A'; empty for none.")
+    start: int = Field(default=1, ge=0, le=999_999)
+    end: int = Field(default=999, ge=0, le=999_999)
+    width: int = Field(default=0, ge=0, le=6, description="Zero-pad the number to this many digits.")
+    reset_daily: bool = Field(default=True, description="Start again at 'start' every business day.")
+
+    @field_validator("prefix")
+    @classmethod
+    def _letters(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Z]{1,2}", value):
+            raise ValueError(f"prefix {value!r} must be one or two capital letters A-Z")
+        return value
+
+    @model_validator(mode="after")
+    def _range(self) -> Numbering:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is below start {self.start}")
+        return self
+
+    @property
+    def size(self) -> int:
+        """How many distinct numbers the range holds."""
+        return self.end - self.start + 1
+
+    def display(self, number: int) -> str:
+        """The number as printed and shown: ``A001``, ``1005``."""
+        digits = str(number).zfill(self.width) if self.width else str(number)
+        return f"{self.prefix}{digits}"
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _parse_hhmm(value: str) -> time:
+    match = _HHMM.match(value)
+    if not match:
+        raise ValueError(f"{value!r} is not a time of day like '07:30'")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+class Opening(Model):
+    """When a service takes tickets: weekdays and hour ranges in the site's time zone."""
+
+    days: list[Weekday] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"],
+        description="Weekdays the service runs: mon tue wed thu fri sat sun.",
+    )
+    hours: list[tuple[str, str]] = Field(
+        default_factory=lambda: [("07:30", "11:30"), ("13:30", "17:00")],
+        description="Opening periods as [open, close] pairs of 'HH:MM'.",
+    )
+
+    @field_validator("hours")
+    @classmethod
+    def _periods(cls, value: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        previous_close: time | None = None
+        for opens, closes in value:
+            start, end = _parse_hhmm(opens), _parse_hhmm(closes)
+            if end <= start:
+                raise ValueError(f"period {opens}-{closes} closes before it opens")
+            if previous_close is not None and start < previous_close:
+                raise ValueError(f"period {opens}-{closes} overlaps or is out of order")
+            previous_close = end
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _unique_days(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a day is listed twice")
+        return value
+
+    def periods(self) -> list[tuple[time, time]]:
+        """The opening periods as ``time`` pairs."""
+        return [(_parse_hhmm(a), _parse_hhmm(b)) for a, b in self.hours]
+
+
+ServiceId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+
+
+class Service(Model):
+    """One service citizens take a ticket for."""
+
+    id: ServiceId = Field(description="Short identifier: lower-case letters, digits, '-' or '_'.")
+    name: Text
+    numbering: Numbering = Field(default_factory=Numbering)
+    daily_cap: int | None = Field(default=None, ge=1, description="Most tickets a day; none for no cap.")
+    opening: Opening = Field(default_factory=Opening)
+    priority_allowed: bool = Field(default=True, description="Whether the priority button issues for it.")
+    expected_minutes: float = Field(
+        default=10, gt=0, le=480, description="Minutes per citizen, used until real service times exist."
+    )
+
+    @model_validator(mode="after")
+    def _cap_fits(self) -> Service:
+        if self.daily_cap is not None and self.daily_cap > self.numbering.size:
+            raise ValueError(
+                f"daily_cap {self.daily_cap} is more than the {self.numbering.size} numbers "
+                f"of numbering {self.numbering.start}-{self.numbering.end}"
+            )
+        return self
+
+    @property
+    def effective_cap(self) -> int:
+        """Tickets a day: the cap, and never more than the numbers available."""
+        cap = self.numbering.size
+        return min(cap, self.daily_cap) if self.daily_cap else cap
+
+
+class Counter(Model):
+    """One counter (desk) where an officer serves citizens."""
+
+    number: int = Field(ge=1, le=99, description="The counter's number, as called out.")
+    name: Text | None = Field(default=None, description="Name shown on the board; default 'Quầy N'.")
+    services: list[str] = Field(min_length=1, description="Service ids it serves, in its order of preference.")
+    rating_buttons: bool = Field(default=False, description="Whether four rating buttons are fitted.")
+
+    def display_name(self, lang: str = "vi") -> str:
+        """``Quầy 3`` / ``Counter 3`` unless a name is configured."""
+        if self.name is not None:
+            return self.name.get(lang)
+        return f"Counter {self.number}" if lang == "en" else f"Quầy {self.number}"
+
+
+class QueuePolicy(Model):
+    """How the next citizen is chosen."""
+
+    priority: Literal["strict", "interleave"] = Field(
+        default="interleave",
+        description="strict: priority tickets always first; interleave: one after every N normal ones.",
+    )
+    priority_every: int = Field(default=2, ge=1, le=50, description="N for interleave.")
+    across_services: Literal["longest_waiting", "counter_order"] = Field(
+        default="longest_waiting",
+        description="longest_waiting: whoever waited longest across the counter's services; "
+        "counter_order: the counter's first service with anyone waiting.",
+    )
+    recalls_before_no_show: int = Field(
+        default=2, ge=0, le=10, description="Recalls allowed; one more recall marks a no-show."
+    )
+    transfer_position: Literal["original_time", "end"] = Field(
+        default="original_time",
+        description="Where a transferred ticket joins its new queue: by its issue time, or at the end.",
+    )
+
+
+def _default_levels() -> list[Text]:
+    return [
+        Text(vi="Rất hài lòng", en="Very satisfied"),
+        Text(vi="Hài lòng", en="Satisfied"),
+        Text(vi="Bình thường", en="Neutral"),
+        Text(vi="Không hài lòng", en="Dissatisfied"),
+    ]
+
+
+class Rating(Model):
+    """Satisfaction rating after service."""
+
+    levels: list[Text] = Field(
+        default_factory=_default_levels,
+        min_length=2,
+        max_length=5,
+        description="Labels from best (level 1) to worst.",
+    )
+    window_seconds: int = Field(default=30, ge=5, le=600, description="Seconds the rating buttons stay lit.")
+
+
+class Store(Model):
+    """Where the office's data lives."""
+
+    path: str = Field(default="/var/lib/kiosk/kiosk.db", description="SQLite file of the office.")
+
+
+class Config(Model):
+    """One office."""
+
+    site: Site
+    services: list[Service] = Field(min_length=1)
+    counters: list[Counter] = Field(min_length=1)
+    queue: QueuePolicy = Field(default_factory=QueuePolicy)
+    rating: Rating = Field(default_factory=Rating)
+    store: Store = Field(default_factory=Store)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        return _nfc(data)
+
+    def service(self, service_id: str) -> Service:
+        """The service with this id (KeyError if none)."""
+        for service in self.services:
+            if service.id == service_id:
+                return service
+        raise KeyError(service_id)
+
+    def counter(self, number: int) -> Counter:
+        """The counter with this number (KeyError if none)."""
+        for counter in self.counters:
+            if counter.number == number:
+                return counter
+        raise KeyError(number)
+
+
+# ---------------------------------------------------------------------------
+# Loading and reporting
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a config file: where, and what is wrong."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ConfigError(Exception):
+    """A config file is invalid. ``problems`` lists every problem found."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    """('services', 1, 'numbering') -> 'services[2].numbering' (1-based indices)."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the model at ``loc`` accepts, to suggest a correction for a typo."""
+    model: Any = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        for candidate in (annotation, *getattr(annotation, "__args__", ())):
+            inner = getattr(candidate, "__args__", (candidate,))
+            found = next((c for c in (candidate, *inner) if isinstance(c, type) and issubclass(c, BaseModel)), None)
+            if found is not None:
+                model = found
+                break
+        else:
+            return []
+    return list(getattr(model, "model_fields", {}))
+
+
+def _message(error: dict[str, Any]) -> str:
+    """A pydantic error as a sentence a technician understands."""
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, _fields_at(loc[:-1]), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown key{hint}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"{error['input']!r} is not allowed; use one of {expected}"
+    if kind == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        return f"{error['input']!r} is not a valid id: use lower-case letters, digits, '-' or '_'"
+    message = error["msg"]
+    return message[0].lower() + message[1:]
+
+
+def _cross_checks(config: Config) -> list[Problem]:
+    """Checks that span sections: references between them and duplicates."""
+    problems: list[Problem] = []
+    ids = [s.id for s in config.services]
+    for i, service in enumerate(config.services, start=1):
+        if ids.index(service.id) != i - 1:
+            problems.append(Problem(f"services[{i}].id", f"service id {service.id!r} is used twice"))
+    for i, counter in enumerate(config.counters, start=1):
+        numbers = [c.number for c in config.counters]
+        if numbers.index(counter.number) != i - 1:
+            problems.append(Problem(f"counters[{i}].number", f"counter number {counter.number} is used twice"))
+        for j, service_id in enumerate(counter.services, start=1):
+            if service_id not in ids:
+                problems.append(
+                    Problem(f"counters[{i}].services[{j}]", f"no service has id {service_id!r} (known: {', '.join(ids)})")
+                )
+        if len(set(counter.services)) != len(counter.services):
+            problems.append(Problem(f"counters[{i}].services", "a service is listed twice"))
+    # Two services whose numbers could be the same ticket would make "call
+    # number 1005" ambiguous on a keypad with no letters, and confuse citizens.
+    for i, a in enumerate(config.services, start=1):
+        for j, b in enumerate(config.services, start=1):
+            if j <= i or a.numbering.prefix != b.numbering.prefix:
+                continue
+            if a.numbering.start <= b.numbering.end and b.numbering.start <= a.numbering.end:
+                problems.append(
+                    Problem(
+                        f"services[{j}].numbering",
+                        f"numbers {b.numbering.start}-{b.numbering.end} overlap those of service "
+                        f"{a.id!r} ({a.numbering.start}-{a.numbering.end}); give each service its own "
+                        "range or its own prefix",
+                    )
+                )
+    served = {s for c in config.counters for s in c.services}
+    for i, service in enumerate(config.services, start=1):
+        if service.id not in served:
+            problems.append(Problem(f"services[{i}]", f"no counter serves {service.id!r}"))
+    return problems
+
+
+def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:
+    """Validate a parsed TOML document; raise :class:`ConfigError` with every problem."""
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = [Problem(_key_path(tuple(e["loc"])), _message(e)) for e in exc.errors()]
+        raise ConfigError(source, problems) from None
+    problems = _cross_checks(config)
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a config file; raise :class:`ConfigError` with every problem."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), [Problem("", f"cannot read {path}: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            str(path), [Problem("", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [Problem("", f"not valid TOML: {exc}")]) from None
+    return parse_config(data, str(path))

@@ -1,0 +1,282 @@
+"""The durable store: an append-only event log and its projections, in SQLite.
+
+Every command runs in one transaction (``db.atomic()``): the events it causes
+are appended to ``events`` with a gapless per-device ``seq``, and the projection
+rows they touch (``tickets``, ``counters``, ``services``, ``ratings``, ``meta``)
+are rewritten from the engine's state. Ticket numbers are therefore taken inside
+the same transaction that records them: a number is never issued twice in a
+business day, across restarts and crashes.
+
+The file runs in WAL mode with ``synchronous=FULL``, which keeps the last ticket
+through a power cut. The store belongs to the thread that opened it (sqlite3
+enforces this); the application runs it on its single engine thread.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import json
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from kiosk import schema
+from kiosk.config import Config
+from kiosk.engine import Command, CounterState, Engine, Event, Rating, ServiceState, State, Ticket
+from kiosk.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreBusy(Exception):
+    """Another process is writing to the store (only one writer is allowed)."""
+
+
+class Clock(Protocol):
+    """What the store needs of a clock (see :mod:`kiosk.clock`)."""
+
+    boot_id: str
+
+    def now(self) -> datetime: ...
+
+    def monotonic_ns(self) -> int: ...
+
+    def synced(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as the store keeps it."""
+
+    seq: int
+    uuid: str
+    type: str
+    data: dict[str, Any]
+    wall_time: str
+    mono_ns: int
+    boot_id: str
+    clock_synced: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The event as one JSON object (``kiosk events`` prints these)."""
+        return asdict(self)
+
+
+_TABLE_KEYS = {"ticket": ("tickets", "id"), "counter": ("counters", "number"), "service": ("services", "id"),
+               "rating": ("ratings", "ticket_id")}
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate a store file with the durable settings."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if str(path) != ":memory:":
+        db.enable_wal()
+    # Per connection, and what keeps a committed ticket through a power cut.
+    db.execute("PRAGMA synchronous = FULL")
+    schema.migrate(db)
+    return db
+
+
+class Store:
+    """The engine over its SQLite file. Use it from one thread only."""
+
+    def __init__(self, path: str | Path, config: Config, clock: Clock) -> None:
+        self.path = str(path)
+        self.clock = clock
+        self._lock_fd = _lock(self.path)
+        self.db = open_db(path)
+        self.device_id = self._device_id()
+        self.engine = Engine(config, self._load_state())
+        self._last_seq = self._max_seq()
+
+    # -- writing ---------------------------------------------------------
+
+    def execute(self, command: Command, now: datetime | None = None) -> list[StoredEvent]:
+        """Run ``command`` and store what it caused; return the stored events.
+
+        The business day is rolled over first; if the command is then refused
+        (:class:`DomainError`), the rollover is still committed and the error is
+        raised. Any other failure rolls everything back.
+        """
+        now = now if now is not None else self.clock.now()
+        stored: list[StoredEvent] = []
+        refusal: DomainError | None = None
+        try:
+            with self.db.atomic():
+                for event in self.engine.roll(now):
+                    stored.append(self._write(event, now, self._last_seq + len(stored) + 1))
+                try:
+                    decided = self.engine.decide(command, now)
+                except DomainError as exc:
+                    refusal, decided = exc, []
+                for event in decided:
+                    stored.append(self._write(event, now, self._last_seq + len(stored) + 1))
+        except BaseException:
+            self._reload()  # the transaction rolled back; so must memory
+            raise
+        if stored:
+            self._last_seq = stored[-1].seq
+        if refusal is not None:
+            raise refusal
+        return stored
+
+    def _write(self, event: Event, now: datetime, seq: int) -> StoredEvent:
+        row = StoredEvent(
+            seq=seq,
+            uuid=str(uuid.uuid4()),
+            type=event.type,
+            data=event.data,
+            wall_time=now.isoformat(),
+            mono_ns=self.clock.monotonic_ns(),
+            boot_id=self.clock.boot_id,
+            clock_synced=self.clock.synced(),
+        )
+        self.db.execute(
+            "INSERT INTO events (seq, uuid, type, payload, wall_time, mono_ns, boot_id, clock_synced) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.seq, row.uuid, row.type, _dumps(row.data), row.wall_time, row.mono_ns, row.boot_id,
+             int(row.clock_synced)),
+        )
+        project(self.db, self.engine, event)
+        return row
+
+    # -- reading ---------------------------------------------------------
+
+    def events(self, since: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
+        """Stored events with ``seq`` greater than ``since``, oldest first."""
+        sql = "SELECT * FROM events WHERE seq > ? ORDER BY seq"
+        params: list[Any] = [since]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        for row in self.db.query(sql, params):
+            yield StoredEvent(
+                seq=row["seq"],
+                uuid=row["uuid"],
+                type=row["type"],
+                data=json.loads(row["payload"]),
+                wall_time=row["wall_time"],
+                mono_ns=row["mono_ns"],
+                boot_id=row["boot_id"],
+                clock_synced=bool(row["clock_synced"]),
+            )
+
+    def close(self) -> None:
+        """Close the file and let another process write to it."""
+        self.db.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # -- loading ---------------------------------------------------------
+
+    def _device_id(self) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()
+        if row:
+            return row[0]
+        device_id = str(uuid.uuid4())
+        with self.db.atomic():
+            self.db["meta"].insert({"key": "device_id", "value": device_id})
+        return device_id
+
+    def _max_seq(self) -> int:
+        return self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+
+    def _load_state(self) -> State:
+        return load_state(self.db)
+
+    def _reload(self) -> None:
+        self.engine = Engine(self.engine.config, self._load_state())
+        self._last_seq = self._max_seq()
+
+
+def _lock(path: str) -> int | None:
+    """Take the store's writer lock: the engine state in memory must be the only writer's."""
+    if path == ":memory:":
+        return None
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StoreBusy(f"{path} is in use by another kiosk process (is the kiosk service running?)") from None
+    return fd
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def load_state(db: sqlite_utils.Database) -> State:
+    """The engine's state as the projections hold it (the current day's tickets)."""
+    state = State(day=_meta(db, "day"), next_queue_seq=int(_meta(db, "next_queue_seq") or 1))
+    for row in db.query("SELECT * FROM tickets WHERE day = ?", [state.day]):
+        row["priority"] = bool(row["priority"])
+        state.tickets[row["id"]] = Ticket(**row)
+    for row in db.query("SELECT * FROM counters"):
+        state.counters[row["number"]] = CounterState(**row)
+    for row in db.query("SELECT * FROM services"):
+        state.services[row["id"]] = ServiceState(**row)
+    for row in db.query("SELECT * FROM ratings WHERE day = ?", [state.day]):
+        state.ratings[row["ticket_id"]] = Rating(**row)
+    return state
+
+
+def project(db: sqlite_utils.Database, engine: Engine, event: Event) -> None:
+    """Apply ``event`` to the engine and rewrite the projection rows it touched."""
+    for kind, key in sorted(engine.apply(event), key=str):
+        if kind == "meta":
+            value = engine.state.day if key == "day" else engine.state.next_queue_seq
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, str(value)])
+            continue
+        table, pk = _TABLE_KEYS[kind]
+        source = {
+            "ticket": engine.state.tickets,
+            "counter": engine.state.counters,
+            "service": engine.state.services,
+            "rating": engine.state.ratings,
+        }[kind]
+        row = asdict(source[key])
+        if kind == "ticket":
+            row["priority"] = int(row["priority"])
+        db.execute(_upsert_sql(table, pk, tuple(row)), list(row.values()))
+
+
+@functools.cache
+def _upsert_sql(table: str, pk: str, columns: tuple[str, ...]) -> str:
+    # A real upsert, not INSERT OR REPLACE: OR REPLACE would silently delete
+    # another row that collides on a unique index (a duplicate ticket number).
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != pk)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT({pk}) DO UPDATE SET {updates}"
+    )
+
+
+def replay(config: Config, events: Iterator[StoredEvent] | list[StoredEvent]) -> sqlite_utils.Database:
+    """Rebuild the projections from events alone, in a fresh in-memory database."""
+    db = open_db(":memory:")
+    engine = Engine(config)
+    with db.atomic():
+        for stored in events:
+            project(db, engine, Event(stored.type, stored.data))
+    return db

@@ -15,6 +15,14 @@ setup(
         "pydantic>=2.7,<3",
         "sqlite-utils>=4.2,<5",
         "tzdata",
+        # devices (on a Pi, pygame, lgpio and picamera2 come from the OS: see docs/)
+        "pillow>=10",
+        "segno>=1.6",
+        "python-escpos[usb,serial]>=3.1,<4",
+        "pygame>=2.5",
+        "gpiozero>=2.0",
+        "evdev>=1.7",
+        "pyttsx3>=2.90",
     ],
     extras_require={
         "test": [

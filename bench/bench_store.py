@@ -14,8 +14,7 @@ Target (issue 2): p99 of an issue within 3x the bare commit and under 10 ms.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.clock import FakeClock  # noqa: E402
+from benchlib import machine, percentile  # noqa: E402
 from kiosk.config import parse_config  # noqa: E402
 from kiosk.engine import Issue  # noqa: E402
 from kiosk.store import Store, open_db  # noqa: E402
@@ -49,9 +49,6 @@ CONFIG = parse_config(
 )
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def bare_commits(folder: Path, count: int) -> tuple[list[float], list[float]]:
@@ -103,8 +100,7 @@ def main() -> int:
         samples, total = issues(folder, args.count)
     bare_p50, bare_p99 = percentile(minimal, 50), percentile(minimal, 99)
     p50, p99 = percentile(samples, 50), percentile(samples, 99)
-    print(f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}, {platform.platform()}")
+    print(f"machine: {machine(f'SQLite {sqlite3.sqlite_version}')}")
     print(f"bare synchronous=FULL commit (1 row)   p50 {ms(bare_p50)}  p99 {ms(bare_p99)}  mean {ms(statistics.mean(minimal))}")
     print(f"empty BEGIN/COMMIT (no write, no sync) p50 {ms(percentile(empty, 50))}  p99 {ms(percentile(empty, 99))}")
     print(f"issue a ticket (engine + store)        p50 {ms(p50)}  p99 {ms(p99)}  "

@@ -55,10 +55,9 @@ def _load(args: argparse.Namespace) -> Config:
     return load_config(_config_path(args))
 
 
-def store_path(config: Config, config_path: Path, override: str | None = None) -> Path:
-    """The store file: ``--db``, else ``store.path`` (relative to the config file's folder)."""
-    path = Path(override or config.store.path)
-    return path if path.is_absolute() or override else (config_path.parent / path)
+def store_path(config: Config, override: str | None = None) -> Path:
+    """The store file: ``--db``, else ``store.path``."""
+    return Path(override or config.store.path)
 
 
 def _open_store(args: argparse.Namespace, config: Config) -> Store:
@@ -68,7 +67,7 @@ def _open_store(args: argparse.Namespace, config: Config) -> Store:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=config.site.tz)
         clock = _FixedClock(moment)
-    return Store(store_path(config, _config_path(args), args.db), config, clock)
+    return Store(store_path(config, args.db), config, clock)
 
 
 # -- commands ------------------------------------------------------------
@@ -115,6 +114,51 @@ def do_events(args: argparse.Namespace) -> int:
             print(json.dumps(event.to_json(), ensure_ascii=False))
     finally:
         store.close()
+    return 0
+
+
+def do_doctor(args: argparse.Namespace) -> int:
+    from kiosk import doctor
+
+    config = _load(args)
+    if args.db:
+        config = config.model_copy(update={"store": config.store.model_copy(update={"path": args.db})})
+    return doctor.main(config, doctor.Options(args.test_print, args.blink, args.speak))
+
+
+def do_announce(args: argparse.Namespace) -> int:
+    from drivers.speaker import SpeakerConfig, announce_command
+
+    config = _load(args)
+    speaker = config.speaker or SpeakerConfig()
+    return announce_command(args.number, args.counter, args.lang, args.text, args.out, speaker)
+
+
+def do_sounds_build(args: argparse.Namespace) -> int:
+    from drivers.soundset import build_clips
+
+    written = build_clips(Path(args.out), languages=tuple(args.lang), overwrite=not args.missing)
+    print(f"{len(written)} clips written to {args.out}")
+    return 0
+
+
+def do_pair(args: argparse.Namespace) -> int:
+    from drivers.keypad import list_pairings, reset_pairings
+
+    config = _load(args)
+    if config.keypads is None:
+        print("no [keypads] section in the config", file=sys.stderr)
+        return 2
+    path = config.keypads.pairings_file
+    if args.reset:
+        removed = reset_pairings(path)
+        print(f"{removed} pairing(s) removed; type the pairing PIN on each keypad to pair it again")
+        return 0
+    pairings = list_pairings(path)
+    if not pairings:
+        print("no keypad is paired")
+    for pairing in sorted(pairings, key=lambda p: p.counter):
+        print(f"quầy/counter {pairing.counter}: {pairing.device} (paired {pairing.paired_at})")
     return 0
 
 
@@ -234,11 +278,53 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--since", type=int, default=0, metavar="SEQ", help="only events after this sequence number")
     events.set_defaults(func=do_events)
 
-    for name, (text, arguments, build) in QUEUE_COMMANDS.items():
+    doctor = sub.add_parser(
+        "doctor", parents=[common], help="check every device and the machine",
+        description="Check every configured device, the clock, the disk and the store; one line each. "
+        "Exit 1 if anything failed. Stop the kiosk service first.",
+    )
+    doctor.add_argument("--test-print", action="store_true", help="print a test ticket")
+    doctor.add_argument("--blink", action="store_true", help="blink every button LED for 3 seconds")
+    doctor.add_argument("--speak", action="store_true", help="announce a test call on the loudspeaker")
+    doctor.set_defaults(func=do_doctor)
+
+    announce = sub.add_parser(
+        "announce", parents=[common], help="say a call on the loudspeaker (speaker test)",
+        description="Compose the call for NUMBER at COUNTER and play it, print it or write it to a WAV file.",
+    )
+    announce.add_argument("number", help="ticket number, e.g. 1005 or A001")
+    announce.add_argument("counter", type=int, help="counter number")
+    announce.add_argument("--lang", choices=["vi", "en"], default=None, help="one language (default: the configured ones)")
+    announce.add_argument("--text", action="store_true", help="only print the phrase")
+    announce.add_argument("--out", type=Path, default=None, help="write the WAV here instead of playing it")
+    announce.set_defaults(func=do_announce)
+
+    sounds = sub.add_parser("sounds", help="announcement clips", description="Announcement clips.")
+    sounds_sub = sounds.add_subparsers(dest="sounds_command", required=True, metavar="COMMAND")
+    build = sounds_sub.add_parser(
+        "build", help="generate the default clips with espeak-ng",
+        description="Generate the default clip set (chime, words, digits) with the speech engine.",
+    )
+    build.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "sounds"), help="folder")
+    build.add_argument("--lang", nargs="+", choices=["vi", "en"], default=["vi", "en"], help="languages")
+    build.add_argument("--missing", action="store_true", help="only make clips that are missing (keep recordings)")
+    build.set_defaults(func=do_sounds_build)
+
+    pair = sub.add_parser(
+        "pair", parents=[common], help="list or reset keypad pairings",
+        description="List the keypads paired to counters, or forget them all. A keypad pairs itself when "
+        "someone types / / PIN Enter COUNTER Enter on it.",
+    )
+    group = pair.add_mutually_exclusive_group()
+    group.add_argument("--list", action="store_true", help="list the pairings (the default)")
+    group.add_argument("--reset", action="store_true", help="forget every pairing")
+    pair.set_defaults(func=do_pair)
+
+    for name, (text, arguments, build_command) in QUEUE_COMMANDS.items():
         command = sub.add_parser(name, parents=[common], help=text, description=text[0].upper() + text[1:] + ".")
         for flag, options in arguments:
             command.add_argument(flag, **options)
-        command.set_defaults(func=_queue_command(build))
+        command.set_defaults(func=_queue_command(build_command))
     return parser
 
 

@@ -22,6 +22,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from drivers.board import BoardConfig
+from drivers.buttons import ButtonsConfig, validate_buttons
+from drivers.camera import CameraConfig
+from drivers.keypad import KeypadConfig
+from drivers.printer import PrinterConfig
+from drivers.speaker import SpeakerConfig
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -299,6 +305,14 @@ class Config(Model):
     queue: QueuePolicy = Field(default_factory=QueuePolicy)
     rating: Rating = Field(default_factory=Rating)
     store: Store = Field(default_factory=Store)
+    # Devices. A section left out means the device is not fitted; `kiosk doctor`
+    # reports the missing ones a kiosk needs (printer, board, speaker, buttons).
+    printer: PrinterConfig | None = None
+    board: BoardConfig | None = None
+    speaker: SpeakerConfig | None = None
+    buttons: ButtonsConfig | None = None
+    keypads: KeypadConfig | None = None
+    camera: CameraConfig | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -431,10 +445,35 @@ def _cross_checks(config: Config) -> list[Problem]:
                         "range or its own prefix",
                     )
                 )
+    problems += _device_checks(config)
     served = {s for c in config.counters for s in c.services}
     for i, service in enumerate(config.services, start=1):
         if service.id not in served:
             problems.append(Problem(f"services[{i}]", f"no counter serves {service.id!r}"))
+    return problems
+
+
+def _device_checks(config: Config) -> list[Problem]:
+    """Pins used twice or reserved, and buttons that match the services, counters and rating levels."""
+    if config.buttons is None:
+        return []
+    found = validate_buttons(
+        config.buttons,
+        rating_levels=len(config.rating.levels),
+        service_ids=[s.id for s in config.services],
+        counters=[c.number for c in config.counters],
+    )
+    problems = [Problem(path, message) for path, message in found]
+    for i, counter in enumerate(config.counters, start=1):
+        wired = counter.number in config.buttons.rating
+        if counter.rating_buttons and not wired:
+            problems.append(
+                Problem(f"counters[{i}].rating_buttons", f"true, but [buttons.rating.{counter.number}] gives no pins")
+            )
+        elif wired and not counter.rating_buttons:
+            problems.append(
+                Problem(f"buttons.rating.{counter.number}", f"counter {counter.number} has rating_buttons = false")
+            )
     return problems
 
 
@@ -468,4 +507,29 @@ def load_config(path: str | Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [Problem("", f"not valid TOML: {exc}")]) from None
-    return parse_config(data, str(path))
+    config = parse_config(data, str(path))
+    return resolve_paths(config, path.parent)
+
+
+def resolve_paths(config: Config, base: Path) -> Config:
+    """Make the file and folder paths of ``config`` that are relative, relative to ``base``."""
+
+    def fix(value: Any) -> Any:
+        if value is None or Path(value).is_absolute():
+            return value
+        resolved = (base / value).resolve()
+        return type(value)(resolved) if isinstance(value, Path) else str(resolved)
+
+    updates: dict[str, Any] = {"store": config.store.model_copy(update={"path": fix(config.store.path)})}
+    fields = {
+        "printer": ["output_dir"],
+        "board": ["frames_dir"],
+        "speaker": ["output_dir", "sounds_dir"],
+        "keypads": ["pairings_file"],
+        "camera": ["snapshot_dir"],
+    }
+    for section, names in fields.items():
+        model = getattr(config, section)
+        if model is not None:
+            updates[section] = model.model_copy(update={n: fix(getattr(model, n)) for n in names})
+    return config.model_copy(update=updates)

@@ -318,9 +318,17 @@ class Engine:
         tickets ahead of it.
         """
         service = self._service(service_id)
-        ahead = [t for t in self.waiting(service_id) if t.priority or not priority]
+        # One pass over today's tickets, no sorting: this runs on every issue.
+        ahead = 0
+        done: list[Ticket] = []
+        for ticket in self.state.tickets.values():
+            if ticket.service != service_id:
+                continue
+            if ticket.state == "waiting" and (ticket.priority or not priority):
+                ahead += 1
+            elif ticket.state == "completed":
+                done.append(ticket)
         durations: list[float] = []
-        done = [t for t in self.state.tickets.values() if t.service == service_id and t.state == "completed"]
         for ticket in sorted(done, key=lambda t: t.finished_at or "")[-RECENT_SERVICES:]:
             began = ticket.started_at or ticket.called_at
             if began and ticket.finished_at:
@@ -332,8 +340,8 @@ class Engine:
             for c in self.config.counters
             if service_id in c.services and self._counter(c.number).mode == "open"
         )
-        minutes = len(ahead) * per_citizen / max(1, open_counters)
-        return WaitEstimate(len(ahead), int(round(minutes)))
+        minutes = ahead * per_citizen / max(1, open_counters)
+        return WaitEstimate(ahead, int(round(minutes)))
 
     # -- deciding --------------------------------------------------------
 

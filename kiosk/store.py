@@ -36,6 +36,10 @@ from kiosk.errors import DomainError
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+#: SQLite checkpoints the WAL into the main file by itself once it holds this
+#: many pages (about 40 MB). The kiosk checkpoints when idle (Store.checkpoint),
+#: so a burst of tickets does not pay for a checkpoint in the middle.
+WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 class StoreBusy(Exception):
@@ -86,6 +90,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         db.enable_wal()
     # Per connection, and what keeps a committed ticket through a power cut.
     db.execute("PRAGMA synchronous = FULL")
+    db.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
     schema.migrate(db)
     return db
 
@@ -174,6 +179,10 @@ class Store:
                 clock_synced=bool(row["clock_synced"]),
             )
 
+    def checkpoint(self) -> None:
+        """Copy the WAL into the main file now; the engine thread calls this when idle."""
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     def close(self) -> None:
         """Close the file and let another process write to it."""
         self.db.close()
@@ -255,7 +264,7 @@ def project(db: sqlite_utils.Database, engine: Engine, event: Event) -> None:
             "service": engine.state.services,
             "rating": engine.state.ratings,
         }[kind]
-        row = asdict(source[key])
+        row = dict(vars(source[key]))  # flat dataclasses: a shallow copy is the row
         if kind == "ticket":
             row["priority"] = int(row["priority"])
         db.execute(_upsert_sql(table, pk, tuple(row)), list(row.values()))

@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: fonts that cover Vietnamese (tickets, board), the speech
-# engine and sound tools (announcements), a virtual screen (board tests), and
-# what pip needs to build python-evdev.
-DEBIAN_PACKAGES=(python3-venv python3-dev gcc linux-libc-dev fonts-dejavu-core espeak-ng sox xvfb)
+# engine, ALSA's aplay and sox (announcements), libusb (USB printers), a virtual
+# screen and xdpyinfo (board tests), and what pip needs to build python-evdev.
+DEBIAN_PACKAGES=(python3-venv python3-dev gcc linux-libc-dev fonts-dejavu-core espeak-ng alsa-utils sox
+                 libusb-1.0-0 xvfb x11-utils)
 
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do

@@ -179,3 +179,13 @@ def test_store_is_owned_by_one_thread(open_store, small):
     thread.start()
     thread.join()
     assert errors and "thread" in str(errors[0])
+
+
+def test_idle_checkpoint_moves_the_wal_into_the_file(open_store, small):
+    store = open_store(small)
+    for _ in range(20):
+        issue(store)
+    assert store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == store_module.WAL_AUTOCHECKPOINT_PAGES
+    store.checkpoint()
+    busy, frames, copied = store.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert (busy, frames) != (1, -1) and copied == frames

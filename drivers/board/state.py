@@ -1,0 +1,167 @@
+"""What the board shows: plain frozen dataclasses built by the app.
+
+The app builds a new :class:`BoardState` whenever something a citizen should see
+changes and hands it to :meth:`drivers.board.Board.show`. Every string is stored
+NFC-normalised (a decomposed "ế" would otherwise be drawn as "e" plus loose
+accents), and lists are stored as tuples so that two states compare equal when
+they show the same thing: the board redraws only when the state changes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Literal, get_args
+
+#: Kinds of banner, in the order they are stacked (most serious first).
+BannerKind = Literal["error", "offline", "paper", "closed", "info"]
+BANNER_KINDS: tuple[str, ...] = get_args(BannerKind)
+
+#: Languages the board can show. Vietnamese is always shown, first.
+LANGUAGES = ("vi", "en")
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _nfc_or_none(text: str | None) -> str | None:
+    return None if text is None else _nfc(text)
+
+
+def _hhmm(moment: time | datetime) -> str:
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+@dataclass(frozen=True)
+class CounterCall:
+    """The latest call of one counter.
+
+    ``number`` is the ticket number as printed ("1005", "A012"), or ``None`` when
+    the counter has not called anyone yet. ``highlighted`` marks the newest call,
+    which the board paints in the highlight colour.
+    """
+
+    counter: int
+    counter_name_vi: str
+    counter_name_en: str
+    number: str | None
+    highlighted: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "counter_name_vi", _nfc(self.counter_name_vi))
+        object.__setattr__(self, "counter_name_en", _nfc(self.counter_name_en))
+        object.__setattr__(self, "number", _nfc_or_none(self.number))
+
+
+@dataclass(frozen=True)
+class ServiceQueue:
+    """One service and how many citizens wait for it.
+
+    ``note_vi``/``note_en`` is a short line under the name, e.g. "Hôm nay không
+    làm việc" / "Closed today" or "Mở cửa lúc 07:30" / "Opens at 07:30".
+    """
+
+    name_vi: str
+    name_en: str
+    waiting: int
+    note_vi: str | None = None
+    note_en: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.waiting < 0:
+            raise ValueError(f"waiting must be >= 0, not {self.waiting}")
+        object.__setattr__(self, "name_vi", _nfc(self.name_vi))
+        object.__setattr__(self, "name_en", _nfc(self.name_en))
+        object.__setattr__(self, "note_vi", _nfc_or_none(self.note_vi))
+        object.__setattr__(self, "note_en", _nfc_or_none(self.note_en))
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A coloured strip across the board under the header.
+
+    ``kind`` picks the colour: ``error`` (red; configuration and other errors),
+    ``offline`` (purple), ``paper`` (orange; printer problems), ``closed`` (blue;
+    a service closed today or opening later), ``info`` (grey). Use the
+    constructors below for the standard wordings.
+    """
+
+    kind: BannerKind
+    text_vi: str
+    text_en: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in BANNER_KINDS:
+            raise ValueError(f"banner kind {self.kind!r} is not one of {', '.join(BANNER_KINDS)}")
+        object.__setattr__(self, "text_vi", _nfc(self.text_vi))
+        object.__setattr__(self, "text_en", _nfc(self.text_en))
+
+    @classmethod
+    def paper_out(cls) -> Banner:
+        """The printer has run out of paper."""
+        return cls("paper", "Máy in hết giấy", "Printer out of paper")
+
+    @classmethod
+    def offline(cls, since: time | datetime) -> Banner:
+        """The office has had no connection to the central server since ``since``."""
+        return cls("offline", f"Mất kết nối từ {_hhmm(since)}", f"Offline since {_hhmm(since)}")
+
+    @classmethod
+    def service_closed(cls, name_vi: str, name_en: str, opens_at: time | datetime | None = None) -> Banner:
+        """A service does not work today (``opens_at`` None) or opens later today."""
+        if opens_at is None:
+            return cls(
+                "closed",
+                f"Dịch vụ {name_vi} hôm nay không làm việc",
+                f"{name_en}: closed today",
+            )
+        return cls(
+            "closed",
+            f"Dịch vụ {name_vi} mở cửa lúc {_hhmm(opens_at)}",
+            f"{name_en}: opens at {_hhmm(opens_at)}",
+        )
+
+    @classmethod
+    def error(cls, text_vi: str, text_en: str = "") -> Banner:
+        """Any other problem, e.g. a configuration error the app found."""
+        return cls("error", text_vi, text_en)
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """Everything the board shows except the date and time (passed to each draw).
+
+    ``languages`` is ``("vi",)`` or ``("vi", "en")``: Vietnamese is always shown
+    first; English, smaller, second when listed. Lists given for ``counters``,
+    ``services``, ``notices`` and ``banners`` are stored as tuples.
+    """
+
+    unit_name_vi: str
+    unit_name_en: str = ""
+    languages: tuple[str, ...] = ("vi", "en")
+    counters: tuple[CounterCall, ...] = ()
+    services: tuple[ServiceQueue, ...] = ()
+    notices: tuple[str, ...] = ()
+    hotline: str = ""
+    banners: tuple[Banner, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        languages = tuple(self.languages)
+        unknown = [lang for lang in languages if lang not in LANGUAGES]
+        if unknown:
+            raise ValueError(f"unknown board language(s) {unknown}; use 'vi' and 'en'")
+        object.__setattr__(self, "languages", languages)
+        object.__setattr__(self, "unit_name_vi", _nfc(self.unit_name_vi))
+        object.__setattr__(self, "unit_name_en", _nfc(self.unit_name_en))
+        object.__setattr__(self, "counters", tuple(self.counters))
+        object.__setattr__(self, "services", tuple(self.services))
+        object.__setattr__(self, "notices", tuple(_nfc(n) for n in self.notices))
+        object.__setattr__(self, "hotline", _nfc(self.hotline))
+        object.__setattr__(self, "banners", tuple(self.banners))
+
+    @property
+    def english(self) -> bool:
+        """Whether English lines are shown under the Vietnamese ones."""
+        return "en" in self.languages

@@ -1,0 +1,262 @@
+"""``kiosk doctor``: check every configured device and the machine, one line each.
+
+Each check opens the device through the same driver and backend the kiosk
+uses and prints ``OK`` or ``FAIL`` with the fix, e.g.::
+
+    FAIL printer: printer not found on USB 0416:5011: is it plugged in, and is the kiosk user in group lp?
+
+Run it with the kiosk service stopped (the devices and the store are the
+service's while it runs). ``--test-print``, ``--blink`` and ``--speak`` also
+exercise the printer, the button LEDs and the loudspeaker.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from drivers.base import DeviceError
+from kiosk.clock import SystemClock
+from kiosk.config import Config
+
+#: Below this much free space on the store's disk, the check fails.
+MIN_FREE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{'OK  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to exercise besides checking."""
+
+    test_print: bool = False
+    blink: bool = False
+    speak: bool = False
+
+
+def _guard(name: str, check: Callable[[], str]) -> Check:
+    """Run one check; a DeviceError (or any error) becomes a FAIL line, never a crash."""
+    try:
+        return Check(name, True, check())
+    except DeviceError as exc:
+        return Check(name, False, str(exc).removeprefix(f"{exc.device}: "))
+    except Exception as exc:  # a driver bug must not hide the other checks
+        return Check(name, False, f"unexpected {type(exc).__name__}: {exc}")
+
+
+def _missing(name: str, section: str) -> Check:
+    return Check(name, False, f"no [{section}] section in the config (see config/kiosk.example.toml)")
+
+
+def check_printer(config: Config, options: Options) -> Check:
+    if config.printer is None:
+        return _missing("printer", "printer")
+
+    def run() -> str:
+        from drivers.printer import open_printer
+        from drivers.ticket import render_ticket, sample_view
+
+        with open_printer(config.printer) as printer:
+            status = printer.status()
+            if not status.can_print:
+                raise DeviceError("printer", status.message, status.fix)
+            detail = f"{config.printer.backend}, {status.message}"
+            if options.test_print:
+                view = sample_view(
+                    unit_name_vi=config.site.unit_name.vi,
+                    unit_name_en=config.site.unit_name.en,
+                    hotline=config.site.hotline,
+                )
+                printer.print_ticket(render_ticket(view, printer.width_dots))
+                detail += "; test ticket printed"
+            return detail
+
+    return _guard("printer", run)
+
+
+def check_board(config: Config, options: Options) -> Check:
+    if config.board is None:
+        return _missing("board", "board")
+
+    def run() -> str:
+        from drivers.board import open_board
+
+        board = open_board(config.board)
+        try:
+            width, height = board.size
+        finally:
+            board.close()
+        return f"{config.board.backend}, {width}x{height}"
+
+    return _guard("board", run)
+
+
+def check_speaker(config: Config, options: Options) -> Check:
+    if config.speaker is None:
+        return _missing("speaker", "speaker")
+
+    def run() -> str:
+        from drivers.speaker import open_announcer
+
+        announcer = open_announcer(config.speaker)
+        try:
+            detail = f"{config.speaker.backend}, {', '.join(config.speaker.languages)}"
+            if options.speak:
+                phrase = announcer.call("1005", 3)
+                announcer.wait(timeout=60)
+                detail += f"; said: {phrase.text.splitlines()[0]}"
+        finally:
+            announcer.close()
+        return detail
+
+    return _guard("speaker", run)
+
+
+def check_buttons(config: Config, options: Options) -> Check:
+    if config.buttons is None:
+        return _missing("buttons", "buttons")
+
+    def run() -> str:
+        from drivers.buttons import open_buttons
+
+        panel = open_buttons(
+            config.buttons, lambda event: None, rating_levels=len(config.rating.levels), background=False
+        )
+        try:
+            if options.blink:
+                for service in config.buttons.services:
+                    panel.set_service_led(service, "blink")
+                for counter in config.buttons.rating:
+                    panel.set_rating_leds(counter, "blink")
+                if config.buttons.priority is not None:
+                    panel.set_priority_led("blink")
+                time.sleep(3)
+        finally:
+            panel.close()
+        count = len(config.buttons.services) + len(config.buttons.rating) * len(config.rating.levels)
+        return f"{config.buttons.backend}, {count} buttons" + ("; LEDs blinked for 3 s" if options.blink else "")
+
+    return _guard("buttons", run)
+
+
+def check_keypads(config: Config, options: Options) -> Check:
+    if config.keypads is None:
+        return Check("keypads", True, "none configured (officers use the counter page)")
+
+    def run() -> str:
+        from drivers.keypad import find_devices, list_pairings
+
+        pairings = list_pairings(config.keypads.pairings_file)
+        paired = ", ".join(f"counter {p.counter}" for p in sorted(pairings, key=lambda p: p.counter)) or "none"
+        if config.keypads.backend == "simulated":
+            return f"simulated; paired: {paired}"
+        found = find_devices(config.keypads)
+        if not found:
+            raise DeviceError(
+                "keypads", "no keypad found under /dev/input/by-id", "plug the USB keypads in; is the kiosk user in group input?"
+            )
+        return f"{len(found)} found; paired: {paired}"
+
+    return _guard("keypads", run)
+
+
+def check_camera(config: Config, options: Options) -> Check:
+    if config.camera is None or not config.camera.enabled:
+        return Check("camera", True, "not enabled")
+
+    def run() -> str:
+        from drivers.camera import open_camera
+
+        camera = open_camera(config.camera, [c.number for c in config.counters])
+        assert camera is not None
+        try:
+            jpeg = next(iter(camera.frames()))
+        finally:
+            camera.close()
+        return f"{config.camera.backend}, a {len(jpeg) // 1024} KiB frame"
+
+    return _guard("camera", run)
+
+
+def check_clock(config: Config, options: Options) -> Check:
+    clock = SystemClock()
+    now = clock.now().astimezone(config.site.tz)
+    if clock.synced():
+        return Check("clock", True, f"synchronised, {now:%Y-%m-%d %H:%M} {config.site.timezone}")
+    return Check(
+        "clock",
+        False,
+        f"not synchronised (reads {now:%Y-%m-%d %H:%M}); connect the network so NTP can set it "
+        "(tickets still work: the business day never goes backwards)",
+    )
+
+
+def check_disk(config: Config, options: Options) -> Check:
+    folder = Path(config.store.path).parent
+    while not folder.exists():
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    text = f"{free / 2**30:.1f} GiB free on {folder}"
+    if free < MIN_FREE_BYTES:
+        return Check("disk", False, f"only {text}; delete old snapshots or use a larger SD card")
+    return Check("disk", True, text)
+
+
+def check_store(config: Config, options: Options) -> Check:
+    path = Path(config.store.path)
+    if not path.exists():
+        return Check("store", True, f"{path} not created yet (the kiosk creates it)")
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = connection.execute("PRAGMA integrity_check").fetchone()[0]
+            events = connection.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        return Check("store", False, f"{path} cannot be read ({exc}); restore it from the central server's copy")
+    if result != "ok":
+        return Check("store", False, f"{path} is damaged: {result}")
+    return Check("store", True, f"{path}: integrity ok, {events} events")
+
+
+def check_central(config: Config, options: Options) -> Check:
+    return Check("central", True, "no central server configured (the office works offline)")
+
+
+CHECKS = (
+    check_printer, check_board, check_speaker, check_buttons, check_keypads, check_camera,
+    check_clock, check_disk, check_store, check_central,
+)
+
+
+def run_checks(config: Config, options: Options = Options()) -> Iterator[Check]:
+    """Every check, in order; each yields one line."""
+    for check in CHECKS:
+        yield check(config, options)
+
+
+def main(config: Config, options: Options, out: Callable[[str], None] = print) -> int:
+    """Print the report; 1 if anything failed."""
+    out(f"kiosk doctor, {datetime.now():%Y-%m-%d %H:%M:%S}")
+    failed = 0
+    for check in run_checks(config, options):
+        out(str(check))
+        failed += not check.ok
+    out("all checks passed" if not failed else f"{failed} check(s) failed")
+    return 1 if failed else 0

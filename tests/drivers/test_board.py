@@ -1,0 +1,682 @@
+"""The display board: what a citizen sees, checked on the pixels of real frames.
+
+Every test draws with SDL's dummy video driver (set here, before pygame loads),
+except one that runs the real backend on an Xvfb virtual screen.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+
+import queue  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import tomllib  # noqa: E402
+import unicodedata  # noqa: E402
+from datetime import datetime, time, timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pygame  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from PIL import Image, ImageChops  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
+
+from drivers.base import DeviceError  # noqa: E402
+from drivers.board import (  # noqa: E402
+    HIGHLIGHT,
+    Banner,
+    BoardConfig,
+    BoardState,
+    CounterCall,
+    ServiceQueue,
+    compute_layout,
+    draw,
+    open_board,
+    run,
+)
+from drivers.board import render  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = datetime(2025, 7, 14, 8, 15, 32)
+SIZES = [(1920, 1080), (1366, 768)]
+
+
+# --- helpers ---------------------------------------------------------------------
+
+
+def counters(highlight: int = 3, numbers: dict[int, str | None] | None = None) -> list[CounterCall]:
+    numbers = numbers or {1: "1001", 2: "2003", 3: "1005", 4: "3002", 5: None, 6: "1004"}
+    return [CounterCall(c, f"Quầy {c}", f"Counter {c}", n, c == highlight) for c, n in numbers.items()]
+
+
+def services(long: bool = False) -> list[ServiceQueue]:
+    moto = "Đăng ký xe mô tô, xe gắn máy, xe máy điện"
+    if long:
+        moto += " và các loại xe tương tự khác theo quy định của pháp luật hiện hành " * 3
+    return [
+        ServiceQueue("Đăng ký xe ô tô", "Car registration", 12),
+        ServiceQueue(moto, "Motorcycle, moped and e-bike registration" * (4 if long else 1), 7),
+        ServiceQueue("Xử lý vi phạm hành chính về trật tự, an toàn giao thông", "Traffic violations", 0,
+                     "Hôm nay không làm việc", "Closed today"),
+    ]
+
+
+def make_state(**changes) -> BoardState:
+    fields = dict(
+        unit_name_vi="Phòng Cảnh sát giao thông – Công an tỉnh Quảng Ninh",
+        unit_name_en="Traffic Police Division – Quang Ninh Provincial Police",
+        languages=("vi", "en"),
+        counters=counters(),
+        services=services(),
+        notices=("Công dân vui lòng giữ trật tự",),
+        hotline="0203 3825 123",
+        banners=(),
+    )
+    fields.update(changes)
+    return BoardState(**fields)
+
+
+def image(surface: pygame.Surface) -> Image.Image:
+    return Image.frombytes("RGB", surface.get_size(), pygame.image.tobytes(surface, "RGB"))
+
+
+def count_colour(img: Image.Image, colour: tuple[int, int, int], box: pygame.Rect | None = None,
+                 tolerance: int = 0) -> int:
+    """Pixels of ``colour`` (within ``tolerance`` per channel) inside ``box``."""
+    if box is not None:
+        img = img.crop(pil(box))
+    colours = img.getcolors(maxcolors=1 << 24) or []
+    return sum(n for n, c in colours if all(abs(a - b) <= tolerance for a, b in zip(c, colour)))
+
+
+def pil(box: pygame.Rect) -> tuple[int, int, int, int]:
+    """A pygame rect as a PIL box."""
+    return (box.left, box.top, box.right, box.bottom)
+
+
+def area(box: pygame.Rect) -> int:
+    return box.width * box.height
+
+
+def inside(bbox: tuple[int, int, int, int] | None, box: pygame.Rect) -> bool:
+    """Whether a PIL bbox lies within ``box``."""
+    assert bbox is not None, "nothing changed"
+    left, top, right, bottom = bbox
+    return box.left <= left and box.top <= top and right <= box.right and bottom <= box.bottom
+
+
+def frame(state: BoardState, size=(1920, 1080), now=NOW) -> tuple[Image.Image, render.Layout]:
+    surface = pygame.Surface(size)
+    layout = draw(surface, state, now)
+    return image(surface), layout
+
+
+@pytest.fixture
+def open_sim():
+    """Open simulated boards and close them after the test."""
+    opened = []
+
+    def _open(**config) -> object:
+        board = open_board(BoardConfig(backend="simulated", **config))
+        opened.append(board)
+        return board
+
+    yield _open
+    for board in opened:
+        board.close()
+
+
+# --- the newest call -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_newest_call_is_highlighted_and_no_other(open_sim, tmp_path, size):
+    board = open_sim(width=size[0], height=size[1])
+    board.show(make_state(counters=counters(highlight=3)))
+    board.tick(NOW)
+    img = Image.open(board.save_png(tmp_path / "board.png")).convert("RGB")
+    assert img.size == size
+    cards = board.layout.counters
+    newest = cards[2]
+    # Most of the newest call's card is the highlight colour, and its number is
+    # drawn on it in black.
+    assert count_colour(img, HIGHLIGHT, newest) > 0.6 * area(newest)
+    assert count_colour(img, (0, 0, 0), newest, tolerance=40) > 0.03 * area(newest)
+    for i, card in enumerate(cards):
+        if i != 2:
+            assert count_colour(img, HIGHLIGHT, card, tolerance=30) == 0, f"counter {i + 1} highlighted"
+    # Nothing else on the board uses the highlight colour.
+    assert count_colour(img, HIGHLIGHT, tolerance=30) == count_colour(img, HIGHLIGHT, newest, tolerance=30)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_new_call_changes_only_its_counter(size):
+    before, layout = frame(make_state(counters=counters(highlight=3)), size)
+    numbers = {1: "1001", 2: "2003", 3: "1006", 4: "3002", 5: None, 6: "1004"}
+    after, _ = frame(make_state(counters=counters(highlight=3, numbers=numbers)), size)
+    assert inside(ImageChops.difference(before, after).getbbox(), layout.counters[2])
+
+
+def test_highlight_moves_with_the_newest_call():
+    img, layout = frame(make_state(counters=counters(highlight=5)))
+    assert count_colour(img, HIGHLIGHT, layout.counters[4]) > 0.6 * area(layout.counters[4])
+    assert count_colour(img, HIGHLIGHT, layout.counters[2], tolerance=30) == 0
+
+
+def test_many_counters_fit_in_two_columns():
+    many = {c: str(1000 + c) for c in range(1, 13)}
+    img, layout = frame(make_state(counters=counters(highlight=12, numbers=many)))
+    assert len({card.x for card in layout.counters}) == 2
+    assert count_colour(img, HIGHLIGHT, layout.counters[11]) > 0.6 * area(layout.counters[11])
+    for a in layout.counters:
+        for b in layout.counters:
+            assert a is b or not a.colliderect(b)
+
+
+# --- banners ---------------------------------------------------------------------
+
+BANNERS = {
+    "paper": Banner.paper_out(),
+    "offline": Banner.offline(time(8, 15)),
+    "closed": Banner.service_closed("Cấp căn cước", "ID cards", time(7, 30)),
+    "error": Banner.error("Lỗi cấu hình: services[2].numbering", "Configuration error"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_no_banner_colour_without_banners(size):
+    img, layout = frame(make_state(banners=()), size)
+    assert layout.banners == ()
+    for background, _ in render.BANNER_COLOURS.values():
+        assert count_colour(img, background) == 0
+
+
+@pytest.mark.parametrize("kind", sorted(BANNERS))
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_banner_appears_when_set(kind, size):
+    plain, plain_layout = frame(make_state(), size)
+    img, layout = frame(make_state(banners=(BANNERS[kind],)), size)
+    (box,) = layout.banners
+    background, text = render.BANNER_COLOURS[kind]
+    assert count_colour(img, background, box) > 0.6 * area(box)
+    assert count_colour(img, text, box, tolerance=40) > 0.02 * area(box)  # its words
+    for other, (colour, _) in render.BANNER_COLOURS.items():
+        if other != kind:
+            assert count_colour(img, colour) == 0
+    # The banner pushes the calls down rather than covering them.
+    assert layout.counters[0].top > box.bottom
+    assert layout.counters[0].top > plain_layout.counters[0].top
+
+
+def test_banners_stack_most_serious_first():
+    state = make_state(banners=(BANNERS["closed"], BANNERS["paper"], BANNERS["error"], BANNERS["offline"]))
+    img, layout = frame(state)
+    assert len(layout.banners) == render.MAX_BANNERS
+    kinds = [b.kind for b in render.shown_banners(state)]
+    assert kinds == ["error", "offline", "paper"]
+    for kind, box in zip(kinds, layout.banners):
+        assert count_colour(img, render.BANNER_COLOURS[kind][0], box) > 0.6 * area(box)
+
+
+def test_standard_banner_wording():
+    assert BANNERS["paper"].text_vi == "Máy in hết giấy"
+    assert BANNERS["offline"].text_vi == "Mất kết nối từ 08:15"
+    assert BANNERS["offline"].text_en == "Offline since 08:15"
+    assert BANNERS["closed"].text_vi == "Dịch vụ Cấp căn cước mở cửa lúc 07:30"
+    closed_today = Banner.service_closed("Cấp căn cước", "ID cards")
+    assert closed_today.text_vi == "Dịch vụ Cấp căn cước hôm nay không làm việc"
+    assert closed_today.text_en == "ID cards: closed today"
+    with pytest.raises(ValueError, match="banner kind"):
+        Banner("fire", "Cháy")
+
+
+def test_long_error_banner_stays_on_one_strip():
+    long_error = Banner.error("Lỗi cấu hình: " + "services[2].numbering: end 999 is below start 1001; " * 6)
+    img, layout = frame(make_state(banners=(long_error,)), (1366, 768))
+    plain, _ = frame(make_state(banners=(Banner.error("Lỗi"),)), (1366, 768))
+    assert inside(ImageChops.difference(img, plain).getbbox(), layout.banners[0])
+
+
+# --- Vietnamese text ---------------------------------------------------------------
+
+TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # none, huyền, sắc, hỏi, ngã, nặng
+VOWELS = "aăâeêioôơuưy"
+
+
+def vietnamese_letters() -> list[str]:
+    letters = []
+    for vowel in VOWELS:
+        for tone in TONES:
+            lower = unicodedata.normalize("NFC", vowel + tone)
+            letters += [lower, lower.upper()]
+    return letters + ["đ", "Đ"]
+
+
+def test_the_letter_set_is_complete():
+    letters = vietnamese_letters()
+    assert len(letters) == 12 * 6 * 2 + 2 == len(set(letters))
+    assert all(len(letter) == 1 for letter in letters)  # NFC: one code point each
+    assert {"ắ", "Ặ", "ỹ", "Ỵ", "ữ", "Ờ", "đ", "Đ"} <= set(letters)
+
+
+@pytest.mark.parametrize("bold", [False, True], ids=["regular", "bold"])
+def test_every_vietnamese_letter_is_a_real_glyph(bold):
+    font = render.fonts().get(bold)
+    notdef = pygame.image.tobytes(render.render_text("\ue000", 48, bold, (255, 255, 255))[0], "RGBA")
+    assert font.get_metrics("\ue000", size=48) == [None]  # the probe really is missing
+    bitmaps = {}
+    for letter in vietnamese_letters():
+        assert font.get_metrics(letter, size=48)[0] is not None, f"{letter!r} missing from the font"
+        surface, _ = render.render_text(letter, 48, bold, (255, 255, 255))
+        bitmap = (surface.get_size(), pygame.image.tobytes(surface, "RGBA"))
+        assert bitmap[1] != notdef, f"{letter!r} drawn as the missing-glyph box"
+        bitmaps[letter] = bitmap
+    # Every tone mark is visible: no two letters look the same.
+    assert len(set(bitmaps.values())) == len(bitmaps)
+
+
+def test_decomposed_text_is_drawn_like_composed_text():
+    text = "".join(vietnamese_letters())
+    nfc, _ = frame(make_state(unit_name_vi=text[:40], notices=(text[40:80],)))
+    nfd, _ = frame(make_state(unit_name_vi=unicodedata.normalize("NFD", text[:40]),
+                              notices=(unicodedata.normalize("NFD", text[40:80]),)))
+    assert ImageChops.difference(nfc, nfd).getbbox() is None
+
+
+def test_english_can_be_switched_off(open_sim):
+    board = open_sim(show_english=False)
+    board.show(make_state(languages=("vi", "en")))
+    board.tick(NOW)
+    vi_only, _ = frame(make_state(languages=("vi",)))
+    both, _ = frame(make_state(languages=("vi", "en")))
+    assert ImageChops.difference(image(board.surface), vi_only).getbbox() is None
+    assert ImageChops.difference(both, vi_only).getbbox() is not None
+
+
+def test_date_is_vietnamese_first():
+    assert render._date_texts(datetime(2025, 7, 13)) == ("Chủ Nhật, 13/07/2025", "Sunday, 13 July 2025")
+    assert render._date_texts(datetime(2025, 7, 14))[0] == "Thứ Hai, 14/07/2025"
+
+
+# --- fitting text into boxes --------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_long_service_names_stay_in_their_card(size):
+    short, layout = frame(make_state(services=services(long=False)), size)
+    long, long_layout = frame(make_state(services=services(long=True)), size)
+    assert long_layout.services == layout.services
+    card = layout.services[1]
+    # Only the second card changed, and its waiting count did not move.
+    assert inside(ImageChops.difference(short, long).getbbox(), card)
+    _, count_box = render._service_zones(card, layout.pad, layout.scale)
+    assert ImageChops.difference(short.crop(pil(count_box)), long.crop(pil(count_box))).getbbox() is None
+
+
+def test_a_word_longer_than_the_box_is_broken_or_cut():
+    name = "Đăngkýxemôtôxegắnmáyxemáyđiệnvàcácloạixetươngtựkhác" * 3
+    short, layout = frame(make_state(services=services()))
+    long, _ = frame(make_state(services=[ServiceQueue(name, name, 12), *services()[1:]]))
+    name_box, _ = render._service_zones(layout.services[0], layout.pad, layout.scale)
+    assert inside(ImageChops.difference(short, long).getbbox(), name_box)
+
+
+def test_long_unit_and_counter_names_stay_in_their_boxes():
+    unit = "Phòng Cảnh sát quản lý hành chính về trật tự xã hội " * 5
+    short_calls = [CounterCall(1, "Quầy 1", "Counter 1", "1001", True)]
+    long_calls = [CounterCall(1, "Quầy tiếp nhận và trả kết quả " * 4, "Reception " * 8, "1001", True)]
+    short, layout = frame(make_state(counters=short_calls))
+    long, long_layout = frame(make_state(unit_name_vi=unit, unit_name_en=unit, counters=long_calls))
+    assert long_layout.counters == layout.counters
+    bbox = ImageChops.difference(short, long).getbbox()
+    assert bbox is not None
+    diff = ImageChops.difference(short, long)
+    outside = diff.copy()
+    for box in (layout.unit_name, layout.counters[0]):
+        outside.paste((0, 0, 0), pil(box))
+    assert outside.getbbox() is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(vietnamese_letters() + list("bcdghklmnpqrstvx ,.0123456789")),
+                 min_size=1, max_size=200),
+    width=st.integers(40, 900),
+    height=st.integers(40, 300),
+    size=st.integers(12, 90),
+    max_lines=st.integers(1, 4),
+)
+def test_fitted_text_never_leaves_its_box(text, width, height, size, max_lines):
+    paras = (render.Para(text, size, True, (255, 255, 255), max_lines),
+             render.Para(text[::-1], size // 2 + 6, False, (200, 200, 200), 1, True))
+    block = render.fit(paras, width, height)
+    for line in block.lines:
+        assert line.width <= width
+        assert line.size >= render._MIN_PX
+    smallest_line = render.line_metrics(max(render._MIN_PX, round(size * render._SCALES[-1])), True)[1]
+    if smallest_line <= height:
+        assert block.height <= height
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    width=st.integers(320, 3840),
+    height=st.integers(240, 2160),
+    n_counters=st.integers(0, 20),
+    n_services=st.integers(0, 8),
+    n_banners=st.integers(0, 5),
+    english=st.booleans(),
+    hotline=st.sampled_from(["", "0203 3825 123", "1900 1234 5678 9012 3456 7890 1234 5678"]),
+)
+def test_any_resolution_lays_out_without_overlap(width, height, n_counters, n_services, n_banners, english,
+                                                  hotline):
+    state = make_state(
+        counters=counters(highlight=1, numbers={c: str(1000 + c) for c in range(1, n_counters + 1)}),
+        services=(services() * 3)[:n_services],
+        banners=(list(BANNERS.values()) * 2)[:n_banners],
+        languages=("vi", "en") if english else ("vi",),
+        hotline=hotline,
+    )
+    layout = compute_layout((width, height), state)
+    screen = pygame.Rect(0, 0, width, height)
+    boxes = [*layout.counters, *layout.services]
+    parts = [layout.header, layout.unit_name, layout.clock, *layout.banners, layout.footer, layout.notices]
+    for box in [*boxes, *parts, *([layout.hotline] if hotline else [])]:
+        assert screen.contains(box), (box, screen)
+    assert layout.notices.width > 0 and not layout.notices.colliderect(layout.hotline)
+    assert not layout.unit_name.colliderect(layout.clock)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.colliderect(b)
+        assert not a.colliderect(layout.footer) and not a.colliderect(layout.header)
+    if width * height <= 1920 * 1080:  # drawing big screens is slow; the layout is what matters
+        draw(pygame.Surface((width, height)), state, NOW)
+
+
+# --- redraw policy ------------------------------------------------------------------
+
+
+def test_clock_redraws_at_most_once_a_second(open_sim):
+    board = open_sim(width=1366, height=768)
+    board.tick(NOW)
+    board.show(make_state())
+    before = image(board.surface)
+    for step in range(1, 201):  # 10 seconds in 50 ms steps
+        board.tick(NOW + timedelta(milliseconds=50 * step))
+    assert board.redraws.clock == 10
+    assert board.redraws.full == 1
+    assert board.redraws.notices == 0  # the notice fits: nothing scrolls
+    # What changed on screen is the clock, and only the clock.
+    assert inside(ImageChops.difference(before, image(board.surface)).getbbox(), board.layout.clock)
+
+
+def test_nothing_is_redrawn_within_a_second(open_sim):
+    board = open_sim()
+    board.show(make_state())
+    board.tick(NOW)
+    counts = (board.redraws.full, board.redraws.clock, board.redraws.notices)
+    for ms in range(0, 1000, 10):
+        board.tick(NOW + timedelta(milliseconds=ms))
+    assert (board.redraws.full, board.redraws.clock, board.redraws.notices) == counts
+
+
+def test_showing_the_same_state_again_does_not_redraw(open_sim):
+    board = open_sim()
+    board.show(make_state())
+    board.show(make_state())
+    assert board.redraws.full == 1
+    board.show(make_state(counters=counters(highlight=1)))
+    assert board.redraws.full == 2
+
+
+def test_clock_jumping_back_is_shown(open_sim):
+    board = open_sim()
+    board.tick(NOW)
+    board.show(make_state())
+    board.tick(NOW - timedelta(hours=3))  # NTP corrected the clock
+    assert board.redraws.clock == 1
+    expected, _ = frame(make_state(), now=NOW - timedelta(hours=3))
+    clock = board.layout.clock
+    assert ImageChops.difference(image(board.surface).crop(pil(clock)), expected.crop(pil(clock))).getbbox() is None
+
+
+LONG_NOTICES = tuple(f"Thông báo số {i}: công dân vui lòng chuẩn bị giấy tờ trước khi đến lượt" for i in range(5))
+
+
+def test_long_notices_scroll_at_the_configured_rate(open_sim):
+    board = open_sim(notice_fps=10)
+    board.tick(NOW)
+    board.show(make_state(notices=LONG_NOTICES))
+    start = image(board.surface)
+    for ms in range(1, 2001):  # every millisecond for 2 s
+        board.tick(NOW + timedelta(milliseconds=ms))
+    assert 19 <= board.redraws.notices <= 21
+    assert board.redraws.clock == 2
+    assert board.redraws.full == 1
+    diff = ImageChops.difference(start, image(board.surface))
+    diff.paste((0, 0, 0), pil(board.layout.clock))
+    assert inside(diff.getbbox(), board.layout.notices)  # the line moved, nothing else did
+
+
+def test_notices_do_not_scroll_when_animation_is_off(open_sim):
+    board = open_sim(notice_fps=0)
+    board.show(make_state(notices=LONG_NOTICES))
+    for ms in range(0, 3000, 20):
+        board.tick(NOW + timedelta(milliseconds=ms))
+    assert board.redraws.notices == 0
+
+
+def test_standing_notices_come_first(open_sim):
+    board = open_sim(notices=["Giữ trật tự"])
+    board.tick(NOW)
+    board.show(make_state(notices=("Hôm nay nghỉ trưa", "Giữ trật tự")))
+    shown, _ = frame(make_state(notices=("Giữ trật tự", "Hôm nay nghỉ trưa")))
+    assert ImageChops.difference(image(board.surface), shown).getbbox() is None
+
+
+# --- the device ---------------------------------------------------------------------
+
+
+def test_simulated_board_writes_a_frame_per_change(open_sim, tmp_path):
+    board = open_sim(width=1366, height=768, frames_dir=tmp_path / "frames")
+    board.show(make_state())
+    board.show(make_state())  # no change: no new frame
+    for second in range(3):
+        board.tick(NOW + timedelta(seconds=second))  # clock only: no new frame
+    board.show(make_state(banners=(Banner.paper_out(),)))
+    frames = sorted((tmp_path / "frames").iterdir())
+    assert [f.name for f in frames] == ["board-000001.png", "board-000002.png"]
+    last = Image.open(frames[-1]).convert("RGB")
+    assert last.size == (1366, 768)
+    assert count_colour(last, render.BANNER_COLOURS["paper"][0], board.layout.banners[0]) > 0
+    assert board.save_png().name == "board-000003.png"
+
+
+def test_simulated_size_defaults_to_1080p(open_sim):
+    assert open_sim().size == (1920, 1080)
+
+
+def test_save_png_needs_a_path_without_frames_dir(open_sim):
+    board = open_sim()
+    board.show(make_state())
+    with pytest.raises(ValueError, match="frames_dir"):
+        board.save_png()
+
+
+def test_only_one_board_at_a_time(open_sim):
+    open_sim()
+    with pytest.raises(DeviceError, match="already open"):
+        open_sim()
+
+
+def test_board_refuses_calls_from_another_thread(open_sim):
+    board = open_sim()
+    errors = []
+    worker = threading.Thread(target=lambda: _capture(errors, board.show, make_state()))
+    worker.start()
+    worker.join()
+    assert errors and "thread" in str(errors[0])
+
+
+def _capture(errors, fn, *args):
+    try:
+        fn(*args)
+    except Exception as exc:  # noqa: BLE001 - the test inspects it
+        errors.append(exc)
+
+
+def test_run_shows_the_newest_state_and_ticks(open_sim):
+    board = open_sim()
+    states: queue.Queue[BoardState] = queue.Queue()
+    for highlight in (1, 2, 4):
+        states.put(make_state(counters=counters(highlight=highlight)))
+    stop = threading.Event()
+    ticks = iter(NOW + timedelta(seconds=s) for s in range(100))
+
+    def clock() -> datetime:
+        moment = next(ticks)
+        if moment >= NOW + timedelta(seconds=3):
+            stop.set()
+        return moment
+
+    run(board, states, stop, clock=clock, interval=0.001)
+    assert board.redraws.full == 1  # the two older states were skipped
+    img = image(board.surface)
+    assert count_colour(img, HIGHLIGHT, board.layout.counters[3]) > 0.6 * area(board.layout.counters[3])
+    assert board.redraws.clock == 3
+
+
+def test_closed_board_refuses_to_draw(open_sim):
+    board = open_sim()
+    board.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        board.show(make_state())
+
+
+def test_state_validation():
+    with pytest.raises(ValueError, match="language"):
+        make_state(languages=("vi", "fr"))
+    with pytest.raises(ValueError, match="waiting"):
+        ServiceQueue("A", "A", -1)
+    assert isinstance(make_state().counters, tuple)
+
+
+# --- configuration ------------------------------------------------------------------
+
+
+def test_config_from_toml():
+    text = """
+    [board]
+    backend = "simulated"
+    width = 1366
+    height = 768
+    fullscreen = false
+    show_english = false
+    notices = ["Công dân vui lòng giữ trật tự"]
+    notice_fps = 20
+    frames_dir = "/tmp/frames"
+    """
+    config = BoardConfig(**tomllib.loads(text)["board"])
+    assert (config.width, config.height, config.notice_fps) == (1366, 768, 20)
+    assert config.frames_dir == Path("/tmp/frames")
+    assert BoardConfig().backend == "real" and BoardConfig().width == 0
+
+
+@pytest.mark.parametrize("section, problem", [
+    ({"widht": 100}, "widht"),
+    ({"width": 1920}, "both width and height"),
+    ({"width": 100, "height": 100}, "too small"),
+    ({"backend": "hdmi"}, "backend"),
+    ({"notice_fps": 500}, "notice_fps"),
+])
+def test_config_errors_name_the_problem(section, problem):
+    with pytest.raises(ValidationError, match=problem):
+        BoardConfig(**section)
+
+
+def test_config_notices_are_nfc():
+    config = BoardConfig(notices=[unicodedata.normalize("NFD", "Giữ trật tự")])
+    assert config.notices == ["Giữ trật tự"]
+
+
+# --- the real backend ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("driver, fix", [
+    ("x11", "HDMI"),
+    ("kmsdrm", "python3-pygame"),
+    ("dummy", "simulated"),
+    (None, "SDL found no screen"),  # SDL would fall back to its offscreen driver
+])
+def test_real_board_without_a_screen_says_how_to_fix_it(monkeypatch, driver, fix):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    if driver is None:
+        monkeypatch.delenv("SDL_VIDEODRIVER", raising=False)
+    else:
+        monkeypatch.setenv("SDL_VIDEODRIVER", driver)
+    with pytest.raises(DeviceError) as error:
+        open_board(BoardConfig(backend="real"))
+    assert fix in str(error.value)
+    assert str(error.value).startswith("board: ")
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    open_board(BoardConfig(backend="simulated")).close()  # nothing was left open
+
+
+REAL_SCRIPT = """
+import sys
+from datetime import datetime
+sys.path.insert(0, sys.argv[1])
+from tests.drivers.test_board import make_state, NOW
+from drivers.board import BoardConfig, open_board
+import pygame
+board = open_board(BoardConfig(backend="real", video_driver="x11"))
+print(board.size, pygame.display.get_driver())
+board.show(make_state())
+board.tick(NOW)
+board.save_png(sys.argv[2])
+board.close()
+"""
+
+
+def test_real_board_on_a_virtual_screen(tmp_path):
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (Debian package xvfb)")
+    display = f":{90 + os.getpid() % 50}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        env = {**os.environ, "DISPLAY": display}
+        env.pop("SDL_VIDEODRIVER", None)
+        for _ in range(50):  # wait for the X server
+            if subprocess.run(["xdpyinfo"], env=env, capture_output=True).returncode == 0:
+                break
+            threading.Event().wait(0.1)
+        png = tmp_path / "real.png"
+        result = subprocess.run([sys.executable, "-c", REAL_SCRIPT, str(REPO), str(png)], env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "(1366, 768) x11" in result.stdout  # full screen at the screen's own size
+        img = Image.open(png).convert("RGB")
+        layout = compute_layout((1366, 768), make_state())
+        assert count_colour(img, HIGHLIGHT, layout.counters[2]) > 0.6 * area(layout.counters[2])
+    finally:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
+
+
+def test_sample_board_command_writes_a_png(tmp_path):
+    from drivers.board.__main__ import main
+
+    png = tmp_path / "sample.png"
+    assert main(["--simulated", "--size", "1366x768", "--seconds", "0", "--png", str(png)]) == 0
+    img = Image.open(png).convert("RGB")
+    assert img.size == (1366, 768)
+    assert count_colour(img, HIGHLIGHT) > 10_000  # the newest call
+    assert count_colour(img, render.BANNER_COLOURS["paper"][0]) > 10_000  # the paper banner

@@ -7,7 +7,7 @@ setup:
 	./scripts/setup.sh
 
 demo: setup
-	./scripts/demo-cli.sh
+	.venv/bin/kiosk demo --out var/demo-morning --minutes 90 --speed 60
 
 test: setup
 	.venv/bin/python -m pytest -q

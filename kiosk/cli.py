@@ -33,6 +33,7 @@ from kiosk.schema import SchemaError
 from kiosk.store import Store, StoreBusy, StoredEvent
 
 DEFAULT_CONFIG = "/etc/kiosk/kiosk.toml"
+DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
 log = logging.getLogger("kiosk")
 
 
@@ -162,6 +163,35 @@ def do_pair(args: argparse.Namespace) -> int:
     return 0
 
 
+def do_run(args: argparse.Namespace) -> int:
+    from kiosk.run import Process
+    from kiosk.simulation import pair_keypads, simulated_config
+
+    config_path = _config_path(args)
+    config = load_config(config_path)
+    if args.simulate:
+        headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        config = simulated_config(config, Path(args.out), headless=headless)
+        pair_keypads(config)
+        print(f"simulated office: files under {args.out}; board {'headless (PNG frames)' if headless else 'in a window'}")
+    elif args.db:
+        config = config.model_copy(update={"store": config.store.model_copy(update={"path": args.db})})
+    process = Process(config, config_path, SystemClock(), simulate=args.simulate)
+    process.install_signals()
+    process.start()
+    return process.run()
+
+
+def do_demo(args: argparse.Namespace) -> int:
+    from kiosk.demo import run_demo
+
+    config = load_config(_config_path(args) if args.config else DEMO_CONFIG)
+    summary = run_demo(config, Path(args.out), minutes=args.minutes, speed=args.speed)
+    print(summary.text())
+    print(f"files: {args.out}/ (printer/, board/, speaker/, summary.json)")
+    return 0
+
+
 def _report(events: list[StoredEvent], config: Config, displays: dict[str, str]) -> None:
     """One line per event a person cares about; ``displays`` maps ticket ids to numbers."""
     for event in events:
@@ -277,6 +307,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     events.add_argument("--since", type=int, default=0, metavar="SEQ", help="only events after this sequence number")
     events.set_defaults(func=do_events)
+
+    run = sub.add_parser(
+        "run", parents=[common], help="run the office (the kiosk service runs this)",
+        description="Run the office: devices, queue, board, loudspeaker. SIGHUP re-reads the config; "
+        "SIGTERM stops after the ticket being printed.",
+    )
+    run.add_argument("--simulate", action="store_true", help="simulate every device (files under --out)")
+    run.add_argument("--out", default="var/simulate", help="where the simulated devices write (default var/simulate)")
+    run.set_defaults(func=do_run)
+
+    demo = sub.add_parser(
+        "demo", parents=[common], help="a simulated busy morning, headless, at high speed",
+        description="Run a scripted busy morning through the real process with simulated devices and write "
+        "the tickets (PNG), board frames (PNG), announcements (WAV) and a summary.",
+    )
+    demo.add_argument("--out", required=True, help="output folder (emptied first)")
+    demo.add_argument("--minutes", type=int, default=90, help="simulated minutes (default 90)")
+    demo.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second (default 60)")
+    demo.set_defaults(func=do_demo)
 
     doctor = sub.add_parser(
         "doctor", parents=[common], help="check every device and the machine",

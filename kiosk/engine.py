@@ -16,6 +16,7 @@ that jumps backwards cannot let a later ticket overtake an earlier one.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -153,9 +154,52 @@ class Tick:
     """Time passed: roll the business day over and close expired rating windows."""
 
 
+@dataclass(frozen=True)
+class PrintResult:
+    """The printer worker reports how printing a ticket went."""
+
+    ticket_id: str
+    ok: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Reprint:
+    """An officer asks for a ticket to be printed again (after a failed print)."""
+
+    number: str
+    counter: int | None = None
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    """A device changed state (printer out of paper, keypad unplugged ...): recorded, no rule."""
+
+    device: str
+    state: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class CallByName:
+    """Call a citizen by name to collect a result ("Mời công dân ... đến quầy số 3 nhận kết quả")."""
+
+    counter: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ConfigApplied:
+    """A new configuration is in force from now on; ``version`` identifies it."""
+
+    version: str
+    source: str = ""
+
+
 Command = (
     Issue | CallNext | CallNumber | Recall | NoShow | Reactivate | Transfer | StartService | Complete
-    | Rate | Pause | Resume | CloseCounter | SignIn | SignOut | Tick
+    | Rate | Pause | Resume | CloseCounter | SignIn | SignOut | Tick | PrintResult | Reprint | DeviceStatus
+    | CallByName | ConfigApplied
 )
 
 
@@ -198,6 +242,7 @@ class Ticket:
     ahead: int = 0
     wait_minutes: int = 0
     rating: int | None = None
+    printed: bool | None = None  # None: not printed yet; False: the print failed
 
 
 @dataclass
@@ -605,6 +650,35 @@ class Engine:
             raise DomainError("no_officer", counter=command.counter)
         return [self._sign_out_event(counter, now)]
 
+    def _decide_PrintResult(self, command: PrintResult, now: datetime) -> list[Event]:
+        if command.ticket_id not in self.state.tickets:
+            return []  # a ticket of a closed day: nothing left to reprint
+        data = {"ticket_id": command.ticket_id, "ok": command.ok, "reason": command.reason, "at": _iso(now)}
+        return [Event("ticket_printed", data)]
+
+    def _decide_Reprint(self, command: Reprint, now: datetime) -> list[Event]:
+        prefer = self.config.counter(command.counter).services if command.counter is not None else []
+        if command.counter is not None:
+            self._counter(command.counter)
+        ticket = self._find_ticket(command.number, prefer=prefer)
+        if ticket.state in FINAL_STATES:
+            raise self._not_callable(ticket)
+        return [Event("ticket_reprint", {"ticket_id": ticket.id, "counter": command.counter, "at": _iso(now)})]
+
+    def _decide_DeviceStatus(self, command: DeviceStatus, now: datetime) -> list[Event]:
+        data = {"device": command.device, "state": command.state, "message": command.message, "at": _iso(now)}
+        return [Event("device_status", data)]
+
+    def _decide_CallByName(self, command: CallByName, now: datetime) -> list[Event]:
+        self._counter(command.counter)
+        name = " ".join(unicodedata.normalize("NFC", command.name).split())
+        if not 1 <= len(name) <= 60 or not all(c.isalpha() or c in " .-'" for c in name):
+            raise DomainError("bad_name", name=command.name)
+        return [Event("name_called", {"counter": command.counter, "name": name, "at": _iso(now)})]
+
+    def _decide_ConfigApplied(self, command: ConfigApplied, now: datetime) -> list[Event]:
+        return [Event("config_applied", {"version": command.version, "source": command.source, "at": _iso(now)})]
+
     # -- helpers for deciding -------------------------------------------
 
     def _service(self, service_id: str) -> Service:
@@ -828,6 +902,27 @@ class Engine:
         counter = self.state.counters[data["counter"]]
         counter.ignored_rating_presses += 1
         return {("counter", counter.number)}
+
+    def _apply_ticket_printed(self, data: dict[str, Any]) -> Touched:
+        ticket = self.state.tickets.get(data["ticket_id"])
+        if ticket is None:
+            return set()
+        ticket.printed = data["ok"]
+        return {("ticket", ticket.id)}
+
+    def _apply_ticket_reprint(self, data: dict[str, Any]) -> Touched:
+        ticket = self.state.tickets[data["ticket_id"]]
+        ticket.printed = None
+        return {("ticket", ticket.id)}
+
+    def _apply_device_status(self, data: dict[str, Any]) -> Touched:
+        return set()
+
+    def _apply_name_called(self, data: dict[str, Any]) -> Touched:
+        return set()
+
+    def _apply_config_applied(self, data: dict[str, Any]) -> Touched:
+        return set()
 
     def _apply_counter_mode(self, data: dict[str, Any]) -> Touched:
         counter = self.state.counters[data["counter"]]

@@ -64,6 +64,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Mã cán bộ {officer!r} không hợp lệ (1-8 chữ số)",
         "officer code {officer!r} is not valid (1 to 8 digits)",
     ),
+    "bad_name": (
+        "Tên {name!r} không hợp lệ (chỉ chữ cái, tối đa 60 ký tự)",
+        "name {name!r} is not valid (letters only, at most 60 characters)",
+    ),
     "bad_rating_level": ("Không có mức đánh giá {level}", "there is no rating level {level}"),
 }
 

@@ -86,7 +86,12 @@ def _v2(db: sqlite_utils.Database) -> None:
     db["events"].create_index(["acked", "seq"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    """Whether each ticket was printed (NULL: not yet; 0: the print failed, an officer may reprint)."""
+    db["tickets"].add_column("printed", int)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 VERSION = len(MIGRATIONS)
 
 

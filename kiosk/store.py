@@ -240,6 +240,7 @@ def load_state(db: sqlite_utils.Database) -> State:
     state = State(day=_meta(db, "day"), next_queue_seq=int(_meta(db, "next_queue_seq") or 1))
     for row in db.query("SELECT * FROM tickets WHERE day = ?", [state.day]):
         row["priority"] = bool(row["priority"])
+        row["printed"] = None if row["printed"] is None else bool(row["printed"])
         state.tickets[row["id"]] = Ticket(**row)
     for row in db.query("SELECT * FROM counters"):
         state.counters[row["number"]] = CounterState(**row)
@@ -267,6 +268,7 @@ def project(db: sqlite_utils.Database, engine: Engine, event: Event) -> None:
         row = dict(vars(source[key]))  # flat dataclasses: a shallow copy is the row
         if kind == "ticket":
             row["priority"] = int(row["priority"])
+            row["printed"] = None if row["printed"] is None else int(row["printed"])
         db.execute(_upsert_sql(table, pk, tuple(row)), list(row.values()))
 
 

@@ -19,6 +19,7 @@ from kiosk.engine import (
     Rate,
     Reactivate,
     Recall,
+    Reprint,
     Resume,
     SignIn,
     SignOut,
@@ -469,3 +470,39 @@ def test_decide_does_not_change_state(engine):
 def test_naive_time_is_rejected(engine):
     with pytest.raises(ValueError):
         engine.decide(Tick(), datetime(2026, 11, 24, 8))
+
+
+# -- printing, devices, names, config -------------------------------------------
+
+
+def test_print_failure_and_reprint(engine):
+    issue(engine)
+    (ticket,) = engine.state.tickets.values()
+    assert ticket.printed is None
+    run(engine, cmd_print(ticket.id, False), T0)
+    assert ticket.printed is False
+    events = run(engine, Reprint("1001", 1), T0)
+    assert events[-1].type == "ticket_reprint" and ticket.printed is None
+    run(engine, cmd_print(ticket.id, True), T0)
+    assert ticket.printed is True
+    run(engine, CallNext(1), T0)
+    run(engine, Complete(1), T0)
+    assert refused(engine, Reprint("1001")).text("en") == "ticket 1001 has already been served"
+    assert run(engine, cmd_print("gone", True), T0) == []
+
+
+def cmd_print(ticket_id: str, ok: bool):
+    from kiosk.engine import PrintResult
+
+    return PrintResult(ticket_id, ok, "" if ok else "paper out")
+
+
+def test_device_status_name_call_and_config_are_recorded(engine):
+    from kiosk.engine import CallByName, ConfigApplied, DeviceStatus
+
+    assert run(engine, DeviceStatus("printer", "paper_out", "Máy in hết giấy"), T0)[-1].data["state"] == "paper_out"
+    called = run(engine, CallByName(3, "  Nguyễn   Văn An "), T0)[-1]
+    assert (called.type, called.data["name"]) == ("name_called", "Nguyễn Văn An")
+    assert refused(engine, CallByName(3, "<script>")).code == "bad_name"
+    assert refused(engine, CallByName(3, "")).code == "bad_name"
+    assert run(engine, ConfigApplied("abc123", "kiosk.toml"), T0)[-1].type == "config_applied"

@@ -129,7 +129,7 @@ def test_migrates_an_old_store_and_keeps_its_data(tmp_path, small, clock):
     db.close()
     # A store at schema 1 (before sync bookkeeping) with a day of data.
     store = Store(path, small, clock)
-    assert schema.version(store.db) == schema.VERSION == 2
+    assert schema.version(store.db) == schema.VERSION == 3
     issue(store)
     assert "acked" in store.db["events"].columns_dict
     store.close()

@@ -1,0 +1,486 @@
+"""The office: one process drives every device of an office.
+
+Data flows one way::
+
+    device callbacks, web requests, workers
+        -> Office.post / Office.submit  (one queue, any thread)
+        -> the engine thread            (alone owns the engine and the SQLite store)
+        -> outputs                      (print jobs, announcements, LEDs, camera
+                                         snapshots, and a new OfficeView for the
+                                         board and the pages)
+
+The engine thread never waits on a device: printing, speaking and snapshots
+run in their own workers, so a jammed printer cannot delay a call. pygame runs
+in the main thread (see :mod:`kiosk.run`), which reads the latest view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from drivers.buttons import ButtonHeld, ButtonPanel, PriorityArmed, PriorityExpired, RatingPressed, ServicePressed
+from drivers.camera import Camera
+from drivers.keypad import (
+    KeypadAction,
+    KeypadConnected,
+    KeypadDisconnected,
+    KeypadPaired,
+    KeypadRejected,
+    KeypadService,
+)
+from drivers.speaker import Announcer
+from kiosk import engine as cmd
+from kiosk.config import Config
+from kiosk.errors import DomainError
+from kiosk.printing import PrintJob, Printed, PrinterReport, PrintWorker, ticket_view
+from kiosk.store import Clock, Store, StoredEvent
+from kiosk.view import Banner, OfficeView, build_view
+
+log = logging.getLogger(__name__)
+
+#: The engine thread wakes at least this often when idle (ticks, heartbeat).
+IDLE_SECONDS = 0.5
+#: Checkpoint the WAL after this long with nothing to do.
+CHECKPOINT_IDLE_SECONDS = 5.0
+#: How long the board thanks a citizen for a rating.
+THANKS_SECONDS = 5.0
+
+
+@dataclass
+class Devices:
+    """The output and input devices the office drives (any may be absent)."""
+
+    printer: PrintWorker | None = None
+    announcer: Announcer | None = None
+    buttons: ButtonPanel | None = None
+    keypads: KeypadService | None = None
+    camera: Camera | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """A command from a page, answered through ``future``."""
+
+    command: cmd.Command
+    future: Future
+
+
+@dataclass(frozen=True)
+class Reload:
+    """Use this configuration from the next item on (SIGHUP)."""
+
+    config: Config
+    version: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ReloadFailed:
+    """The new configuration was refused; the old one stays in force."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Finish and leave the engine loop."""
+
+
+def config_version(data: bytes) -> str:
+    """A short identifier of a config file's content."""
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+@dataclass
+class _Banners:
+    """Banners the office itself raises, by key."""
+
+    items: dict[str, tuple[Banner, float | None]] = field(default_factory=dict)  # key -> (banner, expires)
+
+    def set(self, key: str, banner: Banner, seconds: float | None = None) -> None:
+        self.items[key] = (banner, None if seconds is None else time.monotonic() + seconds)
+
+    def clear(self, key: str) -> None:
+        self.items.pop(key, None)
+
+    def current(self) -> tuple[Banner, ...]:
+        now = time.monotonic()
+        for key in [k for k, (_, expires) in self.items.items() if expires is not None and expires < now]:
+            del self.items[key]
+        order = {"error": 0, "paper": 1, "offline": 2, "closed": 3, "info": 4}
+        return tuple(sorted((b for b, _ in self.items.values()), key=lambda b: order.get(b.kind, 9)))
+
+
+class Office:
+    """One office: the engine thread and what it drives."""
+
+    def __init__(self, config: Config, open_store: Callable[[], Store], clock: Clock, devices: Devices) -> None:
+        self.config = config
+        self._open_store = open_store
+        self.store: Store  # opened by the engine thread, which alone uses it
+        self.clock = clock
+        self.devices = devices
+        self.camera = devices.camera
+        self.simulation: Any = None  # set by kiosk.simulation in simulate mode
+        self.inbox: queue.Queue[Any] = queue.Queue()
+        self.heartbeat = time.monotonic()
+        self.beeps: dict[int | None, int] = {}
+        self._banners = _Banners()
+        self._version = 0
+        self._view_lock = threading.Condition()
+        self._view: OfficeView | None = None
+        self._leds: dict[tuple[str, Any], str] = {}
+        self._last_minute = ""
+        self._idle_since = time.monotonic()
+        self._checkpointed = True
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._start_error: BaseException | None = None
+        self.listeners: list[Callable[[list[StoredEvent]], None]] = []
+
+    # -- for other threads ------------------------------------------------
+
+    def post(self, item: object) -> None:
+        """Hand an item to the engine thread (device callbacks call this)."""
+        self.inbox.put(item)
+
+    def submit(self, command: cmd.Command, timeout: float = 5.0) -> list[StoredEvent]:
+        """Run ``command`` on the engine thread and wait for its events.
+
+        Raises :class:`DomainError` when refused, ``TimeoutError`` when the engine
+        does not answer in ``timeout`` seconds.
+        """
+        future: Future = Future()
+        self.inbox.put(Request(command, future))
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            raise TimeoutError("the kiosk engine did not answer in time") from None
+
+    def view(self) -> OfficeView:
+        """The latest snapshot of the office."""
+        with self._view_lock:
+            assert self._view is not None, "the office has not started"
+            return self._view
+
+    def wait_for_change(self, version: int, timeout: float) -> OfficeView:
+        """Block until the view is newer than ``version`` (or ``timeout``); return the latest."""
+        with self._view_lock:
+            self._view_lock.wait_for(lambda: self._view is not None and self._view.version > version, timeout)
+            assert self._view is not None
+            return self._view
+
+    # -- life cycle -------------------------------------------------------
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the engine thread, which opens the store; raise what opening it raised."""
+        self._thread = threading.Thread(target=self._run_engine, name="engine", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise TimeoutError("the kiosk engine did not start")
+        if self._start_error is not None:
+            raise self._start_error
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the current item, then the ticket being printed; close the store."""
+        self.inbox.put(Stop())
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.devices.printer is not None:
+            self.devices.printer.stop()
+        if self.devices.announcer is not None:
+            self.devices.announcer.close()
+
+    def _run_engine(self) -> None:
+        """The engine thread: open the store, then take items until Stop."""
+        try:
+            self.store = self._open_store()
+            self._refresh_outputs()
+            self._publish()
+        except BaseException as exc:
+            self._start_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        while True:
+            self.heartbeat = time.monotonic()
+            try:
+                item = self.inbox.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                self._idle()
+                continue
+            if isinstance(item, Stop):
+                self.store.checkpoint()
+                self.store.close()
+                return
+            try:
+                self._handle(item)
+            except Exception:  # one bad item must not stop the office
+                log.exception("could not handle an item", extra={"item": repr(item)})
+            self._idle_since = time.monotonic()
+            self._checkpointed = False
+            self._publish()
+
+    # -- the engine thread ------------------------------------------------
+
+    def _execute(self, command: cmd.Command) -> list[StoredEvent]:
+        events = self.store.execute(command, self.clock.now())
+        self._effects(events)
+        return events
+
+    def _handle(self, item: object) -> None:
+        if isinstance(item, Request):
+            try:
+                item.future.set_result(self._execute(item.command))
+            except BaseException as exc:
+                item.future.set_exception(exc)
+        elif isinstance(item, ServicePressed):
+            self._issue(item.service_id, item.priority)
+        elif isinstance(item, RatingPressed):
+            self._try(cmd.Rate(item.counter, item.level), beep=None)
+        elif isinstance(item, KeypadAction):
+            command = self._keypad_command(item)
+            if command is not None:
+                self._try(command, beep=item.counter)
+        elif isinstance(item, KeypadRejected):
+            self._beep(item.counter, item.reason)
+        elif isinstance(item, (KeypadPaired, KeypadConnected, KeypadDisconnected, ButtonHeld)):
+            name = type(item).__name__
+            state = {"KeypadPaired": "paired", "KeypadConnected": "connected", "KeypadDisconnected": "disconnected",
+                     "ButtonHeld": "held"}[name]
+            device = "keypad" if name.startswith("Keypad") else "button"
+            self._execute(cmd.DeviceStatus(device, state, repr(item)))
+        elif isinstance(item, PriorityArmed):
+            self._set_led(("priority", None), "blink")
+        elif isinstance(item, PriorityExpired):
+            self._leds.pop(("priority", None), None)
+            self._refresh_outputs()
+        elif isinstance(item, Printed):
+            self._execute(cmd.PrintResult(item.ticket_id, item.ok, item.reason))
+            if not item.ok:
+                self._beep(None, f"ticket not printed: {item.reason}")
+        elif isinstance(item, PrinterReport):
+            self._printer_changed(item)
+        elif isinstance(item, Reload):
+            self._reload(item)
+        elif isinstance(item, ReloadFailed):
+            self._banners.set("config", Banner("error", f"Cấu hình mới bị từ chối: {item.message}",
+                                               f"New configuration refused: {item.message}"), 600)
+        elif callable(item):
+            item()  # a job for the engine thread (tests, simulation)
+        else:
+            log.warning("unknown item", extra={"item": repr(item)})
+
+    def _try(self, command: cmd.Command, beep: int | None) -> list[StoredEvent]:
+        """Execute; a refusal beeps at the counter and is logged, never raised."""
+        try:
+            return self._execute(command)
+        except DomainError as exc:
+            log.info("refused", extra={"command": repr(command), "reason": exc.text("en")})
+            self._beep(beep, exc.text("vi"))
+            return []
+
+    def _issue(self, service_id: str, priority: bool) -> None:
+        printer = self.devices.printer
+        status = printer.status if printer is not None else None
+        if status is not None and not status.can_print:
+            # No number without paper: the press is recorded, officers are told.
+            self._execute(cmd.DeviceStatus("printer", status.state.value, f"press refused ({service_id}): {status.message}"))
+            self._beep(None, status.message)
+            return
+        events = self._try(cmd.Issue(service_id, str(uuid.uuid4()), priority), beep=None)
+        if not events:
+            self._flash_service(service_id)
+
+    def _keypad_command(self, action: KeypadAction) -> cmd.Command | None:
+        counter = action.counter
+        if counter is None:
+            return None
+        kind = action.kind
+        if kind == "next":
+            return cmd.CallNext(counter)
+        if kind == "recall":
+            return cmd.Recall(counter)
+        if kind == "no_show":
+            return cmd.NoShow(counter)
+        if kind == "complete":
+            return cmd.Complete(counter)
+        if kind == "call":
+            return cmd.CallNumber(counter, str(action.number))
+        if kind == "transfer":
+            index = (action.service_index or 0) - 1
+            if not 0 <= index < len(self.config.services):
+                self._beep(counter, f"no service number {action.service_index}")
+                return None
+            return cmd.Transfer(counter, self.config.services[index].id)
+        if kind == "pause_resume":
+            mode = self.store.engine.state.counters[counter].mode
+            return cmd.Resume(counter) if mode != "open" else cmd.Pause(counter)
+        if kind == "sign_in":
+            return cmd.SignIn(counter, action.officer or "")
+        if kind == "sign_out":
+            return cmd.SignOut(counter)
+        return None  # "pair" is handled by the keypad driver itself
+
+    def _beep(self, counter: int | None, reason: str) -> None:
+        """A keypad has no buzzer: the beep is counted for the counter's page and logged."""
+        self.beeps[counter] = self.beeps.get(counter, 0) + 1
+        log.info("beep", extra={"counter": counter, "reason": reason})
+
+    def _idle(self) -> None:
+        now = self.clock.now()
+        engine = self.store.engine
+        due = bool(engine.roll(now)) or any(
+            c.rating_until and now >= datetime.fromisoformat(c.rating_until) for c in engine.state.counters.values()
+        )
+        if due:
+            self._execute(cmd.Tick())
+            self._publish()
+        minute = now.strftime("%Y-%m-%d %H:%M")
+        if minute != self._last_minute:  # opening hours change the LEDs and notes
+            self._last_minute = minute
+            self._refresh_outputs()
+            self._publish()
+        elif self._banners.items and any(e is not None for _, e in self._banners.items.values()):
+            before = len(self._banners.items)
+            if len(self._banners.current()) != before:
+                self._publish()
+        if not self._checkpointed and time.monotonic() - self._idle_since > CHECKPOINT_IDLE_SECONDS:
+            self.store.checkpoint()
+            self._checkpointed = True
+
+    def _printer_changed(self, report: PrinterReport) -> None:
+        status = report.status
+        self._execute(cmd.DeviceStatus("printer", status.state.value, status.message))
+        if status.state.value == "paper_out":
+            self._banners.set("printer", Banner("paper", "Máy in hết giấy", "Printer out of paper"))
+        elif not status.can_print:
+            self._banners.set("printer", Banner("paper", "Máy in không hoạt động", "Printer offline"))
+        else:
+            self._banners.clear("printer")
+        self._refresh_outputs()
+
+    def _reload(self, item: Reload) -> None:
+        old = self.config
+        self.config = item.config
+        self.store.engine.reconfigure(item.config)
+        self._execute(cmd.ConfigApplied(item.version, item.source))
+        self._banners.clear("config")
+        for section in ("printer", "board", "speaker", "buttons", "keypads", "camera"):
+            if getattr(old, section) != getattr(item.config, section):
+                log.warning("device settings change at the next restart", extra={"section": section})
+        log.info("configuration applied", extra={"version": item.version})
+        self._refresh_outputs()
+
+    # -- outputs ------------------------------------------------------------
+
+    def _effects(self, events: list[StoredEvent]) -> None:
+        """Tell the devices what the events mean (never waiting on a device)."""
+        engine = self.store.engine
+        announcer = self.devices.announcer
+        for event in events:
+            data = event.data
+            kind = event.type
+            ticket = engine.state.tickets.get(data.get("ticket_id", ""))
+            if kind in ("ticket_issued", "ticket_reprint") and ticket is not None and self.devices.printer:
+                self.devices.printer.submit(PrintJob(ticket.id, ticket_view(self.config, ticket)))
+            elif kind in ("ticket_called", "ticket_recalled") and ticket is not None and announcer:
+                announcer.call(ticket.display, data["counter"])
+            elif kind == "rating_window_opened":
+                if announcer:
+                    announcer.rating_prompt()
+                self._set_led(("rating", data["counter"]), "blink")
+            elif kind == "rating_window_closed":
+                self._set_led(("rating", data["counter"]), "off")
+            elif kind == "rating_recorded":
+                if announcer:
+                    announcer.rating_thanks()
+                self._banners.set("thanks", Banner("info", "Cảm ơn công dân đã đánh giá", "Thank you for your rating"),
+                                  THANKS_SECONDS)
+            elif kind == "name_called" and announcer:
+                announcer.results_ready(data["name"], data["counter"])
+            elif kind in ("service_started", "ticket_completed") and ticket is not None and self.camera:
+                self._snapshot(data["counter"], ticket.display, "start" if kind == "service_started" else "complete")
+            elif kind == "day_started" and self.camera and self.clock.synced():
+                self._purge_snapshots()
+        for listener in self.listeners:
+            listener(events)
+        if events:
+            self._refresh_outputs()
+
+    def _snapshot(self, counter: int, display: str, kind: str) -> None:
+        camera, now = self.camera, self.clock.now().astimezone(self.config.site.tz)
+
+        def take() -> None:
+            try:
+                camera.snapshot(counter, display, kind, now)
+            except Exception:
+                log.exception("snapshot failed")
+
+        threading.Thread(target=take, name="snapshot", daemon=True).start()
+
+    def _purge_snapshots(self) -> None:
+        camera, now = self.camera, self.clock.now().astimezone(self.config.site.tz)
+        threading.Thread(target=lambda: camera.purge(now), name="purge", daemon=True).start()
+
+    def _flash_service(self, service_id: str) -> None:
+        """A refused press: nothing to print; the LED already says closed or full."""
+        self._refresh_outputs()
+
+    def _set_led(self, key: tuple[str, Any], state: str) -> None:
+        if self._leds.get(key) == state:
+            return
+        self._leds[key] = state
+        buttons = self.devices.buttons
+        if buttons is None:
+            return
+        try:
+            kind, target = key
+            if kind == "service":
+                buttons.set_service_led(target, state)
+            elif kind == "rating":
+                buttons.set_rating_leds(target, state)
+            elif kind == "priority":
+                buttons.set_priority_led(state)
+        except (KeyError, ValueError):
+            pass  # no LED wired for it
+
+    def _refresh_outputs(self) -> None:
+        """Service LEDs: steady when open, off when closed or full, blinking on a printer fault."""
+        printer = self.devices.printer
+        fault = printer is not None and printer.status is not None and not printer.status.can_print
+        view = build_view(self.store.engine, self.clock.now(), self._version)
+        any_open = False
+        for service in view.services:
+            full = service.issued >= self.config.service(service.id).effective_cap
+            state = "blink" if fault else ("steady" if service.open_now and not full else "off")
+            any_open |= state == "steady"
+            self._set_led(("service", service.id), state)
+        if self._leds.get(("priority", None)) != "blink" or fault:
+            self._set_led(("priority", None), "blink" if fault else ("steady" if any_open else "off"))
+
+    def _publish(self) -> None:
+        """Build and publish a new view for the board and the pages."""
+        printer = self.devices.printer
+        status = printer.status if printer is not None else None
+        self._version += 1
+        view = build_view(
+            self.store.engine,
+            self.clock.now(),
+            self._version,
+            banners=self._banners.current(),
+            printer=str(status) if status is not None else "",
+        )
+        with self._view_lock:
+            self._view = view
+            self._view_lock.notify_all()

@@ -1,0 +1,262 @@
+"""``kiosk demo``: a scripted busy morning, at high speed, through the real process.
+
+Citizens press the service buttons (some with the priority button first),
+officers sign in and drive their counters from their keypads (next, recall,
+no-show, a transfer, complete), citizens press the rating buttons, and the
+printer runs out of paper for a while and is refilled. Every press goes
+through the simulated device's driver, the queue, the engine and the outputs,
+exactly as on a Pi. The demo writes the tickets (PNG), board frames (PNG),
+announcements (WAV) and a summary.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import shutil
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import Config
+from kiosk.run import Process
+from kiosk.simulation import ScaledClock, Simulation, pair_keypads, simulated_config, weekday_morning
+
+log = logging.getLogger(__name__)
+
+#: Citizens arriving per minute, by position of the service in the config.
+ARRIVALS_PER_MINUTE = (0.45, 0.8, 0.3)
+PRIORITY_SHARE = 0.12
+#: Chance that a called citizen does not come.
+NO_SHOW_SHARE = 0.06
+#: Rating levels chosen by citizens who rate (best first).
+RATING_WEIGHTS = (0.55, 0.3, 0.1, 0.05)
+RATING_SHARE = 0.85
+
+
+@dataclass
+class _Desk:
+    """What the demo's officer at one counter is doing."""
+
+    number: int
+    busy_until: Any = None
+    holding: str | None = None
+    recalled: bool = False
+    will_not_come: bool = False
+
+
+@dataclass
+class Summary:
+    """What the morning came to."""
+
+    minutes: int
+    issued: int
+    served: int
+    no_shows: int
+    waiting_at_end: int
+    mean_wait_min: float | None
+    p90_wait_min: float | None
+    mean_service_min: float | None
+    satisfaction: float | None
+    ratings: list[int]
+    presses_refused_without_paper: int
+    tickets_printed: int
+    board_frames: int
+    announcements: int
+    files: dict[str, str] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """The summary for a person, Vietnamese first."""
+
+        def num(value: float | None, unit: str = "") -> str:
+            return "-" if value is None else f"{value:g}{unit}"
+
+        share = "-" if self.satisfaction is None else f"{self.satisfaction * 100:.0f}%"
+        return "\n".join(
+            [
+                f"Buổi sáng mô phỏng / Simulated morning: {self.minutes} phút/min",
+                f"Đã cấp số / Tickets issued: {self.issued}",
+                f"Đã phục vụ / Served: {self.served}; vắng mặt / no-shows: {self.no_shows}; "
+                f"còn chờ / still waiting: {self.waiting_at_end}",
+                f"Thời gian chờ / Waiting time: trung bình/mean {num(self.mean_wait_min, ' phút/min')}, "
+                f"P90 {num(self.p90_wait_min, ' phút/min')}",
+                f"Thời gian phục vụ / Service time: trung bình/mean {num(self.mean_service_min, ' phút/min')}",
+                f"Mức độ hài lòng / Satisfaction: {share} ({', '.join(map(str, self.ratings))} lượt đánh giá/ratings)",
+                f"Bấm nút khi máy in hết giấy / Presses refused without paper: {self.presses_refused_without_paper}",
+                f"Vé đã in / Tickets printed: {self.tickets_printed}; khung bảng / board frames: {self.board_frames}; "
+                f"thông báo / announcements: {self.announcements}",
+            ]
+        )
+
+
+class Morning:
+    """The script: run in its own thread against a started process."""
+
+    def __init__(self, process: Process, sim: Simulation, clock: ScaledClock, minutes: int, seed: int = 7) -> None:
+        self.process = process
+        self.sim = sim
+        self.clock = clock
+        self.minutes = minutes
+        self.rng = random.Random(seed)
+        self.office = process.office
+        assert self.office is not None
+        self.config: Config = self.office.config
+        self.desks = {c.number: _Desk(c.number) for c in self.config.counters}
+        self.frames = 0
+        self.transferred = False
+        self.out_board = Path(self.config.store.path).parent / "board"
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception:
+            log.exception("the demo script failed")
+        finally:
+            self.process.stop_event.set()
+
+    def _settle(self) -> None:
+        """Give the engine a moment to take what was just pressed or typed."""
+        time.sleep(0.05)
+
+    def _run(self) -> None:
+        start = self.clock.now()
+        end = start + timedelta(minutes=self.minutes)
+        paper_out_at = start + timedelta(minutes=self.minutes * 0.45)
+        paper_back_at = paper_out_at + timedelta(minutes=max(2, self.minutes * 0.08))
+        paper_state = "in"
+        next_frame = start
+        for desk in self.desks.values():
+            self.sim.type_keys(desk.number, f"**{100 + desk.number}E")  # officers sign in
+        step = timedelta(seconds=20)
+        moment = start
+        while moment < end:
+            self.clock.sleep_until(moment)
+            if paper_state == "in" and moment >= paper_out_at:
+                self.sim.set_paper(False)
+                paper_state = "out"
+            elif paper_state == "out" and moment >= paper_back_at:
+                self.sim.set_paper(True)
+                paper_state = "back"
+            self._arrivals(step)
+            self._officers(moment)
+            if moment >= next_frame:
+                self._save_frame()
+                next_frame = moment + timedelta(minutes=10)
+            moment += step
+        self._save_frame()
+
+    def _arrivals(self, step: timedelta) -> None:
+        for index, service in enumerate(self.config.services):
+            rate = ARRIVALS_PER_MINUTE[index % len(ARRIVALS_PER_MINUTE)] * step.total_seconds() / 60
+            if self.rng.random() < rate:
+                priority = service.priority_allowed and self.rng.random() < PRIORITY_SHARE
+                self.sim.press_service(service.id, priority=priority)
+
+    def _officers(self, moment: Any) -> None:
+        view = self.office.view()
+        counters = {c.number: c for c in view.counters}
+        for desk in self.desks.values():
+            counter = counters[desk.number]
+            if desk.busy_until is not None and moment < desk.busy_until:
+                continue
+            if counter.ticket is None:
+                desk.busy_until = None
+                waiting = sum(s.waiting for s in view.services if s.id in counter.services)
+                if waiting:
+                    self.sim.type_keys(desk.number, "E")  # next
+                    desk.recalled = False
+                    desk.will_not_come = self.rng.random() < NO_SHOW_SHARE
+                    desk.busy_until = moment + timedelta(minutes=1)
+                continue
+            if desk.will_not_come:
+                if not desk.recalled:
+                    self.sim.type_keys(desk.number, ".")  # recall
+                    desk.recalled = True
+                    desk.busy_until = moment + timedelta(minutes=1)
+                else:
+                    self.sim.type_keys(desk.number, "-")  # no-show
+                    desk.will_not_come = False
+                continue
+            if not self.transferred and len(self.config.services) > 1 and desk.number == 2:
+                held = next(t for t in view.queue if t.number == counter.ticket)
+                target = next(i for i, s in enumerate(self.config.services, 1) if s.id != held.service)
+                self.sim.type_keys(desk.number, f"/{target}E")  # wrong desk: send to another service
+                self.transferred = True
+                continue
+            if desk.holding != counter.ticket:
+                desk.holding = counter.ticket
+                minutes = self.rng.uniform(3, 12)
+                desk.busy_until = moment + timedelta(minutes=minutes)  # serving
+                continue
+            self.sim.type_keys(desk.number, "+")  # complete
+            desk.holding = None
+            self._settle()
+            rating = self.config.counter(desk.number).rating_buttons
+            if rating and self.rng.random() < RATING_SHARE:
+                level = self.rng.choices(range(1, len(RATING_WEIGHTS) + 1), RATING_WEIGHTS)[0]
+                self.sim.press_rating(desk.number, level)
+            desk.busy_until = moment + timedelta(minutes=1)
+
+    def _save_frame(self) -> None:
+        png = self.sim.board_png()
+        self.out_board.mkdir(parents=True, exist_ok=True)
+        self.frames += 1
+        (self.out_board / f"board-{self.frames:03d}.png").write_bytes(png)
+
+
+def run_demo(config: Config, out: Path, minutes: int = 90, speed: float = 60.0, seed: int = 7) -> Summary:
+    """Run the demo morning; write everything under ``out``; return the summary."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    config = simulated_config(config, out)
+    config = config.model_copy(update={"board": config.board.model_copy(update={"frames_dir": None})})
+    pair_keypads(config)
+    clock = ScaledClock(weekday_morning(config.site.tz), speed)
+    process = Process(config, None, clock, simulate=True)
+    process.start()
+    morning = Morning(process, process.office.simulation, clock, minutes, seed)
+    script = threading.Thread(target=morning.run, name="demo-script", daemon=True)
+    script.start()
+    process.run()
+    script.join(timeout=10)
+    view = process.office.view()
+    store_events = _count_events(Path(config.store.path))
+    figures = view.figures
+    summary = Summary(
+        minutes=minutes,
+        issued=figures.issued,
+        served=figures.served,
+        no_shows=figures.no_shows,
+        waiting_at_end=figures.waiting,
+        mean_wait_min=figures.mean_wait_min,
+        p90_wait_min=figures.p90_wait_min,
+        mean_service_min=figures.mean_service_min,
+        satisfaction=figures.satisfaction,
+        ratings=list(figures.ratings),
+        presses_refused_without_paper=store_events.get("refused", 0),
+        tickets_printed=len(list((out / "printer").glob("ticket-*.png"))),
+        board_frames=morning.frames,
+        announcements=len(list((out / "speaker").glob("announce-*.wav"))),
+        files={"tickets": "printer/", "board": "board/", "announcements": "speaker/", "store": "kiosk.db"},
+    )
+    (out / "summary.json").write_text(json.dumps(asdict(summary), ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / "summary.txt").write_text(summary.text() + "\n", encoding="utf-8")
+    return summary
+
+
+def _count_events(path: Path) -> dict[str, int]:
+    import sqlite3
+
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        refused = connection.execute(
+            "SELECT COUNT(*) FROM events WHERE type = 'device_status' AND payload LIKE '%press refused%'"
+        ).fetchone()[0]
+    finally:
+        connection.close()
+    return {"refused": refused}

@@ -1,0 +1,144 @@
+"""The printer worker: tickets are printed in their own thread.
+
+A slow or jammed printer must never delay a call at a counter, so the engine
+thread only queues a print job and goes on. The worker renders the ticket
+image, sends it, and reports the outcome (and any change of the printer's
+status) back to the engine thread through the office's inbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from drivers.printer import Printer, PrinterError, PrinterState, PrinterStatus
+from drivers.ticket import TicketView, render_ticket
+from kiosk.config import Config
+from kiosk.engine import Ticket
+
+log = logging.getLogger(__name__)
+
+#: How often an idle worker asks the printer for its status (paper refilled?).
+STATUS_POLL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """Print this ticket."""
+
+    ticket_id: str
+    view: TicketView
+
+
+@dataclass(frozen=True)
+class Printed:
+    """Posted to the office: how a print job went."""
+
+    ticket_id: str
+    ok: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PrinterReport:
+    """Posted to the office when the printer's status changes."""
+
+    status: PrinterStatus
+
+
+def ticket_view(config: Config, ticket: Ticket, qr_url: str | None = None) -> TicketView:
+    """What the ticket of ``ticket`` shows."""
+    service = config.service(ticket.service)
+    languages = tuple(config.site.languages.ticket)
+    return TicketView(
+        unit_name_vi=config.site.unit_name.vi,
+        unit_name_en=config.site.unit_name.en,
+        service_name_vi=service.name.vi,
+        service_name_en=service.name.en,
+        number=ticket.display,
+        priority=ticket.priority,
+        people_ahead=ticket.ahead,
+        wait_minutes=ticket.wait_minutes if ticket.ahead else None,
+        issued_at=datetime.fromisoformat(ticket.issued_at).astimezone(config.site.tz),
+        qr_url=qr_url,
+        hotline=config.site.hotline,
+        languages=languages,
+    )
+
+
+class PrintWorker:
+    """One thread that owns the printer."""
+
+    def __init__(self, printer: Printer, post: Callable[[object], None]) -> None:
+        self.printer = printer
+        self.post = post
+        self.jobs: queue.Queue[PrintJob | None] = queue.Queue()
+        self._status: PrinterStatus | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
+
+    def start(self) -> None:
+        """Read the printer's status once (so the first press knows it), then start the thread."""
+        self._check_status()
+        self._thread.start()
+
+    @property
+    def status(self) -> PrinterStatus | None:
+        """The last status read (thread-safe)."""
+        with self._lock:
+            return self._status
+
+    def submit(self, job: PrintJob) -> None:
+        """Queue a ticket; returns at once."""
+        self.jobs.put(job)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the ticket being printed (and any queued), then stop."""
+        self.jobs.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                job = self.jobs.get(timeout=STATUS_POLL_SECONDS)
+            except queue.Empty:
+                self._check_status()
+                continue
+            if job is None:
+                return
+            self._print(job)
+
+    def _print(self, job: PrintJob) -> None:
+        try:
+            image = render_ticket(job.view, self.printer.width_dots)
+            self.printer.print_ticket(image)
+        except PrinterError as exc:
+            log.warning("ticket not printed", extra={"ticket_id": job.ticket_id, "reason": str(exc)})
+            self.post(Printed(job.ticket_id, False, exc.status.message))
+            self._set_status(exc.status)
+            return
+        except Exception as exc:  # a driver bug must not kill the worker
+            log.exception("ticket not printed", extra={"ticket_id": job.ticket_id})
+            self.post(Printed(job.ticket_id, False, str(exc)))
+            self._check_status()
+            return
+        self.post(Printed(job.ticket_id, True))
+        self._check_status()
+
+    def _check_status(self) -> None:
+        try:
+            status = self.printer.status()
+        except Exception as exc:
+            status = PrinterStatus(PrinterState.OFFLINE, f"cannot read the printer's status: {exc}")
+        self._set_status(status)
+
+    def _set_status(self, status: PrinterStatus) -> None:
+        with self._lock:
+            changed = self._status is None or self._status.state != status.state
+            self._status = status
+        if changed:
+            self.post(PrinterReport(status))

@@ -1,0 +1,259 @@
+"""``kiosk run``: the one process of an office, and its main thread.
+
+The main thread owns pygame: it draws the board from the office's latest view,
+pings systemd's watchdog while the engine thread is alive, runs the few jobs
+that must run on it (saving a board PNG for the simulation API), and handles
+signals: SIGHUP re-reads the configuration, SIGTERM stops cleanly (the ticket
+being printed is finished, the store flushed, exit 0).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from drivers.base import DeviceError
+from drivers.board import Banner as BoardBanner
+from drivers.board import Board, BoardState, CounterCall, ServiceQueue, open_board
+from drivers.printer import Printer, PrinterState, PrinterStatus, open_printer
+from kiosk import systemd
+from kiosk.app import IDLE_SECONDS, Devices, Office, Reload, ReloadFailed, config_version
+from kiosk.config import Config, ConfigError, load_config
+from kiosk.printing import PrintWorker
+from kiosk.store import Clock, Store
+from kiosk.view import Banner, OfficeView
+
+log = logging.getLogger(__name__)
+
+
+class MissingPrinter(Printer):
+    """Stands for a printer that could not be opened: always offline, with the fix.
+
+    The office then issues no numbers (the buttons blink, the board says why)
+    instead of pretending to print.
+    """
+
+    def __init__(self, error: DeviceError, width_dots: int = 576) -> None:
+        self.error = error
+        self._width = width_dots
+
+    @property
+    def width_dots(self) -> int:
+        return self._width
+
+    def print_ticket(self, image: Any) -> None:
+        raise self.error
+
+    def status(self) -> PrinterStatus:
+        return PrinterStatus(PrinterState.OFFLINE, str(self.error))
+
+    def close(self) -> None:
+        pass
+
+
+def open_devices(config: Config, post: Callable[[object], None]) -> tuple[Devices, list[Banner]]:
+    """Open every configured device except the board; a device that fails is reported, not hidden."""
+    from drivers.buttons import open_buttons
+    from drivers.camera import open_camera
+    from drivers.keypad import open_keypads
+    from drivers.speaker import open_announcer
+
+    devices = Devices()
+    problems: list[Banner] = []
+
+    def attempt(name: str, opener: Callable[[], Any]) -> Any:
+        try:
+            return opener()
+        except DeviceError as exc:
+            log.error("device not available", extra={"device": name, "error": str(exc)})
+            problems.append(Banner("error", f"Lỗi thiết bị: {exc}", f"Device error: {exc}"))
+            return None
+
+    if config.printer is not None:
+        printer = attempt("printer", lambda: open_printer(config.printer))
+        if printer is None:
+            printer = MissingPrinter(DeviceError("printer", problems[-1].text_en.removeprefix("Device error: ")))
+        devices.printer = PrintWorker(printer, post)
+    if config.speaker is not None:
+        devices.announcer = attempt(
+            "speaker", lambda: open_announcer(config.speaker, on_error=lambda exc: log.error("speaker: %s", exc))
+        )
+    if config.buttons is not None:
+        devices.buttons = attempt(
+            "buttons", lambda: open_buttons(config.buttons, post, rating_levels=len(config.rating.levels))
+        )
+    if config.keypads is not None:
+        devices.keypads = attempt(
+            "keypads",
+            lambda: open_keypads(
+                config.keypads, post, counters=[c.number for c in config.counters], service_count=len(config.services)
+            ),
+        )
+    if config.camera is not None:
+        devices.camera = attempt("camera", lambda: open_camera(config.camera, [c.number for c in config.counters]))
+    return devices, problems
+
+
+def board_state(view: OfficeView, config: Config, notices: tuple[str, ...] = ()) -> BoardState:
+    """What the board shows for ``view``."""
+    return BoardState(
+        unit_name_vi=view.unit_vi,
+        unit_name_en=view.unit_en,
+        languages=tuple(config.site.languages.board),
+        counters=tuple(
+            CounterCall(c.number, c.name_vi, c.name_en, c.last_called, highlighted=c.number == view.newest_call)
+            for c in view.counters
+        ),
+        services=tuple(
+            ServiceQueue(s.name_vi, s.name_en, s.waiting, s.note_vi or None, s.note_en or None) for s in view.services
+        ),
+        notices=notices,
+        hotline=view.hotline,
+        banners=tuple(BoardBanner(b.kind, b.text_vi, b.text_en) for b in view.banners),
+    )
+
+
+class MainThread:
+    """Jobs that must run on the main thread (pygame), handed over from other threads."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
+
+    def call(self, job: Callable[[], Any], timeout: float = 10.0) -> Any:
+        future: Future = Future()
+        self.jobs.put((job, future))
+        return future.result(timeout)
+
+    def run_pending(self) -> None:
+        while True:
+            try:
+                job, future = self.jobs.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                future.set_result(job())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+
+class Process:
+    """The office process: the office, its board and the main loop."""
+
+    def __init__(self, config: Config, config_path: Path | None, clock: Clock, simulate: bool = False) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.clock = clock
+        self.stop_event = threading.Event()
+        self.main = MainThread()
+        self.board: Board | None = None
+        self.office: Office | None = None
+        self.web: Any = None
+        self.simulate = simulate
+
+    def start(self) -> Office:
+        """Open the devices and the store and start the engine thread (call on the main thread)."""
+        config = self.config
+        store_path = Path(config.store.path)
+        inbox: queue.Queue[object] = queue.Queue()
+        devices, problems = open_devices(config, inbox.put)
+        office = Office(config, lambda: Store(store_path, config, self.clock), self.clock, devices)
+        office.inbox = inbox
+        for index, banner in enumerate(problems):
+            office._banners.set(f"device{index}", banner)
+        if config.board is not None:
+            try:
+                self.board = open_board(config.board)
+            except DeviceError as exc:
+                log.error("board not available", extra={"error": str(exc)})
+        if devices.printer is not None:
+            devices.printer.start()
+        office.start()
+        self.office = office
+        if self.simulate:
+            from kiosk.simulation import Simulation
+
+            simulation = Simulation(office, config, self.main.call)
+            simulation.office_board_png = self._board_png  # type: ignore[method-assign]
+            office.simulation = simulation
+        return office
+
+    def _board_png(self) -> bytes:
+        if self.board is None:
+            raise KeyError("no board")
+        folder = Path(self.config.store.path).parent
+        path = self.board.save_png(folder / "board-now.png")
+        return Path(path).read_bytes()
+
+    def reload(self) -> None:
+        """SIGHUP: read the config file again; refuse an invalid one and keep the old."""
+        assert self.office is not None
+        if self.config_path is None:
+            return
+        try:
+            data = self.config_path.read_bytes()
+            config = load_config(self.config_path)
+        except ConfigError as exc:
+            message = "; ".join(str(p) for p in exc.problems[:3])
+            log.error("configuration refused", extra={"problems": [str(p) for p in exc.problems]})
+            self.office.post(ReloadFailed(message))
+            return
+        except OSError as exc:
+            self.office.post(ReloadFailed(str(exc)))
+            return
+        config = config.model_copy(update={"store": self.config.store})  # the store stays where it is
+        self.office.post(Reload(config, config_version(data), str(self.config_path)))
+
+    def run(self, until: Callable[[], bool] | None = None) -> int:
+        """The main loop: board, watchdog, main-thread jobs; returns the exit status."""
+        assert self.office is not None
+        office = self.office
+        interval = systemd.watchdog_interval()
+        # The engine loops at least every IDLE_SECONDS; older than this, it is stuck.
+        stale_after = max(3 * IDLE_SECONDS, interval or 0.0)
+        watchdog = systemd.Watchdog(lambda: office.heartbeat, interval, stale_after=stale_after)
+        systemd.notify("READY=1")
+        shown = -1
+        notices = tuple(self.config.board.notices) if self.config.board else ()
+        frame = self.board.frame_interval if self.board is not None else 0.2
+        while not self.stop_event.is_set() and not (until and until()):
+            view = office.view()
+            if self.board is not None:
+                if view.version != shown:
+                    self.board.show(board_state(view, office.config, notices))
+                    shown = view.version
+                self.board.tick(self.clock.now().astimezone(office.config.site.tz).replace(tzinfo=None))
+            self.main.run_pending()
+            watchdog.poll()
+            time.sleep(min(frame, 0.1))
+        systemd.notify("STOPPING=1")
+        self.shutdown()
+        return 0
+
+    def shutdown(self) -> None:
+        """Stop the web server, the office (finishing the ticket being printed) and the devices."""
+        if self.web is not None:
+            self.web.stop()
+        if self.office is not None:
+            self.office.stop()
+            devices = self.office.devices
+            for device in (devices.keypads, devices.buttons, devices.camera):
+                if device is not None:
+                    try:
+                        device.close()
+                    except Exception:
+                        log.exception("closing a device")
+        if self.board is not None:
+            self.board.close()
+
+    def install_signals(self) -> None:
+        """SIGTERM/SIGINT stop; SIGHUP reloads the configuration."""
+        signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
+        signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
+        signal.signal(signal.SIGHUP, lambda *_: self.reload())

@@ -1,0 +1,204 @@
+"""The simulated office: every device simulated, driven through its own driver.
+
+``kiosk run --simulate`` and ``kiosk demo`` switch every device section to its
+simulated backend (writing under one output folder), and :class:`Simulation`
+presses the buttons through gpiozero's mock pins and types on the simulated
+keypads, so a simulated press takes exactly the path of a real one: pin edge,
+debounce, callback, queue, engine, printer worker.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from drivers.board import BoardConfig
+from drivers.buttons import ServicePressed
+from drivers.camera import CameraConfig
+from drivers.keypad import KeypadConfig, PairingStore
+from drivers.printer import PrinterConfig, SimulatedPrinter
+from drivers.speaker import SpeakerConfig
+from kiosk.config import Config
+
+
+def simulated_config(config: Config, out: Path, headless: bool = True) -> Config:
+    """``config`` with every device simulated, writing under ``out``.
+
+    Sections the config lacks get defaults (the buttons only if configured:
+    without pins, simulated presses go straight to the queue).
+    """
+    out = out.resolve()
+
+    def section(model: Any, default: Any, **changes: Any) -> Any:
+        base = model if model is not None else default
+        return base.model_copy(update={"backend": "simulated", **changes})
+
+    board_changes: dict[str, Any] = {"frames_dir": out / "board"}
+    if not headless:
+        board_changes = {"backend": "real", "fullscreen": False}
+    board = (config.board or BoardConfig(width=1366, height=768)).model_copy(update=board_changes)
+    if headless:
+        board = board.model_copy(update={"backend": "simulated"})
+        if not board.width:
+            board = board.model_copy(update={"width": 1920, "height": 1080})
+    updates: dict[str, Any] = {
+        "store": config.store.model_copy(update={"path": str(out / "kiosk.db")}),
+        "printer": section(config.printer, PrinterConfig(), output_dir=out / "printer"),
+        "board": board,
+        "speaker": section(config.speaker, SpeakerConfig(languages=["vi"]), output_dir=out / "speaker"),
+        "keypads": section(
+            config.keypads, KeypadConfig(), pairings_file=out / "keypads.json",
+            pairing_pin=(config.keypads.pairing_pin if config.keypads else None) or "2468",
+        ),
+        "camera": section(
+            config.camera, CameraConfig(), enabled=True, snapshot_dir=out / "snapshots",
+            resolution=(640, 360), frame_rate=5,
+        ),
+    }
+    if config.buttons is not None:
+        updates["buttons"] = config.buttons.model_copy(update={"backend": "simulated"})
+    return config.model_copy(update=updates)
+
+
+def keypad_path(counter: int) -> str:
+    """The stable path of the simulated keypad of ``counter``."""
+    return f"/dev/input/by-id/usb-Simulated_Keypad_counter{counter}-event-kbd"
+
+
+def pair_keypads(config: Config) -> None:
+    """Pair one simulated keypad to each counter (before the keypads start)."""
+    assert config.keypads is not None
+    store = PairingStore(config.keypads.pairings_file)
+    for counter in config.counters:
+        store.pair(keypad_path(counter.number), counter.number)
+
+
+class ScaledClock:
+    """A clock that starts at ``start`` and runs ``speed`` times faster than real time."""
+
+    def __init__(self, start: datetime, speed: float = 1.0) -> None:
+        self.start = start
+        self.speed = speed
+        self._mono0 = time.monotonic()
+        self.boot_id = f"sim-{uuid.uuid4()}"
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=(time.monotonic() - self._mono0) * self.speed)
+
+    def monotonic_ns(self) -> int:
+        return time.monotonic_ns()
+
+    def synced(self) -> bool:
+        return True
+
+    def sleep_until(self, moment: datetime) -> None:
+        """Sleep (in real time) until the simulated clock reads ``moment``."""
+        ahead = (moment - self.now()).total_seconds() / self.speed
+        if ahead > 0:
+            time.sleep(ahead)
+
+
+class Simulation:
+    """Drive the simulated hardware of a running office, as people would."""
+
+    def __init__(self, office: Any, config: Config, main_thread_call: Callable[[Callable[[], Any]], Any]) -> None:
+        self.office = office
+        self.config = config
+        self._main = main_thread_call
+        keypads = office.devices.keypads
+        if keypads is not None and keypads.simulated is not None:
+            plugged = [keypads.simulated.plug(keypad_path(c.number)) for c in config.counters]
+            keypads.scan()  # one keypad per counter, paired by pair_keypads: opened and grabbed at once
+            deadline = time.monotonic() + 10
+            while not all(k.grabbed for k in plugged) and time.monotonic() < deadline:
+                time.sleep(0.01)
+
+    # -- inputs ------------------------------------------------------------------
+
+    def _press_pin(self, pin: int) -> None:
+        buttons = self.office.devices.buttons
+        mock = buttons.pin_factory.pin(pin)
+        hold = (self.config.buttons.debounce_ms + 40) / 1000
+        mock.drive_low()  # buttons pull up: pressed is low
+        time.sleep(hold)
+        mock.drive_high()
+        time.sleep(hold)
+
+    def press_service(self, service_id: str, priority: bool = False) -> None:
+        """Press a service's button (after the priority button when ``priority``)."""
+        self.config.service(service_id)  # KeyError for an unknown service
+        buttons = self.config.buttons
+        if buttons is None or self.office.devices.buttons is None or service_id not in buttons.services:
+            self.office.post(ServicePressed(service_id, priority))  # no pins configured
+            return
+        if priority and buttons.priority is not None:
+            self._press_pin(buttons.priority.button)
+        self._press_pin(buttons.services[service_id].button)
+
+    def press_rating(self, counter: int, level: int) -> None:
+        """Press rating button ``level`` (1 = best) at ``counter``."""
+        buttons = self.config.buttons
+        if buttons is None or counter not in buttons.rating:
+            raise KeyError(f"counter {counter} has no rating buttons")
+        pins = buttons.rating[counter].buttons
+        if not 1 <= level <= len(pins):
+            raise KeyError(f"there is no rating level {level}")
+        self._press_pin(pins[level - 1])
+
+    def type_keys(self, counter: int, keys: str) -> None:
+        """Type on the counter's keypad: digits . - + * / and "E" (or a newline) for Enter."""
+        keypads = self.office.devices.keypads
+        allowed = set("0123456789.-+*/E\n")
+        if keypads is None or keypads.simulated is None:
+            raise KeyError("no simulated keypads")
+        if not keys or set(keys) - allowed:
+            raise ValueError("keys: use digits . - + * / and E for Enter")
+        keypad = keypads.simulated.get(keypad_path(counter))
+        for char in keys.replace("E", "\n"):
+            keypad.type(char)
+            time.sleep(0.01)
+
+    def set_paper(self, present: bool) -> None:
+        """Run the simulated printer out of paper, or refill it."""
+        printer = self._printer()
+        if present:
+            printer.refill_paper()
+        else:
+            printer.run_out_of_paper()
+
+    # -- outputs -----------------------------------------------------------------
+
+    def _printer(self) -> SimulatedPrinter:
+        worker = self.office.devices.printer
+        if worker is None or not isinstance(worker.printer, SimulatedPrinter):
+            raise KeyError("no simulated printer")
+        return worker.printer
+
+    def last_ticket_png(self) -> bytes | None:
+        """The last printed ticket, decoded back from the printer's bytes."""
+        last = self._printer().last_ticket
+        return last.with_suffix(".png").read_bytes() if last is not None else None
+
+    def board_png(self) -> bytes:
+        """The board's current frame (drawn by the main thread)."""
+        return self._main(lambda: self.office_board_png())
+
+    def office_board_png(self) -> bytes:  # replaced by kiosk.run with the board's own
+        raise KeyError("no board")
+
+    def last_announcement_wav(self) -> bytes | None:
+        """The last announcement the simulated speaker played."""
+        folder = self.config.speaker.output_dir if self.config.speaker else None
+        if folder is None:
+            return None
+        files = sorted(Path(folder).glob("announce-*.wav"))
+        return files[-1].read_bytes() if files else None
+
+
+def weekday_morning(tz: Any, hour: int = 7, minute: int = 30) -> datetime:
+    """The demo's start: Tuesday 24 November 2026, 07:30 at the office (a working day)."""
+    return datetime(2026, 11, 24, hour, minute, tzinfo=tz).astimezone(timezone.utc)

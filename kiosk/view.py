@@ -1,0 +1,241 @@
+"""What the office looks like right now: an immutable snapshot for pages and the board.
+
+The engine thread builds an :class:`OfficeView` after every change and
+publishes it; the web server and the board read the latest one from any thread
+without touching the engine or the store.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from kiosk import days
+from kiosk.config import Config
+from kiosk.engine import Engine, Ticket
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A notice across the board and the pages: ``kind`` is paper, offline, closed, error or info."""
+
+    kind: str
+    text_vi: str
+    text_en: str = ""
+
+
+@dataclass(frozen=True)
+class CounterView:
+    """One counter as officers and leaders see it."""
+
+    number: int
+    name_vi: str
+    name_en: str
+    services: tuple[str, ...]
+    mode: str  # open, paused, closed
+    officer: str | None
+    ticket: str | None  # the number it holds
+    ticket_state: str | None  # called or serving
+    last_called: str | None  # the last number it called today (shown on the board)
+    rating_open: bool
+    rating_buttons: bool
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """One service's queue."""
+
+    id: str
+    name_vi: str
+    name_en: str
+    waiting: int
+    priority_waiting: int
+    issued: int
+    open_now: bool
+    note_vi: str  # "" when open, else why not: "Hôm nay không làm việc", "Mở cửa lúc 13:30"
+    note_en: str
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """A ticket in the live queue list."""
+
+    number: str
+    service: str
+    priority: bool
+    state: str
+    counter: int | None
+    issued_at: str
+    printed: bool
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The day's figures: waiting and service times in minutes, satisfaction as a share."""
+
+    issued: int = 0
+    served: int = 0
+    no_shows: int = 0
+    waiting: int = 0
+    mean_wait_min: float | None = None
+    p90_wait_min: float | None = None
+    mean_service_min: float | None = None
+    ratings: tuple[int, ...] = ()  # count per level, level 1 first
+    satisfaction: float | None = None  # share of ratings in the top two levels
+
+
+@dataclass(frozen=True)
+class OfficeView:
+    """Everything the board and the pages show. ``version`` grows with every change."""
+
+    version: int
+    day: str | None
+    now: datetime
+    unit_vi: str
+    unit_en: str
+    hotline: str
+    counters: tuple[CounterView, ...]
+    services: tuple[ServiceView, ...]
+    queue: tuple[TicketRow, ...]
+    figures: Figures
+    banners: tuple[Banner, ...] = ()
+    newest_call: int | None = None  # the counter whose call is newest (highlighted)
+    printer: str = ""  # the printer's status line
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _minutes(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    return max(0.0, seconds) / 60
+
+
+def figures(engine: Engine) -> Figures:
+    """The current day's figures from the engine's state."""
+    tickets = list(engine.state.tickets.values())
+    waits = [w for t in tickets if (w := _minutes(t.issued_at, t.called_at)) is not None]
+    services = [
+        s for t in tickets if t.state == "completed" and (s := _minutes(t.started_at or t.called_at, t.finished_at)) is not None
+    ]
+    levels = len(engine.config.rating.levels)
+    counts = [0] * levels
+    for rating in engine.state.ratings.values():
+        if 1 <= rating.level <= levels:
+            counts[rating.level - 1] += 1
+    rated = sum(counts)
+    return Figures(
+        issued=len(tickets),
+        served=sum(1 for t in tickets if t.state == "completed"),
+        no_shows=sum(1 for t in tickets if t.state == "no_show"),
+        waiting=sum(1 for t in tickets if t.state == "waiting"),
+        mean_wait_min=round(statistics.fmean(waits), 1) if waits else None,
+        p90_wait_min=round(statistics.quantiles(waits, n=10)[-1], 1) if len(waits) >= 2 else (waits[0] if waits else None),
+        mean_service_min=round(statistics.fmean(services), 1) if services else None,
+        ratings=tuple(counts),
+        satisfaction=round(sum(counts[:2]) / rated, 3) if rated else None,
+    )
+
+
+def _last_calls(tickets: list[Ticket]) -> dict[int, Ticket]:
+    """Per counter, the ticket it called last today (by call time, then queue order)."""
+    last: dict[int, Ticket] = {}
+    for ticket in tickets:
+        if ticket.counter is None or ticket.called_at is None:
+            continue
+        current = last.get(ticket.counter)
+        if current is None or (ticket.called_at, ticket.queue_seq) > (current.called_at or "", current.queue_seq):
+            last[ticket.counter] = ticket
+    return last
+
+
+def build_view(
+    engine: Engine,
+    now: datetime,
+    version: int,
+    banners: tuple[Banner, ...] = (),
+    printer: str = "",
+) -> OfficeView:
+    """The office as ``engine`` holds it at ``now``."""
+    config: Config = engine.config
+    state = engine.state
+    tickets = list(state.tickets.values())
+    last = _last_calls(tickets)
+    counters = []
+    for counter in config.counters:
+        live = state.counters[counter.number]
+        held = engine.ticket_at(counter.number)
+        called = last.get(counter.number)
+        counters.append(
+            CounterView(
+                number=counter.number,
+                name_vi=counter.display_name("vi"),
+                name_en=counter.display_name("en"),
+                services=tuple(counter.services),
+                mode=live.mode,
+                officer=live.officer,
+                ticket=held.display if held else None,
+                ticket_state=held.state if held else None,
+                last_called=called.display if called else None,
+                rating_open=live.rating_ticket is not None,
+                rating_buttons=counter.rating_buttons,
+            )
+        )
+    day = days.business_day(now, config.site.tz, config.site.day_starts_at)
+    if state.day is not None and day.isoformat() < state.day:
+        day = datetime.fromisoformat(state.day).date()  # the clock is behind the business day
+    local = now.astimezone(config.site.tz).time()
+    services = []
+    for service in config.services:
+        waiting = [t for t in tickets if t.state == "waiting" and t.service == service.id]
+        opening = days.opening(service, day, local)
+        note_vi = note_en = ""
+        if opening.reason == "closed_today":
+            note_vi, note_en = "Hôm nay không làm việc", "Closed today"
+        elif opening.reason == "not_open_yet":
+            note_vi, note_en = f"Mở cửa lúc {opening.opens}", f"Opens at {opening.opens}"
+        elif opening.reason == "closed_for_today":
+            note_vi, note_en = "Đã hết giờ làm việc", "Closed for today"
+        services.append(
+            ServiceView(
+                id=service.id,
+                name_vi=service.name.vi,
+                name_en=service.name.get("en"),
+                waiting=len(waiting),
+                priority_waiting=sum(1 for t in waiting if t.priority),
+                issued=state.services[service.id].issued_today,
+                open_now=opening.open,
+                note_vi=note_vi,
+                note_en=note_en,
+            )
+        )
+    newest = max(last.values(), key=lambda t: (t.called_at or "", t.queue_seq), default=None)
+    queue = tuple(
+        TicketRow(
+            number=t.display,
+            service=t.service,
+            priority=t.priority,
+            state=t.state,
+            counter=t.counter if t.state in ("called", "serving") else None,
+            issued_at=t.issued_at,
+            printed=t.printed is not False,
+        )
+        for t in sorted(tickets, key=lambda t: t.queue_seq)
+        if t.state in ("waiting", "called", "serving")
+    )
+    return OfficeView(
+        version=version,
+        day=state.day,
+        now=now,
+        unit_vi=config.site.unit_name.vi,
+        unit_en=config.site.unit_name.get("en"),
+        hotline=config.site.hotline,
+        counters=tuple(counters),
+        services=tuple(services),
+        queue=queue,
+        figures=figures(engine),
+        banners=banners,
+        newest_call=newest.counter if newest else None,
+        printer=printer,
+    )

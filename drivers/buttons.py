@@ -372,8 +372,11 @@ class GpioButtonPanel(ButtonPanel):
             self._buttons.append(button)
             self._devices.append(device)
             # Called from lgpio's thread on a Pi (from the caller's thread on the mock factory).
-            device.when_activated = lambda: self._edge(button, True)
-            device.when_deactivated = lambda: self._edge(button, False)
+            # active_time / inactive_time say how long ago the edge happened by the pin
+            # factory's own timestamp, so a callback that runs late (a busy CPU) does
+            # not shorten the press the debouncer sees.
+            device.when_activated = lambda: self._edge(button, True, device.active_time)
+            device.when_deactivated = lambda: self._edge(button, False, device.inactive_time)
 
         def make_led(key: str, pin: int) -> Any:
             try:
@@ -439,14 +442,17 @@ class GpioButtonPanel(ButtonPanel):
             elif isinstance(event, LongPress):
                 self._post(ButtonHeld(button.key))
 
-    def _edge(self, button: _Button, pressed: bool) -> None:
-        """gpiozero callback: record the edge, post what it settles, wake the ticker."""
+    def _edge(self, button: _Button, pressed: bool, age: float | None = None) -> None:
+        """gpiozero callback: record the edge, post what it settles, wake the ticker.
+
+        ``age`` is how many seconds ago the edge happened (None: just now).
+        """
         with self._lock:
             if self._closed:
                 return
-            now = self._clock()
-            self._poll_locked(now)  # settle the other buttons first, so events stay in time order
-            self._handle(button, button.debouncer.edge(pressed, now))
+            at = self._clock() - max(0.0, age or 0.0)
+            self._poll_locked(at)  # settle the other buttons first, so events stay in time order
+            self._handle(button, button.debouncer.edge(pressed, at))
             self._lock.notify()
 
     def poll(self) -> None:

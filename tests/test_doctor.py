@@ -115,3 +115,16 @@ def test_pair_lists_and_resets(office, tmp_path):
     reset = kiosk("pair", "--reset", "--config", str(office))
     assert reset.stdout.startswith("1 pairing(s) removed")
     assert kiosk("pair", "--list", "--config", str(office)).stdout.strip() == "no keypad is paired"
+
+
+def test_sounds_build_makes_the_missing_clips(tmp_path):
+    folder = tmp_path / "sounds"
+    (folder / "vi").mkdir(parents=True)
+    (folder / "vi" / "mot.wav").write_bytes(b"a recording an office made")
+    result = kiosk("sounds", "build", "--out", str(folder), "--lang", "vi", "--missing")
+    assert result.returncode == 0, result.stderr
+    assert (folder / "vi" / "mot.wav").read_bytes() == b"a recording an office made"  # kept
+    made = sorted((folder / "vi").glob("*.wav"))
+    assert len(made) > 40
+    with wave.open(str(folder / "vi" / "hai.wav")) as clip:
+        assert clip.getnframes() > 0

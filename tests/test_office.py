@@ -327,3 +327,25 @@ def test_watchdog_pings_only_while_the_engine_runs(tmp_path, monkeypatch):
     during = [t for t, m in received if m == "WATCHDOG=1" and hung_at + 2.0 < t < hung_at + 3.4]
     assert len(before) >= 3
     assert during == []
+
+
+def test_stopping_finishes_the_ticket_being_printed(tmp_path):
+    config = office_config(tmp_path)
+
+    def body(process: Process, sim: Simulation) -> None:
+        printer = sim._printer()
+        real_print = printer.print_ticket
+        started = threading.Event()
+
+        def slow(image):
+            started.set()
+            time.sleep(1.5)  # a slow printer, still printing when SIGTERM comes
+            real_print(image)
+
+        printer.print_ticket = slow
+        sim.press_service("oto")
+        assert started.wait(5)
+        # body returns: run_office sets the stop event, as SIGTERM does
+
+    run_office(config, body)
+    assert len(list((tmp_path / "office" / "printer").glob("ticket-*.png"))) == 1

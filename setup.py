@@ -9,8 +9,9 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=find_packages(include=["kiosk", "kiosk.*", "drivers", "drivers.*"]),
+    packages=find_packages(include=["kiosk", "kiosk.*", "drivers", "drivers.*", "central", "central.*"]),
     include_package_data=True,
+    package_data={"kiosk.web": ["static/*"]},
     install_requires=[
         "pydantic>=2.7,<3",
         "sqlite-utils>=4.2,<5",
@@ -23,12 +24,31 @@ setup(
         "gpiozero>=2.0",
         "evdev>=1.7",
         "pyttsx3>=2.90",
+        # local web pages and the sync client
+        "fastapi>=0.110",
+        "uvicorn>=0.29",
+        "python-multipart>=0.0.9",
+        "httpx>=0.27",
     ],
     extras_require={
+        # the central server (kiosk-central)
+        "central": [
+            "fastapi>=0.110",
+            "uvicorn>=0.29",
+            "python-multipart>=0.0.9",
+            "sqlalchemy>=2.0",
+            "alembic>=1.13",
+            "psycopg[binary]>=3.1",
+        ],
         "test": [
             "pytest>=8",
             "hypothesis>=6.100",
+            "schemathesis>=3.30",
+            "playwright>=1.40",  # the browser is Debian's chromium, never `playwright install`
+            "sqlalchemy>=2.0",
+            "alembic>=1.13",
+            "psycopg[binary]>=3.1",
         ],
     },
-    entry_points={"console_scripts": ["kiosk = kiosk.cli:main"]},
+    entry_points={"console_scripts": ["kiosk = kiosk.cli:main", "kiosk-central = central.cli:main"]},
 )

@@ -181,16 +181,17 @@ class Bench:
             pin = self.office.devices.buttons.pin_factory.pin(config.buttons.services[service].button)
             period = 1 / rate_each
             next_at = time.monotonic()
+            hold = (config.buttons.debounce_ms + 15) / 1000
             while time.monotonic() < stop_at:
                 pin.drive_low()
-                time.sleep(period * 0.4)
+                time.sleep(hold)
                 pin.drive_high()
                 with self.lock:
                     pressed[0] += 1
                 next_at += period
                 # Like a hand: the button stays up a while before the next press,
                 # even when this thread is behind its schedule.
-                time.sleep(max(period * 0.35, next_at - time.monotonic()))
+                time.sleep(max(hold, next_at - time.monotonic()))
 
         threads = [threading.Thread(target=presser, args=(s,)) for s in services]
         for thread in threads:

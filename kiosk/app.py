@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from drivers.buttons import ButtonHeld, ButtonPanel, PriorityArmed, PriorityExpired, RatingPressed, ServicePressed
@@ -39,6 +39,7 @@ from drivers.keypad import (
     KeypadService,
 )
 from drivers.speaker import Announcer
+from kiosk import days
 from kiosk import engine as cmd
 from kiosk.config import Config
 from kiosk.errors import DomainError
@@ -89,6 +90,21 @@ class ReloadFailed:
     """The new configuration was refused; the old one stays in force."""
 
     message: str
+
+
+@dataclass(frozen=True)
+class Acked:
+    """The central server holds every event up to ``seq`` (from the sync worker)."""
+
+    seq: int
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """The sync worker's health, for the offline banner: ``since`` is when it last worked."""
+
+    online: bool
+    since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -271,6 +287,10 @@ class Office:
                 self._beep(None, f"ticket not printed: {item.reason}")
         elif isinstance(item, PrinterReport):
             self._printer_changed(item)
+        elif isinstance(item, Acked):
+            self.store.mark_acked(item.seq)
+        elif isinstance(item, SyncState):
+            self._sync_changed(item)
         elif isinstance(item, Reload):
             self._reload(item)
         elif isinstance(item, ReloadFailed):
@@ -370,6 +390,13 @@ class Office:
             self._banners.clear("printer")
         self._refresh_outputs()
 
+    def _sync_changed(self, state: SyncState) -> None:
+        if state.online:
+            self._banners.clear("offline")
+            return
+        since = state.since.astimezone(self.config.site.tz).strftime("%H:%M") if state.since else "?"
+        self._banners.set("offline", Banner("offline", f"Mất kết nối từ {since}", f"Offline since {since}"))
+
     def _reload(self, item: Reload) -> None:
         old = self.config
         self.config = item.config
@@ -459,11 +486,15 @@ class Office:
         """Service LEDs: steady when open, off when closed or full, blinking on a printer fault."""
         printer = self.devices.printer
         fault = printer is not None and printer.status is not None and not printer.status.can_print
-        view = build_view(self.store.engine, self.clock.now(), self._version)
+        engine = self.store.engine
+        now = self.clock.now()
+        day = date.fromisoformat(engine.state.day) if engine.state.day else engine.business_day(now)
+        local = now.astimezone(self.config.site.tz).time()
         any_open = False
-        for service in view.services:
-            full = service.issued >= self.config.service(service.id).effective_cap
-            state = "blink" if fault else ("steady" if service.open_now and not full else "off")
+        for service in self.config.services:
+            full = engine.state.services[service.id].issued_today >= service.effective_cap
+            open_now = days.opening(service, day, local).open
+            state = "blink" if fault else ("steady" if open_now and not full else "off")
             any_open |= state == "steady"
             self._set_led(("service", service.id), state)
         if self._leds.get(("priority", None)) != "blink" or fault:

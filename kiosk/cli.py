@@ -192,6 +192,32 @@ def do_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def do_users(args: argparse.Namespace) -> int:
+    from kiosk.web.auth import users_command
+
+    config = _load(args)
+    if config.web is None:
+        print("no [web] section in the config", file=sys.stderr)
+        return 2
+    return users_command(args.users_args, config.web.credentials_file)
+
+
+def do_enroll(args: argparse.Namespace) -> int:
+    from kiosk.sync import SyncError, enroll_with
+
+    config = _load(args)
+    if config.sync is None:
+        print("no [sync] section in the config: set sync.server_url and sync.enrolment_code", file=sys.stderr)
+        return 2
+    try:
+        path = enroll_with(config.sync, code=args.code)
+    except SyncError as exc:
+        print(f"kiosk enroll: {exc}", file=sys.stderr)
+        return 1
+    print(f"enrolled; the token is in {path}")
+    return 0
+
+
 def _report(events: list[StoredEvent], config: Config, displays: dict[str, str]) -> None:
     """One line per event a person cares about; ``displays`` maps ticket ids to numbers."""
     for event in events:
@@ -358,6 +384,23 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--lang", nargs="+", choices=["vi", "en"], default=["vi", "en"], help="languages")
     build.add_argument("--missing", action="store_true", help="only make clips that are missing (keep recordings)")
     build.set_defaults(func=do_sounds_build)
+
+    users = sub.add_parser(
+        "users", parents=[common], help="the leader password and the officers' PINs",
+        description="Manage the web pages' users: set-leader-password, add-officer CODE NAME, "
+        "remove-officer CODE, list. Passwords and PINs are asked twice and stored hashed.",
+    )
+    users.add_argument("users_args", nargs=argparse.REMAINDER, metavar="...", help="set-leader-password | "
+                       "add-officer CODE NAME | remove-officer CODE | list  [--stdin]")
+    users.set_defaults(func=do_users)
+
+    enroll = sub.add_parser(
+        "enroll", parents=[common], help="enrol this kiosk with the central server",
+        description="Exchange the one-time enrolment code (sync.enrolment_code, or --code) for this kiosk's "
+        "token, kept in sync.token_file (readable only by the kiosk user).",
+    )
+    enroll.add_argument("--code", default=None, help="the enrolment code, if not in the config")
+    enroll.set_defaults(func=do_enroll)
 
     pair = sub.add_parser(
         "pair", parents=[common], help="list or reset keypad pairings",

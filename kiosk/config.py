@@ -28,6 +28,8 @@ from drivers.camera import CameraConfig
 from drivers.keypad import KeypadConfig
 from drivers.printer import PrinterConfig
 from drivers.speaker import SpeakerConfig
+from kiosk.sync import SyncConfig
+from kiosk.web.config import WebConfig
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -313,6 +315,10 @@ class Config(Model):
     buttons: ButtonsConfig | None = None
     keypads: KeypadConfig | None = None
     camera: CameraConfig | None = None
+    # The central server; left out, the office works on its own.
+    sync: SyncConfig | None = None
+    # The officer and leader pages; left out, no web server runs.
+    web: WebConfig | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -527,6 +533,8 @@ def resolve_paths(config: Config, base: Path) -> Config:
         "speaker": ["output_dir", "sounds_dir"],
         "keypads": ["pairings_file"],
         "camera": ["snapshot_dir"],
+        "sync": ["token_file", "config_cache", "ca_file"],
+        "web": ["credentials_file"],
     }
     for section, names in fields.items():
         model = getattr(config, section)

@@ -236,7 +236,30 @@ def check_store(config: Config, options: Options) -> Check:
 
 
 def check_central(config: Config, options: Options) -> Check:
-    return Check("central", True, "no central server configured (the office works offline)")
+    sync = config.sync
+    if sync is None or not sync.server_url:
+        return Check("central", True, "no central server configured (the office works offline)")
+
+    def run() -> str:
+        import httpx
+
+        from kiosk.sync import tls_verify
+
+        try:
+            response = httpx.get(f"{sync.server_url.rstrip('/')}/api/v1/health", timeout=5, verify=tls_verify(sync.ca_file))
+        except httpx.HTTPError as exc:
+            raise DeviceError(
+                "central", f"cannot reach {sync.server_url} ({exc})",
+                "check the network cable or Wi-Fi and sync.server_url; the office keeps working offline",
+            ) from None
+        if response.status_code != 200:
+            raise DeviceError("central", f"{sync.server_url} answered {response.status_code}", "check sync.server_url")
+        if not Path(sync.token_file).exists():
+            raise DeviceError("central", f"reachable, but this kiosk is not enrolled ({sync.token_file} is missing)",
+                              "run: kiosk enroll (with sync.enrolment_code set)")
+        return f"{sync.server_url} reachable, enrolled"
+
+    return _guard("central", run)
 
 
 CHECKS = (

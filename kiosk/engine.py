@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
 
 from kiosk import days
@@ -308,7 +308,8 @@ Touched = set[tuple[str, Any]]
 
 
 def _iso(moment: datetime) -> str:
-    return moment.isoformat()
+    # Stored times are UTC, so that they compare and sort as text.
+    return moment.astimezone(timezone.utc).isoformat()
 
 
 def _parse(moment: str) -> datetime:

@@ -50,8 +50,10 @@ class PrinterReport:
     status: PrinterStatus
 
 
-def ticket_view(config: Config, ticket: Ticket, qr_url: str | None = None) -> TicketView:
-    """What the ticket of ``ticket`` shows."""
+def ticket_view(config: Config, ticket: Ticket) -> TicketView:
+    """What the ticket of ``ticket`` shows; the QR code opens its public page on the central server."""
+    server = config.sync.server_url if config.sync is not None else None
+    qr_url = f"{server.rstrip('/')}/t/{ticket.id}" if server else None
     service = config.service(ticket.service)
     languages = tuple(config.site.languages.ticket)
     return TicketView(

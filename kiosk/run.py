@@ -24,7 +24,7 @@ from drivers.board import Banner as BoardBanner
 from drivers.board import Board, BoardState, CounterCall, ServiceQueue, open_board
 from drivers.printer import Printer, PrinterState, PrinterStatus, open_printer
 from kiosk import systemd
-from kiosk.app import IDLE_SECONDS, Devices, Office, Reload, ReloadFailed, config_version
+from kiosk.app import IDLE_SECONDS, Acked, Devices, Office, Reload, ReloadFailed, SyncState, config_version
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.printing import PrintWorker
 from kiosk.store import Clock, Store
@@ -155,6 +155,7 @@ class Process:
         self.board: Board | None = None
         self.office: Office | None = None
         self.web: Any = None
+        self.sync: Any = None
         self.simulate = simulate
 
     def start(self) -> Office:
@@ -182,7 +183,43 @@ class Process:
             simulation = Simulation(office, config, self.main.call)
             simulation.office_board_png = self._board_png  # type: ignore[method-assign]
             office.simulation = simulation
+        self.sync = self._start_sync(office)
+        if config.web is not None and config.web.enabled:
+            from kiosk.web import start_server
+
+            try:
+                self.web = start_server(office, config.web)
+                log.info("pages served", extra={"url": self.web.url})
+            except OSError as exc:  # the port is taken: the office still runs, the board says so
+                log.error("web pages not served", extra={"error": str(exc)})
+                office._banners.set("web", Banner("error", f"Trang web không chạy: {exc}", f"Web pages not served: {exc}"))
         return office
+
+    def _start_sync(self, office: Office) -> Any:
+        """The sync worker, when a central server is configured and this kiosk is enrolled."""
+        from kiosk.sync import SyncError, SyncWorker
+
+        sync = self.config.sync
+        if sync is None or not sync.server_url:
+            return None
+        try:
+            worker = SyncWorker(
+                self.config.store.path,
+                sync,
+                on_acked=lambda seq: office.post(Acked(seq)),
+                on_config=lambda version, config: office.post(
+                    Reload(config.model_copy(update={"store": self.config.store}), str(version), "central")
+                ),
+                clock=self.clock,
+                expected_minutes={s.id: s.expected_minutes for s in self.config.services},
+                on_state=lambda online, since: office.post(SyncState(online, since)),
+            )
+        except SyncError as exc:
+            log.error("sync not started", extra={"error": str(exc)})
+            return None
+        office.listeners.append(lambda events: worker.wake())
+        worker.start()
+        return worker
 
     def _board_png(self) -> bytes:
         if self.board is None:
@@ -240,6 +277,8 @@ class Process:
         """Stop the web server, the office (finishing the ticket being printed) and the devices."""
         if self.web is not None:
             self.web.stop()
+        if getattr(self, "sync", None) is not None:
+            self.sync.stop()
         if self.office is not None:
             self.office.stop()
             devices = self.office.devices

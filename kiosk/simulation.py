@@ -23,6 +23,7 @@ from drivers.keypad import KeypadConfig, PairingStore
 from drivers.printer import PrinterConfig, SimulatedPrinter
 from drivers.speaker import SpeakerConfig
 from kiosk.config import Config
+from kiosk.web.config import WebConfig
 
 
 def simulated_config(config: Config, out: Path, headless: bool = True) -> Config:
@@ -61,6 +62,10 @@ def simulated_config(config: Config, out: Path, headless: bool = True) -> Config
     }
     if config.buttons is not None:
         updates["buttons"] = config.buttons.model_copy(update={"backend": "simulated"})
+    # The pages, on this machine only: the simulation API has no login.
+    updates["web"] = (config.web or WebConfig()).model_copy(
+        update={"bind": "127.0.0.1", "credentials_file": str(out / "credentials.json")}
+    )
     return config.model_copy(update=updates)
 
 

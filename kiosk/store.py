@@ -179,6 +179,12 @@ class Store:
                 clock_synced=bool(row["clock_synced"]),
             )
 
+    def mark_acked(self, max_seq: int) -> int:
+        """The central server holds every event up to ``max_seq``: mark them; return how many changed."""
+        with self.db.atomic():
+            cursor = self.db.execute("UPDATE events SET acked = 1 WHERE seq <= ? AND acked = 0", [max_seq])
+        return cursor.rowcount
+
     def checkpoint(self) -> None:
         """Copy the WAL into the main file now; the engine thread calls this when idle."""
         self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")

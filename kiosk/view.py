@@ -131,7 +131,7 @@ def figures(engine: Engine) -> Figures:
         no_shows=sum(1 for t in tickets if t.state == "no_show"),
         waiting=sum(1 for t in tickets if t.state == "waiting"),
         mean_wait_min=round(statistics.fmean(waits), 1) if waits else None,
-        p90_wait_min=round(statistics.quantiles(waits, n=10)[-1], 1) if len(waits) >= 2 else (waits[0] if waits else None),
+        p90_wait_min=round(statistics.quantiles(waits, n=10)[-1] if len(waits) >= 2 else waits[0], 1) if waits else None,
         mean_service_min=round(statistics.fmean(services), 1) if services else None,
         ratings=tuple(counts),
         satisfaction=round(sum(counts[:2]) / rated, 3) if rated else None,
@@ -218,7 +218,7 @@ def build_view(
             priority=t.priority,
             state=t.state,
             counter=t.counter if t.state in ("called", "serving") else None,
-            issued_at=t.issued_at,
+            issued_at=datetime.fromisoformat(t.issued_at).astimezone(config.site.tz).isoformat(),
             printed=t.printed is not False,
         )
         for t in sorted(tickets, key=lambda t: t.queue_seq)
@@ -227,7 +227,7 @@ def build_view(
     return OfficeView(
         version=version,
         day=state.day,
-        now=now,
+        now=now.astimezone(config.site.tz),
         unit_vi=config.site.unit_name.vi,
         unit_en=config.site.unit_name.get("en"),
         hotline=config.site.hotline,

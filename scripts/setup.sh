@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: fonts that cover Vietnamese (tickets, board), the speech
 # engine, ALSA's aplay and sox (announcements), libusb (USB printers), a virtual
-# screen and xdpyinfo (board tests), systemd-analyze (unit file test), and
-# what pip needs to build python-evdev.
+# screen and xdpyinfo (board tests), systemd-analyze (unit file test),
+# chromium (browser tests of the pages), openssl (TLS tests of the sync),
+# the PostgreSQL client tools, and what pip needs to build python-evdev.
 DEBIAN_PACKAGES=(python3-venv python3-dev gcc linux-libc-dev fonts-dejavu-core espeak-ng alsa-utils sox
-                 libusb-1.0-0 xvfb x11-utils systemd)
+                 libusb-1.0-0 xvfb x11-utils systemd chromium openssl postgresql-client)
 
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do

@@ -351,7 +351,8 @@ def test_start_and_complete_records_times_and_officer(engine):
     run(engine, Complete(1), T0 + timedelta(minutes=6))
     (ticket,) = engine.state.tickets.values()
     assert (ticket.state, ticket.officer) == ("completed", "1234")
-    assert ticket.started_at.endswith("08:01:00+07:00") and ticket.finished_at.endswith("08:06:00+07:00")
+    assert ticket.started_at == "2026-11-24T01:01:00+00:00"  # stored in UTC: 08:01 in Hồ Chí Minh City
+    assert ticket.finished_at == "2026-11-24T01:06:00+00:00"
     assert refused(engine, Complete(1)).text("en") == "counter 1 has no ticket to complete"
     assert refused(engine, Complete(1)).text("vi") == "Quầy 1 không có số nào để hoàn thành"
 

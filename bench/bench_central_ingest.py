@@ -1,0 +1,97 @@
+"""Benchmark: central ingest on PostgreSQL from 50 concurrent devices.
+
+Starts ``kiosk-central serve`` (uvicorn, ``--workers`` processes) on a scratch
+PostgreSQL database, enrols 50 devices, then 50 threads each post their
+device's events in batches (request bodies encoded before the clock starts, so
+the client's JSON work does not count). Prints events/s and the p50/p99 time of
+one batch request. Target (issue 5): >= 10,000 events/s on this 2-core machine.
+
+    python bench/bench_central_ingest.py [--devices 50] [--events 4000] [--batch 1000] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_central_common import cli, drop_pg, enroll, scratch_pg, start_server, stop_server, synthetic_event  # noqa: E402
+from benchlib import machine, percentile  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--devices", type=int, default=50)
+    parser.add_argument("--events", type=int, default=4000, help="events per device")
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    args = parser.parse_args()
+
+    db_url, name = scratch_pg()
+    proc = None
+    try:
+        cli(db_url, "migrate")
+        cli(db_url, "add-site", "bench", "Bench site")
+        proc, url = start_server(db_url, args.workers)
+        devices = [enroll(url, db_url, "bench", f"pi-{i:03d}") for i in range(args.devices)]
+        bodies: list[list[bytes]] = []
+        for d in devices:
+            events = [synthetic_event(s) for s in range(1, args.events + 1)]
+            bodies.append([
+                json.dumps({"device_id": d["device_id"], "events": events[i : i + args.batch]}).encode()
+                for i in range(0, len(events), args.batch)
+            ])
+        latencies: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+        barrier = threading.Barrier(args.devices + 1)
+
+        def device(i: int) -> None:
+            headers = {"Authorization": f"Bearer {devices[i]['token']}", "Content-Type": "application/json"}
+            with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+                barrier.wait()
+                for body in bodies[i]:
+                    t0 = time.perf_counter()
+                    answer = client.post("/api/v1/events", content=body)
+                    elapsed = time.perf_counter() - t0
+                    with lock:
+                        latencies.append(elapsed)
+                        if answer.status_code != 200:
+                            errors.append(answer.text[:200])
+
+        threads = [threading.Thread(target=device, args=(i,)) for i in range(args.devices)]
+        for t in threads:
+            t.start()
+        barrier.wait()
+        start = time.perf_counter()
+        for t in threads:
+            t.join()
+        total = time.perf_counter() - start
+        import psycopg
+
+        with psycopg.connect(db_url) as conn:
+            stored = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        n = args.devices * args.events
+        print(f"machine: {machine(f'PostgreSQL, {args.workers} server process(es)')}")
+        print(f"ingest: {args.devices} devices x {args.events} events in batches of {args.batch}: "
+              f"{n} events in {total:.2f} s = {n / total:,.0f} events/s (target >= 10,000)")
+        print(f"batch request latency: p50 {percentile(latencies, 50) * 1000:.0f} ms, "
+              f"p99 {percentile(latencies, 99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
+        print(f"stored rows: {stored} (expected {n}); errors: {len(errors)}")
+        if errors:
+            print("first error:", errors[0])
+    finally:
+        if proc is not None:
+            stop_server(proc)
+        drop_pg(name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,472 @@
+"""What the API and the command line do, on a SQLAlchemy connection: no HTTP here.
+
+Every function takes an open transaction (``engine.begin()``) and keeps no
+state in the process, so that several server processes can share one
+PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from central.models import Boot, Device, EnrolmentCode, Event, LiveTicket, RateLimit, Site, User
+
+#: The most events one POST may carry.
+MAX_BATCH = 1000
+#: An anchor found from the server's receive time replaces the stored one only
+#: when it is tighter by more than this: rewriting a boot's corrected times for a
+#: few milliseconds is not worth it.
+ANCHOR_SLACK_US = 1_000_000
+#: Enrolment codes expire after this long unless told otherwise.
+CODE_TTL_S = 24 * 3600
+ROLES = ("admin", "director", "leader")
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def now_us() -> int:
+    """The server's clock, UTC epoch microseconds."""
+    return time.time_ns() // 1000
+
+
+def sha256(text: str) -> str:
+    """Hex SHA-256: enough for random tokens and codes (they are not guessable passwords)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def iso_to_us(text: str) -> int:
+    """ISO 8601 with an offset -> epoch microseconds (ValueError otherwise)."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("wall_time has no UTC offset")
+    delta = moment - EPOCH
+    return delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds
+
+
+class Refused(Exception):
+    """A request the server refuses, with the HTTP status and a sentence saying why."""
+
+    def __init__(self, status: int, reason: str, retry_after: int | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+# -- passwords -----------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """scrypt (standard library), with a random salt, in one self-describing string."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches a :func:`hash_password` string (constant time)."""
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        computed = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(computed.hex(), digest)
+
+
+# -- rate limits ------------------------------------------------------------------
+
+
+def _insert(conn: Connection, table: Any) -> Any:
+    """The dialect's INSERT, which has ``on_conflict_*`` on both SQLite and PostgreSQL."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def hit(conn: Connection, key: str, limit: int, window_s: int = 60) -> None:
+    """Count one hit on ``key``; refuse with 429 past ``limit`` hits in the window.
+
+    The counters live in the database, so every server process behind a load
+    balancer sees the same ones.
+    """
+    window = now_us() // 1_000_000 // window_s
+    stmt = _insert(conn, RateLimit).values(key=key, window=window, hits=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["key", "window"], set_={"hits": RateLimit.hits + 1}
+    ).returning(RateLimit.hits)
+    hits = conn.execute(stmt).scalar_one()
+    # Forget this key's old windows (a day back): the table stays small without a cron job.
+    conn.execute(
+        RateLimit.__table__.delete().where(RateLimit.key == key, RateLimit.window < window - 86_400 // window_s)
+    )
+    if hits > limit:
+        retry = window_s - (now_us() // 1_000_000) % window_s
+        raise Refused(429, f"too many attempts; try again in {retry} s", retry_after=retry)
+
+
+def check_limit(conn: Connection, key: str, limit: int, window_s: int = 60) -> None:
+    """Refuse with 429 if ``key`` already has ``limit`` hits in the window (counting nothing)."""
+    now_s = now_us() // 1_000_000
+    hits = conn.execute(
+        select(RateLimit.hits).where(RateLimit.key == key, RateLimit.window == now_s // window_s)
+    ).scalar()
+    if hits is not None and hits >= limit:
+        retry = window_s - now_s % window_s
+        raise Refused(429, f"too many failed attempts; try again in {retry} s", retry_after=retry)
+
+
+# -- sites, users, codes, devices --------------------------------------------------
+
+
+def add_site(conn: Connection, code: str, name: str, province: str = "", department: str = "") -> int:
+    """Create a site; return its id."""
+    if conn.execute(select(Site.id).where(Site.code == code)).first():
+        raise Refused(409, f"a site with code {code!r} already exists")
+    return conn.execute(
+        Site.__table__.insert().values(code=code, name=name, province=province, department=department, config_version=0)
+    ).inserted_primary_key[0]
+
+
+def site_by_code(conn: Connection, code: str) -> Any:
+    """The site row with this code (Refused 404 otherwise)."""
+    row = conn.execute(select(Site.__table__).where(Site.code == code)).first()
+    if row is None:
+        raise Refused(404, f"no site has code {code!r}")
+    return row
+
+
+def set_site_config(conn: Connection, code: str, config: dict[str, Any]) -> int:
+    """Store a new configuration for a site (already validated); return its version."""
+    site = site_by_code(conn, code)
+    version = site.config_version + 1
+    conn.execute(
+        update(Site)
+        .where(Site.id == site.id)
+        .values(config_json=json.dumps(config, ensure_ascii=False, sort_keys=True), config_version=version)
+    )
+    return version
+
+
+def add_user(conn: Connection, username: str, password: str, role: str, site_code: str | None = None) -> int:
+    """Create a dashboard user. A leader belongs to exactly one site."""
+    if role not in ROLES:
+        raise Refused(400, f"role must be one of {', '.join(ROLES)}")
+    if role == "leader" and not site_code:
+        raise Refused(400, "a unit leader needs a site (--site CODE)")
+    if len(password) < 8:
+        raise Refused(400, "the password must have at least 8 characters")
+    site_id = site_by_code(conn, site_code).id if site_code else None
+    if conn.execute(select(User.id).where(User.username == username)).first():
+        raise Refused(409, f"user {username!r} already exists")
+    return conn.execute(
+        User.__table__.insert().values(
+            username=username, password_hash=hash_password(password), role=role, site_id=site_id
+        )
+    ).inserted_primary_key[0]
+
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed by hand
+
+
+def normalise_code(code: str) -> str:
+    """Codes compare without dashes, spaces or case."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def new_enrolment_code(conn: Connection, site_code: str, ttl_s: int = CODE_TTL_S) -> str:
+    """A one-time code (12 characters, 60 bits) for one kiosk of the site; stored hashed."""
+    site = site_by_code(conn, site_code)
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    conn.execute(
+        EnrolmentCode.__table__.insert().values(
+            code_hash=sha256(raw), site_id=site.id, expires_us=now_us() + ttl_s * 1_000_000
+        )
+    )
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def enroll(conn: Connection, code: str, serial: str) -> dict[str, Any]:
+    """Use a code: a device id and a token (returned once, stored hashed).
+
+    The same serial enrolled again at the same site keeps its device id (its
+    events continue) and gets a new token; the old token stops working.
+    """
+    now = now_us()
+    used = conn.execute(
+        update(EnrolmentCode)
+        .where(
+            EnrolmentCode.code_hash == sha256(normalise_code(code)),
+            EnrolmentCode.used_us.is_(None),
+            EnrolmentCode.expires_us > now,
+        )
+        .values(used_us=now)
+        .returning(EnrolmentCode.site_id)
+    ).first()
+    if used is None:
+        raise Refused(403, "the enrolment code is unknown, already used or expired; ask for a new one")
+    site_id = used.site_id
+    token = secrets.token_urlsafe(32)
+    existing = conn.execute(select(Device.id).where(Device.site_id == site_id, Device.serial == serial)).first()
+    if existing:
+        device_id = existing.id
+        conn.execute(
+            update(Device).where(Device.id == device_id).values(token_hash=sha256(token), revoked_us=None)
+        )
+    else:
+        device_id = str(uuidlib.uuid4())
+        conn.execute(
+            Device.__table__.insert().values(
+                id=device_id, site_id=site_id, serial=serial, token_hash=sha256(token), created_us=now,
+                acked_seq=0, max_seq=0,
+            )
+        )
+    site = conn.execute(select(Site.code, Site.name).where(Site.id == site_id)).one()
+    return {"device_id": device_id, "token": token, "site": site.code, "site_name": site.name}
+
+
+def revoke(conn: Connection, device_id: str) -> None:
+    """Stop a device's token from working (its stored events stay)."""
+    done = conn.execute(update(Device).where(Device.id == device_id).values(revoked_us=now_us())).rowcount
+    if not done:
+        raise Refused(404, f"no device has id {device_id!r}")
+
+
+def device_for_token(conn: Connection, token: str | None) -> Any:
+    """The device a bearer token belongs to (401 if none, or revoked)."""
+    if not token:
+        raise Refused(401, "missing bearer token; enrol the kiosk first")
+    row = conn.execute(select(Device.__table__).where(Device.token_hash == sha256(token))).first()
+    if row is None:
+        raise Refused(401, "unknown token; enrol the kiosk again")
+    if row.revoked_us is not None:
+        raise Refused(401, "this kiosk's token was revoked; enrol it again")
+    return row
+
+
+# -- ingest -------------------------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    """What one batch did. ``acked_seq``: every event 1..acked_seq is stored here."""
+
+    acked_seq: int
+    stored: int = 0
+    duplicates: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    gaps: list[list[int]] = field(default_factory=list)
+
+
+def _lock_device(conn: Connection, device_id: str) -> Any:
+    stmt = select(Device.__table__).where(Device.id == device_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # one batch of a device at a time, across processes
+    return conn.execute(stmt).one()
+
+
+def _update_anchor(
+    conn: Connection, device_id: str, boot_id: str, candidate: int, source: str, boots: dict[str, Any]
+) -> None:
+    """Record a better start-of-boot estimate and re-correct the boot's stored events."""
+    current = boots.get(boot_id)
+    if current is not None:
+        if current.source == "ntp" and source != "ntp":
+            return
+        if current.source == source and (source == "ntp" or current.anchor_us - candidate <= ANCHOR_SLACK_US):
+            return
+        conn.execute(
+            update(Boot).where(Boot.device_id == device_id, Boot.boot_id == boot_id).values(
+                anchor_us=candidate, source=source
+            )
+        )
+        conn.execute(
+            update(Event)
+            .where(Event.device_id == device_id, Event.boot_id == boot_id, Event.clock_synced.is_(False))
+            .values(corrected_us=candidate + Event.mono_ns // 1000)
+        )
+    else:
+        conn.execute(
+            Boot.__table__.insert().values(device_id=device_id, boot_id=boot_id, anchor_us=candidate, source=source)
+        )
+        conn.execute(
+            update(Event)
+            .where(
+                Event.device_id == device_id, Event.boot_id == boot_id, Event.clock_synced.is_(False),
+                Event.corrected_us.is_(None),
+            )
+            .values(corrected_us=candidate + Event.mono_ns // 1000)
+        )
+    boots[boot_id] = Boot(device_id=device_id, boot_id=boot_id, anchor_us=candidate, source=source)
+
+
+def _walk(conn: Connection, device_id: str, acked: int) -> tuple[int, list[list[int]], int]:
+    """Advance the contiguous watermark; return it, the gaps above it and the highest seq."""
+    seqs = conn.execute(
+        select(Event.seq).where(Event.device_id == device_id, Event.seq > acked).order_by(Event.seq)
+    ).scalars().all()
+    for seq in seqs:
+        if seq != acked + 1:
+            break
+        acked = seq
+    gaps: list[list[int]] = []
+    expected = acked + 1
+    for seq in seqs:
+        if seq <= acked:
+            continue
+        if seq > expected and len(gaps) < 50:
+            gaps.append([expected, seq - 1])
+        expected = seq + 1
+    return acked, gaps, (seqs[-1] if seqs else acked)
+
+
+def ingest(
+    conn: Connection,
+    device: Any,
+    events: list[dict[str, Any]],
+    boot_id: str | None = None,
+    sent_mono_ns: int | None = None,
+) -> IngestResult:
+    """Store a batch of already-validated events of ``device`` exactly once.
+
+    Each event is a dict with the kiosk's columns; ``payload`` is canonical JSON
+    text. Duplicates (same device, seq and uuid) are counted and ignored; an
+    event whose seq or uuid is already taken by a *different* event is rejected
+    with its reason. Batches may arrive in any order: the answer's
+    ``acked_seq`` only moves over a gapless run, and the gaps above it are listed.
+    """
+    received = now_us()
+    dev = _lock_device(conn, device.id)
+    result = IngestResult(acked_seq=dev.acked_seq)
+
+    # Within the batch: the same seq twice is a duplicate if it is the same event.
+    unique: dict[int, dict[str, Any]] = {}
+    uuids_in_batch: dict[str, int] = {}
+    for ev in events:
+        prior = unique.get(ev["seq"])
+        if prior is not None:
+            if prior["uuid"] == ev["uuid"]:
+                result.duplicates += 1
+            else:
+                result.rejected.append({"seq": ev["seq"], "uuid": ev["uuid"], "reason": "seq appears twice in the batch with different uuids"})
+            continue
+        if ev["uuid"] in uuids_in_batch:
+            result.rejected.append({"seq": ev["seq"], "uuid": ev["uuid"], "reason": "uuid appears twice in the batch with different seqs"})
+            continue
+        unique[ev["seq"]] = ev
+        uuids_in_batch[ev["uuid"]] = ev["seq"]
+
+    by_seq: dict[int, str] = {}
+    by_uuid: dict[str, tuple[str, int]] = {}
+    if unique:
+        seqs = list(unique)
+        by_seq = dict(
+            conn.execute(
+                select(Event.seq, Event.uuid).where(Event.device_id == dev.id, Event.seq.in_(seqs))
+            ).all()
+        )
+        for u, d, s in conn.execute(
+            select(Event.uuid, Event.device_id, Event.seq).where(Event.uuid.in_(list(uuids_in_batch)))
+        ):
+            by_uuid[u] = (d, s)
+
+    new: list[dict[str, Any]] = []
+    for seq, ev in unique.items():
+        if seq in by_seq:
+            if by_seq[seq] == ev["uuid"]:
+                result.duplicates += 1
+            else:
+                result.rejected.append({"seq": seq, "uuid": ev["uuid"], "reason": f"seq {seq} already holds another event (uuid {by_seq[seq]})"})
+            continue
+        if ev["uuid"] in by_uuid:
+            result.rejected.append({"seq": seq, "uuid": ev["uuid"], "reason": "this uuid is already stored under another seq or device"})
+            continue
+        new.append(ev)
+
+    # Time: where did each boot's monotonic clock start? Synchronised events say
+    # it exactly; otherwise the request itself bounds it (sent after the event).
+    boot_ids = {ev["boot_id"] for ev in new} | ({boot_id} if boot_id else set())
+    boots = {
+        b.boot_id: b
+        for b in conn.execute(
+            select(Boot.__table__).where(Boot.device_id == dev.id, Boot.boot_id.in_(list(boot_ids)))
+        ).all()
+    } if boot_ids else {}
+    for ev in new:
+        if ev["clock_synced"]:
+            _update_anchor(conn, dev.id, ev["boot_id"], ev["wall_us"] - ev["mono_ns"] // 1000, "ntp", boots)
+    if boot_id and sent_mono_ns is not None:
+        _update_anchor(conn, dev.id, boot_id, received - sent_mono_ns // 1000, "server", boots)
+
+    if new:
+        rows = []
+        last_unsynced: dict[str, tuple[int, int]] = {}
+        for ev in new:
+            boot = boots.get(ev["boot_id"])
+            if ev["clock_synced"]:
+                corrected = ev["wall_us"]  # a synchronised clock is the truth
+            else:
+                corrected = boot.anchor_us + ev["mono_ns"] // 1000 if boot is not None else None
+            if corrected is not None and not ev["clock_synced"]:
+                last_unsynced[ev["boot_id"]] = (corrected, ev["wall_us"])
+            rows.append({**ev, "device_id": dev.id, "site_id": dev.site_id, "received_us": received, "corrected_us": corrected})
+        conn.execute(_insert(conn, Event).on_conflict_do_nothing(), rows)
+        result.stored = len(rows)
+        for b, (corrected, wall) in last_unsynced.items():
+            conn.execute(
+                update(Boot).where(Boot.device_id == dev.id, Boot.boot_id == b).values(offset_us=corrected - wall)
+            )
+
+    acked, gaps, top = _walk(conn, dev.id, dev.acked_seq)
+    result.acked_seq, result.gaps = acked, gaps
+    conn.execute(
+        update(Device).where(Device.id == dev.id).values(acked_seq=acked, max_seq=max(top, dev.max_seq), last_seen_us=received)
+    )
+    return result
+
+
+# -- heartbeats and config ---------------------------------------------------------
+
+
+def heartbeat(conn: Connection, device: Any, body: dict[str, Any]) -> None:
+    """Keep the device's latest heartbeat and its live tickets (for the public ticket page)."""
+    received = now_us()
+    boots: dict[str, Any] = {}
+    if body.get("boot_id") and body.get("sent_mono_ns") is not None:
+        row = conn.execute(
+            select(Boot.__table__).where(Boot.device_id == device.id, Boot.boot_id == body["boot_id"])
+        ).first()
+        if row is not None:
+            boots[row.boot_id] = row
+        _update_anchor(conn, device.id, body["boot_id"], received - body["sent_mono_ns"] // 1000, "server", boots)
+    tickets = body.pop("tickets", []) or []
+    conn.execute(
+        update(Device)
+        .where(Device.id == device.id)
+        .values(heartbeat_json=json.dumps(body, ensure_ascii=False), heartbeat_us=received, last_seen_us=received)
+    )
+    conn.execute(LiveTicket.__table__.delete().where(LiveTicket.device_id == device.id))
+    if tickets:
+        seen: set[str] = set()
+        rows = []
+        for t in tickets:
+            if t["ticket_id"] in seen:
+                continue
+            seen.add(t["ticket_id"])
+            rows.append({**t, "device_id": device.id, "site_id": device.site_id, "updated_us": received})
+        conn.execute(_insert(conn, LiveTicket).on_conflict_do_nothing(), rows)
+
+
+def site_config(conn: Connection, device: Any) -> tuple[int, dict[str, Any]] | None:
+    """The device's site's configuration and its version, or None if none is set."""
+    site = conn.execute(select(Site.config_json, Site.config_version).where(Site.id == device.site_id)).one()
+    if site.config_json is None:
+        return None
+    return site.config_version, json.loads(site.config_json)

@@ -1,0 +1,530 @@
+"""The local web server: officer pages, the leader page, the JSON API and (simulate mode) the sim API.
+
+Pages are static HTML shells plus plain JavaScript (no CDN, no build step) that
+read ``/api/view`` and post actions to ``/api/...``. Every refusal comes back as
+JSON ``{"error": code, "vi": "...", "en": "..."}`` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import secrets
+import threading
+import time
+import unicodedata
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from drivers.base import DeviceError
+from drivers.camera import MJPEG_CONTENT_TYPE, mjpeg_chunks
+from kiosk import engine as cmd
+from kiosk.errors import DomainError
+from kiosk.view import OfficeView
+from kiosk.web.auth import Credentials, LoginRefused, sign, unsign
+from kiosk.web.config import WebConfig, is_loopback
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+COOKIE = "kiosk_session"
+CSRF_HEADER = "x-csrf-token"
+#: Longest a long-poll of /api/view waits for a change, in seconds.
+MAX_WAIT = 25.0
+#: Camera viewers at once (each holds a worker thread; the Pi's CPU is shared with the kiosk).
+MAX_CAMERA_VIEWERS = 4
+#: Long-polls at once; more wait their turn instead of starving the action requests.
+MAX_LONG_POLLS = 16
+
+
+class ApiError(Exception):
+    """A refused request: HTTP ``status`` and the reason in Vietnamese and English."""
+
+    def __init__(self, status: int, code: str, vi: str, en: str) -> None:
+        super().__init__(en)
+        self.status, self.code, self.vi, self.en = status, code, vi, en
+
+
+def _error(status: int, code: str, vi: str, en: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "vi": vi, "en": en, **extra}, status_code=status,
+                        headers={"Cache-Control": "no-store"})
+
+
+# ---------------------------------------------------------------------------
+# Request bodies
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OfficerLogin(_Body):
+    code: str = Field(min_length=1, max_length=8)
+    pin: str = Field(min_length=1, max_length=64)
+
+
+class LeaderLogin(_Body):
+    password: str = Field(min_length=1, max_length=256)
+
+
+class ActionBody(_Body):
+    number: str | None = Field(default=None, max_length=12)
+    service: str | None = Field(default=None, max_length=40)
+    name: str | None = Field(default=None, max_length=100)
+
+
+#: Officer actions: name -> (the body field it needs, its Vietnamese and English label).
+ACTIONS: dict[str, tuple[str | None, str, str]] = {
+    "next": (None, "Gọi số tiếp theo", "Call next"),
+    "recall": (None, "Gọi lại", "Recall"),
+    "no_show": (None, "Vắng mặt", "No-show"),
+    "start": (None, "Bắt đầu phục vụ", "Start service"),
+    "complete": (None, "Hoàn thành", "Complete"),
+    "pause": (None, "Tạm dừng", "Pause"),
+    "resume": (None, "Tiếp tục làm việc", "Resume"),
+    "close": (None, "Đóng quầy", "Close counter"),
+    "call_number": ("number", "Gọi số", "Call a number"),
+    "transfer": ("service", "Chuyển dịch vụ", "Transfer"),
+    "reactivate": ("number", "Khôi phục số vắng mặt", "Reactivate"),
+    "reprint": ("number", "In lại phiếu", "Reprint"),
+    "call_name": ("name", "Gọi tên nhận kết quả", "Call by name"),
+}
+
+_NUMBER = re.compile(r"[A-Za-z0-9]{1,12}")
+_FIELD_TEXT = {
+    "number": ("Hãy nhập số thứ tự (chữ số, có thể có chữ cái đầu).", "Enter a ticket number (digits, maybe a letter first)."),
+    "service": ("Hãy chọn dịch vụ để chuyển đến.", "Choose the service to transfer to."),
+    "name": ("Hãy nhập họ tên công dân.", "Enter the citizen's name."),
+}
+
+
+def command_for(action: str, counter: int, body: ActionBody) -> Any:
+    """The engine command an officer action stands for; :class:`ApiError` when its field is missing or bad."""
+    if action not in ACTIONS:
+        raise ApiError(404, "unknown_action", f"Không có thao tác {action!r}.", f"there is no action {action!r}")
+    needed = ACTIONS[action][0]
+    value = getattr(body, needed) if needed else None
+    if needed:
+        value = unicodedata.normalize("NFC", (value or "")).strip()
+        if not value or (needed == "number" and not _NUMBER.fullmatch(value)):
+            vi, en = _FIELD_TEXT[needed]
+            raise ApiError(422, f"bad_{needed}", vi, en)
+    simple = {
+        "next": cmd.CallNext, "recall": cmd.Recall, "no_show": cmd.NoShow, "start": cmd.StartService,
+        "complete": cmd.Complete, "pause": cmd.Pause, "resume": cmd.Resume, "close": cmd.CloseCounter,
+    }
+    if action in simple:
+        return simple[action](counter)
+    if action == "call_number":
+        return cmd.CallNumber(counter, value)
+    if action == "transfer":
+        return cmd.Transfer(counter, value)
+    if action == "reactivate":
+        return cmd.Reactivate(value, counter)
+    if action == "reprint":
+        return cmd.Reprint(value, counter)
+    return cmd.CallByName(counter, value)
+
+
+# ---------------------------------------------------------------------------
+# The view as JSON
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def view_json(office: Any, view: OfficeView, names: dict[str, str]) -> dict[str, Any]:
+    """The snapshot as JSON for the pages, with the rating level labels and officer names added."""
+    data = _plain(asdict(view))
+    for counter in data["counters"]:
+        counter["officer_name"] = names.get(counter["officer"] or "", "")
+    levels = office.config.rating.levels
+    data["rating_levels"] = [{"vi": t.vi, "en": t.get("en")} for t in levels]
+    data["camera"] = getattr(office, "camera", None) is not None
+    data["simulation"] = getattr(office, "simulation", None) is not None
+    return data
+
+
+class _CameraStream(StreamingResponse):
+    """The MJPEG response; frees its viewer slot however the stream ends (even before its first frame)."""
+
+    def __init__(self, content: Any, release: Any, **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self._release = release
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
+
+
+# ---------------------------------------------------------------------------
+# Sessions
+
+
+class Session:
+    """The signed cookie's content: a CSRF token, and who is logged in."""
+
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        data = data or {}
+        self.csrf: str = data.get("csrf") or secrets.token_urlsafe(24)
+        self.exp: float = float(data.get("exp") or 0)
+        self.leader: str | None = data.get("leader")
+        self.officer: dict[str, Any] | None = data.get("officer")
+        self.fresh = not data  # no valid cookie came with the request
+        self.changed = self.fresh
+
+    def payload(self) -> dict[str, Any]:
+        return {"csrf": self.csrf, "exp": self.exp, "leader": self.leader, "officer": self.officer}
+
+
+def create_app(office: Any, web_config: WebConfig | None = None, clock: Any = time.time) -> FastAPI:
+    """The web app for ``office`` (see the contract in ``docs/web.md``).
+
+    The sim API is added only when ``office.simulation`` is set; then ``bind``
+    must be a loopback address (ValueError otherwise), since it needs no login.
+    """
+    web_config = web_config or WebConfig()
+    simulate = getattr(office, "simulation", None) is not None
+    if simulate and not is_loopback(web_config.bind):
+        raise ValueError(
+            f"simulate mode serves the sim API without login, so [web] bind must be a loopback address "
+            f"such as 127.0.0.1 (got {web_config.bind!r})"
+        )
+    credentials = Credentials(web_config.credentials_file)
+    app = FastAPI(title="Kiosk", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.office = office
+    app.state.credentials = credentials
+    app.state.web_config = web_config
+    long_polls = anyio.CapacityLimiter(MAX_LONG_POLLS)
+    camera_viewers = threading.BoundedSemaphore(MAX_CAMERA_VIEWERS)
+    max_age = web_config.session_minutes * 60
+    stopping = threading.Event()  # set by the server's stop(): end long-polls and streams
+    app.state.stopping = stopping
+
+    # -- errors: always JSON with both languages, never a traceback
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.vi, exc.en)
+
+    @app.exception_handler(LoginRefused)
+    async def _login_refused(request: Request, exc: LoginRefused) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.vi, exc.en)
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return _error(409, exc.code, exc.text("vi"), exc.text("en"))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()
+        )
+        return _error(422, "bad_request", f"Yêu cầu không hợp lệ ({where}).", f"Malformed request ({where}).")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            if request.url.path.startswith("/sim") and not simulate:
+                return _error(404, "not_simulating", "Chỉ có ở chế độ mô phỏng (kiosk run --simulate).",
+                              "Only in simulate mode (kiosk run --simulate).")
+            return _error(404, "not_found", "Không có trang này.", "There is no such page.")
+        if exc.status_code == 400:  # a body that is not JSON at all
+            return _error(400, "bad_request", "Yêu cầu không hợp lệ (nội dung không đọc được).",
+                          "Malformed request (the body cannot be read).")
+        if exc.status_code == 405:
+            return _error(405, "method_not_allowed", "Phương thức không được phép.", "Method not allowed.")
+        return _error(exc.status_code, "http_error", str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("web: %s %s failed", request.method, request.url.path)
+        return _error(500, "internal", "Lỗi bên trong máy kiosk; xem nhật ký (journalctl -u kiosk).",
+                      "Internal error in the kiosk; see the log (journalctl -u kiosk).")
+
+    # -- sessions
+
+    def read_session(request: Request) -> Session:
+        raw = request.cookies.get(COOKIE)
+        data = unsign(raw, credentials.secret) if raw else None
+        if data is None or float(data.get("exp") or 0) < clock():
+            session = Session()
+            session.exp = clock() + max_age
+            return session
+        session = Session(data)
+        # A changed password or PIN, or a removed officer, ends the session.
+        if session.leader and session.leader != credentials.leader_generation():
+            session.leader, session.changed = None, True
+        if session.officer and session.officer.get("gen") != credentials.officer_generation(
+            str(session.officer.get("code"))
+        ):
+            session.officer, session.changed = None, True
+        return session
+
+    def write_session(response: Response, session: Session) -> None:
+        response.set_cookie(
+            COOKIE, sign(session.payload(), credentials.secret), max_age=max_age,
+            httponly=True, samesite="strict", path="/",
+        )
+
+    def check_origin(request: Request) -> None:
+        # Browsers say where a request comes from; another site must not post here.
+        site = request.headers.get("sec-fetch-site")
+        origin = request.headers.get("origin")
+        host = request.headers.get("host", "")
+        if (site and site not in ("same-origin", "none")) or (
+            origin and origin.split("://", 1)[-1] != host
+        ):
+            raise ApiError(403, "cross_site", "Yêu cầu từ trang khác bị từ chối.",
+                           "A request from another site was refused.")
+
+    def check_csrf(request: Request, session: Session) -> None:
+        check_origin(request)
+        sent = request.headers.get(CSRF_HEADER, "")
+        if session.fresh or not secrets.compare_digest(sent.encode(), session.csrf.encode()):
+            raise ApiError(403, "csrf", "Phiên làm việc đã hết hạn: hãy tải lại trang.",
+                           "The session has expired: reload the page.")
+
+    def client_of(request: Request) -> str:
+        return request.client.host if request.client else ""
+
+    def need_counter(n: int) -> Any:
+        try:
+            return office.config.counter(n)
+        except KeyError:
+            raise ApiError(404, "unknown_counter", f"Không có quầy số {n}.", f"There is no counter {n}.") from None
+
+    def counter_view(view: OfficeView, n: int) -> Any:
+        return next((c for c in view.counters if c.number == n), None)
+
+    def need_officer(request: Request, session: Session, n: int) -> str:
+        officer = session.officer
+        if not officer or officer.get("counter") != n:
+            raise ApiError(401, "login_required", f"Hãy đăng nhập tại quầy {n}.", f"Log in at counter {n}.")
+        current = counter_view(office.view(), n)
+        if current is None or current.officer != officer.get("code"):
+            # Signed out elsewhere (keypad, another login): the page must log in again.
+            raise ApiError(401, "signed_out", f"Cán bộ đã đăng xuất khỏi quầy {n}: hãy đăng nhập lại.",
+                           f"The officer was signed out of counter {n}: log in again.")
+        return str(officer["code"])
+
+    def need_viewer(session: Session) -> None:
+        if not session.leader and not session.officer:
+            raise ApiError(401, "login_required", "Hãy đăng nhập.", "Please log in.")
+
+    def submit(command: Any) -> list[Any]:
+        try:
+            return office.submit(command)
+        except TimeoutError:
+            raise ApiError(503, "engine_timeout", "Máy kiosk đang bận, hãy thử lại.",
+                           "The kiosk is busy, try again.") from None
+
+    def json_with_session(data: dict[str, Any], session: Session, status: int = 200) -> JSONResponse:
+        response = JSONResponse(data, status_code=status, headers={"Cache-Control": "no-store"})
+        if session.changed:
+            write_session(response, session)
+        return response
+
+    # -- pages
+
+    def page(name: str, request: Request, title: str, raw: str = "", **values: str) -> HTMLResponse:
+        session = read_session(request)
+        text = (STATIC / name).read_text(encoding="utf-8")
+        values = {"csrf": session.csrf, "title": title, **values}
+        for key, value in values.items():
+            text = text.replace("{{" + key + "}}", html.escape(value))
+        text = text.replace("<!--raw-->", raw)
+        response = HTMLResponse(text, headers={"Cache-Control": "no-store"})
+        session.changed = True
+        write_session(response, session)
+        return response
+
+    @app.get("/", response_class=HTMLResponse)
+    def index(request: Request) -> HTMLResponse:
+        links = "".join(
+            f'<a class="big" href="/counter/{c.number}">{html.escape(c.display_name("vi"))}'
+            f'<small>{html.escape(c.display_name("en"))}</small></a>'
+            for c in office.config.counters
+        )
+        links += '<a class="big leader" href="/leader">Lãnh đạo<small>Leader</small></a>'
+        if simulate:
+            links += '<a class="big" href="/sim">Mô phỏng thiết bị<small>Simulated hardware</small></a>'
+        return page("index.html", request, office.config.site.unit_name.vi, raw=links)
+
+    @app.get("/counter/{n}", response_class=HTMLResponse)
+    def counter_page(request: Request, n: int) -> HTMLResponse:
+        need_counter(n)
+        return page("counter.html", request, f"Quầy {n}", counter=str(n))
+
+    @app.get("/leader", response_class=HTMLResponse)
+    def leader_page(request: Request) -> HTMLResponse:
+        return page("leader.html", request, "Lãnh đạo")
+
+    # -- who am I
+
+    @app.get("/api/me")
+    def me(request: Request) -> JSONResponse:
+        session = read_session(request)
+        return json_with_session(
+            {
+                "leader": bool(session.leader),
+                "leader_password_set": credentials.leader_set(),
+                "credentials_problem": credentials.problem,
+                "officer": session.officer and {k: session.officer[k] for k in ("code", "counter")},
+                "officer_name": credentials.officer_names().get(str((session.officer or {}).get("code")), ""),
+            },
+            session,
+        )
+
+    # -- the view
+
+    @app.get("/api/view")
+    async def api_view(request: Request, since: int | None = None, wait: float = 0) -> JSONResponse:
+        session = read_session(request)
+        need_viewer(session)
+        view = await latest_view(since, wait)
+        return json_with_session(view_json(office, view, credentials.officer_names()), session)
+
+    async def latest_view(since: int | None, wait: float) -> OfficeView:
+        view = office.view()
+        if since is None or not wait > 0:
+            return view
+        # Wait in slices of a second so that stopping the server never waits for a long-poll.
+        deadline = time.monotonic() + min(wait, MAX_WAIT)
+        while view.version <= since and not stopping.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            view = await anyio.to_thread.run_sync(
+                office.wait_for_change, since, min(1.0, remaining), limiter=long_polls
+            )
+        return view
+
+    # -- officers
+
+    @app.post("/api/counter/{n}/login")
+    def officer_login(request: Request, n: int, body: OfficerLogin) -> JSONResponse:
+        session = read_session(request)
+        check_csrf(request, session)
+        need_counter(n)
+        generation = credentials.check_officer(body.code, body.pin, client_of(request))
+        code = body.code.strip()
+        submit(cmd.SignIn(n, code))
+        session.officer = {"code": code, "counter": n, "gen": generation}
+        session.exp = clock() + max_age  # the login lasts session_minutes from now
+        session.csrf = secrets.token_urlsafe(24)  # a new token after login
+        session.changed = True
+        name = credentials.officer_names().get(code, "")
+        log.info("web: officer %s signed in at counter %d", code, n)
+        return json_with_session({"ok": True, "officer": code, "name": name, "csrf": session.csrf}, session)
+
+    @app.post("/api/counter/{n}/logout")
+    def officer_logout(request: Request, n: int) -> JSONResponse:
+        session = read_session(request)
+        check_csrf(request, session)
+        need_counter(n)
+        if session.officer and session.officer.get("counter") == n:
+            current = counter_view(office.view(), n)
+            if current is not None and current.officer == session.officer.get("code"):
+                try:
+                    submit(cmd.SignOut(n))
+                except DomainError:
+                    pass  # already signed out (keypad)
+            session.officer = None
+            session.changed = True
+        return json_with_session({"ok": True}, session)
+
+    @app.post("/api/counter/{n}/{action}")
+    def officer_action(request: Request, n: int, action: str, body: ActionBody | None = None) -> JSONResponse:
+        session = read_session(request)
+        check_csrf(request, session)
+        need_counter(n)
+        command = command_for(action, n, body or ActionBody())
+        need_officer(request, session, n)
+        events = submit(command)
+        view = office.view()
+        current = counter_view(view, n)
+        return json_with_session(
+            {"ok": True, "action": action, "events": [e.type for e in events],
+             "counter": _plain(asdict(current)) if current else None, "version": view.version},
+            session,
+        )
+
+    # -- the leader
+
+    @app.post("/api/leader/login")
+    def leader_login(request: Request, body: LeaderLogin) -> JSONResponse:
+        session = read_session(request)
+        check_csrf(request, session)
+        session.leader = credentials.check_leader(body.password, client_of(request))
+        session.exp = clock() + max_age  # the login lasts session_minutes from now
+        session.csrf = secrets.token_urlsafe(24)
+        session.changed = True
+        log.info("web: leader logged in from %s", request.client.host if request.client else "?")
+        return json_with_session({"ok": True, "csrf": session.csrf}, session)
+
+    @app.post("/api/leader/logout")
+    def leader_logout(request: Request) -> JSONResponse:
+        session = read_session(request)
+        check_csrf(request, session)
+        session.leader = None
+        session.changed = True
+        return json_with_session({"ok": True}, session)
+
+    @app.get("/leader/camera.mjpg")
+    def camera_stream(request: Request) -> Response:
+        session = read_session(request)
+        if not session.leader:
+            raise ApiError(401, "login_required", "Hãy đăng nhập bằng mật khẩu lãnh đạo.",
+                           "Log in with the leader password.")
+        camera = getattr(office, "camera", None)
+        if camera is None:
+            raise ApiError(404, "no_camera", "Kiosk này không có camera ([camera] enabled = false).",
+                           "This kiosk has no camera ([camera] enabled = false).")
+        if camera.closed:
+            raise ApiError(503, "camera_closed", "Camera đã tắt.", "The camera is closed.")
+        if not camera_viewers.acquire(blocking=False):
+            raise ApiError(503, "camera_busy", f"Đã có {MAX_CAMERA_VIEWERS} người đang xem camera.",
+                           f"{MAX_CAMERA_VIEWERS} people are already watching the camera.")
+
+        def chunks() -> Any:
+            try:
+                for chunk in mjpeg_chunks(camera):
+                    if stopping.is_set():
+                        return
+                    yield chunk
+            except DeviceError as exc:
+                log.warning("web: camera stream ended: %s", exc)
+
+        return _CameraStream(
+            chunks(), camera_viewers.release, media_type=MJPEG_CONTENT_TYPE,
+            headers={"Cache-Control": "no-store, private", "X-Accel-Buffering": "no"},
+        )
+
+    if simulate:
+        from kiosk.web.sim import add_sim_routes
+
+        add_sim_routes(app, office, check_origin, latest_view, page)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

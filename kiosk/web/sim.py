@@ -1,0 +1,173 @@
+"""The simulate-mode API: drive the simulated hardware from outside the process.
+
+Only added when the office runs in simulate mode, which binds to a loopback
+address (checked by :func:`kiosk.web.app.create_app`). No login is needed;
+requests from another web site (Origin / Sec-Fetch-Site) and with a Host that
+is not this machine (DNS rebinding) are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+#: Keypad symbols a simulated keypad accepts ("E" is Enter).
+KEYPAD_KEYS = frozenset("0123456789.-+*/E")
+MAX_KEYS = 64
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def add_sim_routes(
+    app: FastAPI,
+    office: Any,
+    check_origin: Callable[[Request], None],
+    latest_view: Callable[[int | None, float], Awaitable[Any]],
+    page: Callable[..., HTMLResponse],
+) -> None:
+    """Add ``/sim`` and ``/sim/...`` to ``app`` for ``office.simulation``."""
+    from kiosk.web.app import ApiError, view_json
+
+    sim = office.simulation
+
+    def local_only(request: Request, post: bool = False) -> None:
+        host = request.headers.get("host", "")
+        name = host.split("]")[0] + "]" if host.startswith("[") else host.split(":")[0]
+        if name not in _LOCAL_HOSTS and name != "testserver":  # testserver: FastAPI's TestClient
+            raise ApiError(403, "not_local", "API mô phỏng chỉ dùng từ chính máy này.",
+                           "The sim API is only for this machine.")
+        if post:
+            check_origin(request)
+
+    def done(**extra: Any) -> JSONResponse:
+        return JSONResponse({"ok": True, **extra}, headers={"Cache-Control": "no-store"})
+
+    def refused(exc: Exception) -> ApiError:
+        return ApiError(422, "sim_refused", f"Thiết bị mô phỏng từ chối: {exc}", f"The simulated device refused: {exc}")
+
+    @app.get("/sim", response_class=HTMLResponse)
+    def sim_page(request: Request) -> HTMLResponse:
+        local_only(request)
+        return page("sim.html", request, "Mô phỏng thiết bị")
+
+    @app.get("/sim/layout")
+    def layout(request: Request) -> JSONResponse:
+        """What the panel draws: the service buttons, the counters, their rating buttons."""
+        local_only(request)
+        config = office.config
+        return JSONResponse({
+            "unit_vi": config.site.unit_name.vi,
+            "services": [
+                {"id": s.id, "vi": s.name.vi, "en": s.name.get("en"), "priority_allowed": s.priority_allowed}
+                for s in config.services
+            ],
+            "counters": [
+                {"number": c.number, "vi": c.display_name("vi"), "en": c.display_name("en"),
+                 "rating_buttons": c.rating_buttons}
+                for c in config.counters
+            ],
+            "rating_levels": [{"vi": t.vi, "en": t.get("en")} for t in config.rating.levels],
+        })
+
+    @app.get("/sim/view")
+    async def sim_view(request: Request, since: int | None = None, wait: float = 0) -> JSONResponse:
+        local_only(request)
+        view = await latest_view(since, wait)
+        return JSONResponse(view_json(office, view, {}), headers={"Cache-Control": "no-store"})
+
+    @app.post("/sim/press/{service_id}")
+    def press(request: Request, service_id: str, priority: bool = False) -> JSONResponse:
+        local_only(request, post=True)
+        try:
+            service = office.config.service(service_id)
+        except KeyError:
+            raise ApiError(404, "unknown_service", f"Không có dịch vụ {service_id!r}.",
+                           f"There is no service {service_id!r}.") from None
+        if priority and not service.priority_allowed:
+            raise ApiError(422, "priority_not_allowed", f"Dịch vụ {service.name.vi} không cấp số ưu tiên.",
+                           f"Service {service.name.get('en')} takes no priority tickets.")
+        try:
+            sim.press_service(service_id, priority=priority)
+        except (ValueError, KeyError) as exc:
+            raise refused(exc) from None
+        return done(service=service_id, priority=priority)
+
+    @app.post("/sim/rate/{counter}/{level}")
+    def rate(request: Request, counter: int, level: int) -> JSONResponse:
+        local_only(request, post=True)
+        try:
+            fitted = office.config.counter(counter).rating_buttons
+        except KeyError:
+            raise ApiError(404, "unknown_counter", f"Không có quầy số {counter}.",
+                           f"There is no counter {counter}.") from None
+        if not fitted:
+            raise ApiError(422, "no_rating_buttons", f"Quầy {counter} không có nút đánh giá.",
+                           f"Counter {counter} has no rating buttons.")
+        levels = len(office.config.rating.levels)
+        if not 1 <= level <= levels:
+            raise ApiError(422, "bad_rating_level", f"Mức đánh giá phải từ 1 đến {levels}.",
+                           f"The rating level must be 1 to {levels}.")
+        try:
+            sim.press_rating(counter, level)
+        except (ValueError, KeyError) as exc:
+            raise refused(exc) from None
+        return done(counter=counter, level=level)
+
+    @app.post("/sim/keypad/{counter}")
+    async def keypad(request: Request, counter: int) -> JSONResponse:
+        local_only(request, post=True)
+        try:
+            office.config.counter(counter)
+        except KeyError:
+            raise ApiError(404, "unknown_counter", f"Không có quầy số {counter}.",
+                           f"There is no counter {counter}.") from None
+        body = await request.body()
+        try:
+            keys = body.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            keys = "\ufffd"
+        if not keys or len(keys) > MAX_KEYS or not set(keys) <= KEYPAD_KEYS:
+            raise ApiError(
+                422, "bad_keys",
+                f"Phím không hợp lệ: chỉ dùng 0-9 . - + * / và E (Enter), tối đa {MAX_KEYS} phím.",
+                f"Bad keys: use only 0-9 . - + * / and E (Enter), at most {MAX_KEYS} keys.",
+            )
+        try:
+            await _in_thread(sim.type_keys, counter, keys)
+        except (ValueError, KeyError) as exc:
+            raise refused(exc) from None
+        return done(counter=counter, keys=keys)
+
+    @app.post("/sim/paper")
+    def paper(request: Request, present: bool) -> JSONResponse:
+        local_only(request, post=True)
+        sim.set_paper(present)
+        return done(present=present)
+
+    def media(data: bytes | None, kind: str, what_vi: str, what_en: str) -> Response:
+        if data is None:
+            raise ApiError(404, "nothing_yet", f"Chưa có {what_vi}.", f"No {what_en} yet.")
+        return Response(data, media_type=kind, headers={"Cache-Control": "no-store"})
+
+    @app.get("/sim/ticket.png")
+    def ticket_png(request: Request) -> Response:
+        local_only(request)
+        return media(sim.last_ticket_png(), "image/png", "phiếu nào được in", "ticket printed")
+
+    @app.get("/sim/board.png")
+    def board_png(request: Request) -> Response:
+        local_only(request)
+        return media(sim.board_png(), "image/png", "hình bảng hiển thị", "board image")
+
+    @app.get("/sim/announcement.wav")
+    def announcement(request: Request) -> Response:
+        local_only(request)
+        return media(sim.last_announcement_wav(), "audio/wav", "lời mời nào", "announcement")
+
+
+async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:
+    import anyio
+
+    return await anyio.to_thread.run_sync(function, *args)

@@ -305,9 +305,30 @@ def ticket_bytes(image: Image.Image, width_dots: int, cut: str = "partial") -> b
     dummy.hw("INIT")
     for top, bottom in raster_bands(image.height):
         band = image.crop((0, top, image.width, bottom))
-        dummy.image(band, impl="bitImageRaster", fragment_height=MAX_BAND_HEIGHT, center=False)
+        if band.width % 8 == 0:
+            dummy._raw(raster_command(band))
+        else:
+            dummy.image(band, impl="bitImageRaster", fragment_height=MAX_BAND_HEIGHT, center=False)
     dummy.cut(mode="PART" if cut == "partial" else "FULL")
     return dummy.output
+
+
+_INVERT = bytes(255 - i for i in range(256))
+
+
+def raster_command(band: Image.Image) -> bytes:
+    """``GS v 0`` for a mode-"1" image whose width is a multiple of 8.
+
+    The same bytes as python-escpos's ``image(impl="bitImageRaster")`` (a test
+    checks this), built with Pillow's packing in C rather than python-escpos's
+    per-pixel Python loop: about 1 ms instead of 8 for an 80 mm ticket, which
+    keeps a button press within its 50 ms budget.
+    """
+    if band.mode != "1" or band.width % 8:
+        raise ValueError("raster_command needs a mode-1 image whose width is a multiple of 8")
+    width_bytes, height = band.width // 8, band.height
+    header = b"\x1dv0\x00" + bytes([width_bytes & 0xFF, width_bytes >> 8, height & 0xFF, height >> 8])
+    return header + band.tobytes().translate(_INVERT)  # Pillow packs 1 = white; ESC/POS prints 1
 
 
 # ---------------------------------------------------------------------------

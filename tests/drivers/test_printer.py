@@ -514,3 +514,17 @@ def test_real_print_failing_while_sending_raises() -> None:
     assert caught.value.status.state is PrinterState.OFFLINE
     assert "No space left" in str(caught.value)
     printer.close()
+
+
+@pytest.mark.parametrize("width", [384, 576])
+def test_fast_raster_is_byte_for_byte_python_escpos(width):
+    from escpos.printer import Dummy
+
+    from drivers.printer import MAX_BAND_HEIGHT, raster_command
+    from drivers.ticket import render_ticket, sample_view
+
+    image = render_ticket(sample_view(priority=True), width).convert("1")
+    band = image.crop((0, 0, width, min(image.height, MAX_BAND_HEIGHT)))
+    library = Dummy()
+    library.image(band, impl="bitImageRaster", fragment_height=MAX_BAND_HEIGHT, center=False)
+    assert raster_command(band) == library.output

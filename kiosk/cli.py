@@ -17,7 +17,9 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -168,6 +170,23 @@ def do_run(args: argparse.Namespace) -> int:
     from kiosk.simulation import pair_keypads, simulated_config
 
     config_path = _config_path(args)
+    if args.boot_config:
+        from kiosk.bootconfig import load_at_boot
+        from kiosk.run import show_error_screen
+
+        defaults = config_path if config_path.exists() else None
+        loaded = load_at_boot(defaults, Path(args.boot_config), Path(args.last_good))
+        if loaded.problem:
+            print(f"kiosk: {args.boot_config}: {loaded.problem}", file=sys.stderr)
+        if loaded.config is None:
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            return show_error_screen(loaded.problem or "", stop)
+        process = Process(loaded.config, defaults, SystemClock(), boot_path=Path(args.boot_config),
+                          startup_problem=loaded.problem)
+        process.install_signals()
+        process.start()
+        return process.run()
     config = load_config(config_path)
     if args.simulate:
         headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -341,6 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--simulate", action="store_true", help="simulate every device (files under --out)")
     run.add_argument("--out", default="var/simulate", help="where the simulated devices write (default var/simulate)")
+    run.add_argument("--boot-config", default=None, metavar="PATH",
+                     help="the SD card's kiosk.toml, laid over --config (e.g. /boot/firmware/kiosk.toml)")
+    run.add_argument("--last-good", default="/var/lib/kiosk/last-good-config.json", metavar="PATH",
+                     help="where the last valid configuration is kept (used when --boot-config is invalid)")
     run.set_defaults(func=do_run)
 
     demo = sub.add_parser(

@@ -9,6 +9,7 @@ being printed is finished, the store flushed, exit 0).
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import signal
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from drivers.base import DeviceError
@@ -25,12 +27,16 @@ from drivers.board import Board, BoardState, CounterCall, ServiceQueue, open_boa
 from drivers.printer import Printer, PrinterState, PrinterStatus, open_printer
 from kiosk import systemd
 from kiosk.app import IDLE_SECONDS, Acked, Devices, Office, Reload, ReloadFailed, SyncState, config_version
+from kiosk.bootconfig import load_layers
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.printing import PrintWorker
 from kiosk.store import Clock, Store
 from kiosk.view import Banner, OfficeView
 
 log = logging.getLogger(__name__)
+
+#: Longest wait between two enrolment attempts at first boot.
+ENROL_RETRY_MAX_SECONDS = 300.0
 
 
 class MissingPrinter(Printer):
@@ -146,9 +152,19 @@ class MainThread:
 class Process:
     """The office process: the office, its board and the main loop."""
 
-    def __init__(self, config: Config, config_path: Path | None, clock: Clock, simulate: bool = False) -> None:
+    def __init__(
+        self,
+        config: Config,
+        config_path: Path | None,
+        clock: Clock,
+        simulate: bool = False,
+        boot_path: Path | None = None,
+        startup_problem: str | None = None,
+    ) -> None:
         self.config = config
         self.config_path = config_path
+        self.boot_path = boot_path  # the SD card's kiosk.toml, laid over config_path
+        self.startup_problem = startup_problem  # why the boot file was refused at start
         self.clock = clock
         self.stop_event = threading.Event()
         self.main = MainThread()
@@ -157,6 +173,7 @@ class Process:
         self.web: Any = None
         self.sync: Any = None
         self.simulate = simulate
+        self._enrol_delay = 5.0  # first wait between enrolment attempts; doubles up to the maximum
 
     def start(self) -> Office:
         """Open the devices and the store and start the engine thread (call on the main thread)."""
@@ -168,6 +185,12 @@ class Process:
         office.inbox = inbox
         for index, banner in enumerate(problems):
             office._banners.set(f"device{index}", banner)
+        if self.startup_problem:
+            office._banners.set("config", Banner(
+                "error",
+                f"kiosk.toml không hợp lệ, đang dùng cấu hình tốt gần nhất: {self.startup_problem}",
+                f"kiosk.toml is invalid; running on the last good configuration: {self.startup_problem}",
+            ))
         if config.board is not None:
             try:
                 self.board = open_board(config.board)
@@ -202,6 +225,15 @@ class Process:
         sync = self.config.sync
         if sync is None or not sync.server_url:
             return None
+        if not Path(sync.token_file).exists():
+            if not sync.enrolment_code:
+                office._banners.set("enrol", Banner(
+                    "error", "Chưa đăng ký với máy chủ trung tâm: cần mã đăng ký (sync.enrolment_code)",
+                    "Not enrolled with the central server: set sync.enrolment_code",
+                ))
+                return None
+            threading.Thread(target=self._enrol, args=(office,), name="enrol", daemon=True).start()
+            return None
         try:
             worker = SyncWorker(
                 self.config.store.path,
@@ -221,6 +253,32 @@ class Process:
         worker.start()
         return worker
 
+    def _enrol(self, office: Office) -> None:
+        """First boot: use the enrolment code as soon as the network is up, retrying; then sync."""
+        from kiosk.bootconfig import remove_enrolment_code
+        from kiosk.sync import SyncError, enroll_with
+
+        delay = self._enrol_delay
+        while not self.stop_event.is_set():
+            office.post(lambda: office._banners.set("enrol", Banner(
+                "info", "Đang đăng ký với máy chủ trung tâm...", "Enrolling with the central server...")))
+            try:
+                enroll_with(self.config.sync)
+            except SyncError as exc:
+                log.warning("enrolment failed; retrying", extra={"error": str(exc), "retry_s": delay})
+                message = str(exc)
+                office.post(lambda: office._banners.set("enrol", Banner(
+                    "offline", f"Chưa đăng ký được với máy chủ trung tâm, đang thử lại: {message}",
+                    f"Not enrolled yet, retrying: {message}")))
+                self.stop_event.wait(delay)
+                delay = min(delay * 2, ENROL_RETRY_MAX_SECONDS)
+                continue
+            office.post(lambda: office._banners.clear("enrol"))
+            if self.boot_path is not None and remove_enrolment_code(self.boot_path, self.clock.now()):
+                log.info("enrolment code removed from the boot file", extra={"path": str(self.boot_path)})
+            self.sync = self._start_sync(office)
+            return
+
     def _board_png(self) -> bytes:
         if self.board is None:
             raise KeyError("no board")
@@ -234,8 +292,12 @@ class Process:
         if self.config_path is None:
             return
         try:
-            data = self.config_path.read_bytes()
-            config = load_config(self.config_path)
+            if self.boot_path is not None:
+                config, document = load_layers(self.config_path, self.boot_path)
+                data = json.dumps(document, sort_keys=True, ensure_ascii=False).encode()
+            else:
+                data = self.config_path.read_bytes()
+                config = load_config(self.config_path)
         except ConfigError as exc:
             message = "; ".join(str(p) for p in exc.problems[:3])
             log.error("configuration refused", extra={"problems": [str(p) for p in exc.problems]})
@@ -245,7 +307,7 @@ class Process:
             self.office.post(ReloadFailed(str(exc)))
             return
         config = config.model_copy(update={"store": self.config.store})  # the store stays where it is
-        self.office.post(Reload(config, config_version(data), str(self.config_path)))
+        self.office.post(Reload(config, config_version(data), str(self.boot_path or self.config_path)))
 
     def run(self, until: Callable[[], bool] | None = None) -> int:
         """The main loop: board, watchdog, main-thread jobs; returns the exit status."""
@@ -296,3 +358,38 @@ class Process:
         signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
         signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
         signal.signal(signal.SIGHUP, lambda *_: self.reload())
+
+
+def show_error_screen(problem: str, stop: threading.Event, board_config: Any = None) -> int:
+    """No good configuration at all: the board shows the error, no ticket is issued.
+
+    Runs until stopped (systemd restarts the kiosk after the technician fixes
+    kiosk.toml and reboots); pings the watchdog while it runs.
+    """
+    from drivers.board import BoardConfig
+
+    try:
+        board = open_board(board_config or BoardConfig())
+    except DeviceError as exc:
+        log.error("no board to show the configuration error on", extra={"error": str(exc)})
+        board = None
+    state = BoardState(
+        unit_name_vi="Hệ thống xếp hàng - chưa có cấu hình",
+        unit_name_en="Queue system - no configuration",
+        banners=(BoardBanner("error", f"kiosk.toml không hợp lệ, chưa cấp số: {problem}",
+                             f"kiosk.toml is invalid, no tickets: {problem}"),),
+    )
+    systemd.notify("READY=1")
+    watchdog = systemd.Watchdog(time.monotonic, systemd.watchdog_interval())
+    shown = False
+    while not stop.is_set():
+        if board is not None:
+            if not shown:
+                board.show(state)
+                shown = True
+            board.tick(datetime.now())
+        watchdog.poll()
+        time.sleep(0.2)
+    if board is not None:
+        board.close()
+    return 0

@@ -1,6 +1,18 @@
 """Packaging for the one-stop queue kiosk."""
 
+from pathlib import Path
+
 from setuptools import find_packages, setup
+
+
+def shipped(folder: str) -> list[tuple[str, list[str]]]:
+    """Every file under ``folder``, installed to share/kiosk/<folder>/... (drivers.base.shipped_dir)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            found.setdefault(f"share/kiosk/{path.parent}", []).append(str(path))
+    return sorted(found.items())
+
 
 setup(
     name="onestop-kiosk",
@@ -12,6 +24,7 @@ setup(
     packages=find_packages(include=["kiosk", "kiosk.*", "drivers", "drivers.*", "central", "central.*"]),
     include_package_data=True,
     package_data={"kiosk.web": ["static/*"]},
+    data_files=shipped("sounds") + shipped("config"),
     install_requires=[
         "pydantic>=2.7,<3",
         "sqlite-utils>=4.2,<5",

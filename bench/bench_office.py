@@ -236,7 +236,7 @@ def main() -> int:
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(prefix="bench-office-", dir=Path(__file__).resolve().parent) as tmp:
-        config = simulated_config(load_config(DEMO), Path(tmp))
+        config = simulated_config(load_config(DEMO), Path(tmp), web_port=0)
         # Enough numbers for the burst: no daily caps in the benchmark.
         services = [s.model_copy(update={"daily_cap": None}) for s in config.services]
         config = config.model_copy(update={"services": services})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Literal
 
 #: ``real`` drives the hardware; ``simulated`` runs on any Linux machine and
@@ -25,3 +27,15 @@ class DeviceError(Exception):
         if fix:
             text += f" ({fix})"
         super().__init__(text)
+
+
+def shipped_dir(name: str) -> Path:
+    """A folder shipped with the kiosk (``sounds``, ``config``).
+
+    In a checkout it sits beside the packages; an installed kiosk has it under
+    ``<prefix>/share/kiosk/`` (setup.py's data_files).
+    """
+    beside = Path(__file__).resolve().parent.parent / name
+    if beside.is_dir():
+        return beside
+    return Path(sys.prefix) / "share" / "kiosk" / name

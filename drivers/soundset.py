@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Sequence
 
-from drivers.base import DeviceError
+from drivers.base import DeviceError, shipped_dir
 from kiosk.spoken import CLIPS, Language, clip_names
 
 #: The repository's sound folder (``sounds/``), the default clip set.
-SOUNDS_DIR = Path(__file__).resolve().parent.parent / "sounds"
+SOUNDS_DIR = shipped_dir("sounds")
 
 EngineName = Literal["espeak-ng", "pyttsx3"]
 

@@ -140,7 +140,14 @@ class _Banners:
 class Office:
     """One office: the engine thread and what it drives."""
 
-    def __init__(self, config: Config, open_store: Callable[[], Store], clock: Clock, devices: Devices) -> None:
+    def __init__(
+        self,
+        config: Config,
+        open_store: Callable[[], Store],
+        clock: Clock,
+        devices: Devices,
+        inbox: queue.Queue[Any] | None = None,
+    ) -> None:
         self.config = config
         self._open_store = open_store
         self.store: Store  # opened by the engine thread, which alone uses it
@@ -148,7 +155,8 @@ class Office:
         self.devices = devices
         self.camera = devices.camera
         self.simulation: Any = None  # set by kiosk.simulation in simulate mode
-        self.inbox: queue.Queue[Any] = queue.Queue()
+        # Devices opened before the office post into the same queue.
+        self.inbox: queue.Queue[Any] = inbox if inbox is not None else queue.Queue()
         self.heartbeat = time.monotonic()
         self.beeps: dict[int | None, int] = {}
         self._banners = _Banners()
@@ -318,9 +326,7 @@ class Office:
             self._execute(cmd.DeviceStatus("printer", status.state.value, f"press refused ({service_id}): {status.message}"))
             self._beep(None, status.message)
             return
-        events = self._try(cmd.Issue(service_id, str(uuid.uuid4()), priority), beep=None)
-        if not events:
-            self._flash_service(service_id)
+        self._try(cmd.Issue(service_id, str(uuid.uuid4()), priority), beep=None)
 
     def _keypad_command(self, action: KeypadAction) -> cmd.Command | None:
         counter = action.counter
@@ -459,10 +465,6 @@ class Office:
     def _purge_snapshots(self) -> None:
         camera, now = self.camera, self.clock.now().astimezone(self.config.site.tz)
         threading.Thread(target=lambda: camera.purge(now), name="purge", daemon=True).start()
-
-    def _flash_service(self, service_id: str) -> None:
-        """A refused press: nothing to print; the LED already says closed or full."""
-        self._refresh_outputs()
 
     def _set_led(self, key: tuple[str, Any], state: str) -> None:
         if self._leds.get(key) == state:

@@ -26,6 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from drivers.base import shipped_dir
+from drivers.soundset import SOUNDS_DIR
 from kiosk import engine as cmd
 from kiosk import logs
 from kiosk.clock import SystemClock
@@ -35,7 +37,7 @@ from kiosk.schema import SchemaError
 from kiosk.store import Store, StoreBusy, StoredEvent
 
 DEFAULT_CONFIG = "/etc/kiosk/kiosk.toml"
-DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
+DEMO_CONFIG = shipped_dir("config") / "demo.toml"
 log = logging.getLogger("kiosk")
 
 
@@ -403,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
         "build", help="generate the default clips with espeak-ng",
         description="Generate the default clip set (chime, words, digits) with the speech engine.",
     )
-    build.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "sounds"), help="folder")
+    build.add_argument("--out", default=str(SOUNDS_DIR), help=f"folder (default {SOUNDS_DIR})")
     build.add_argument("--lang", nargs="+", choices=["vi", "en"], default=["vi", "en"], help="languages")
     build.add_argument("--missing", action="store_true", help="only make clips that are missing (keep recordings)")
     build.set_defaults(func=do_sounds_build)

@@ -213,7 +213,7 @@ def run_demo(config: Config, out: Path, minutes: int = 90, speed: float = 60.0, 
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    config = simulated_config(config, out)
+    config = simulated_config(config, out, web_port=None)  # headless: no pages
     config = config.model_copy(update={"board": config.board.model_copy(update={"frames_dir": None})})
     pair_keypads(config)
     clock = ScaledClock(weekday_morning(config.site.tz), speed)

@@ -181,8 +181,7 @@ class Process:
         store_path = Path(config.store.path)
         inbox: queue.Queue[object] = queue.Queue()
         devices, problems = open_devices(config, inbox.put)
-        office = Office(config, lambda: Store(store_path, config, self.clock), self.clock, devices)
-        office.inbox = inbox
+        office = Office(config, lambda: Store(store_path, config, self.clock), self.clock, devices, inbox)
         for index, banner in enumerate(problems):
             office._banners.set(f"device{index}", banner)
         if self.startup_problem:

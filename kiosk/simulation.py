@@ -26,8 +26,10 @@ from kiosk.config import Config
 from kiosk.web.config import WebConfig
 
 
-def simulated_config(config: Config, out: Path, headless: bool = True) -> Config:
+def simulated_config(config: Config, out: Path, headless: bool = True, web_port: int | None = 8080) -> Config:
     """``config`` with every device simulated, writing under ``out``.
+
+    The pages are served on 127.0.0.1:``web_port`` (0: any free port; None: none).
 
     Sections the config lacks get defaults (the buttons only if configured:
     without pins, simulated presses go straight to the queue).
@@ -63,8 +65,8 @@ def simulated_config(config: Config, out: Path, headless: bool = True) -> Config
     if config.buttons is not None:
         updates["buttons"] = config.buttons.model_copy(update={"backend": "simulated"})
     # The pages, on this machine only: the simulation API has no login.
-    updates["web"] = (config.web or WebConfig()).model_copy(
-        update={"bind": "127.0.0.1", "credentials_file": str(out / "credentials.json")}
+    updates["web"] = None if web_port is None else (config.web or WebConfig()).model_copy(
+        update={"bind": "127.0.0.1", "port": web_port, "credentials_file": str(out / "credentials.json")}
     )
     return config.model_copy(update=updates)
 

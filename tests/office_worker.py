@@ -22,7 +22,7 @@ from tests.conftest import DEMO
 
 
 def main(out: str, mode: str) -> int:
-    config = simulated_config(load_config(DEMO), Path(out))
+    config = simulated_config(load_config(DEMO), Path(out), web_port=0)
     pair_keypads(config)
     process = Process(config, None, ScaledClock(weekday_morning(config.site.tz, 9, 0)), simulate=True)
     process.start()

@@ -84,7 +84,7 @@ def test_the_board_shows_the_error_and_tickets_are_still_issued(tmp_path):
     load_at_boot(defaults, boot, last_good)
     boot.write_text("[site\n", encoding="utf-8")
     loaded = load_at_boot(defaults, boot, last_good)
-    config = simulated_config(loaded.config, tmp_path / "office")
+    config = simulated_config(loaded.config, tmp_path / "office", web_port=0)
     pair_keypads(config)
     process = Process(config, defaults, ScaledClock(weekday_morning(config.site.tz, 8, 0)), simulate=True,
                       boot_path=boot, startup_problem=loaded.problem)

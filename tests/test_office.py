@@ -23,7 +23,7 @@ from tests.conftest import DEMO
 
 
 def office_config(tmp_path: Path, **rating):
-    config = simulated_config(load_config(DEMO), tmp_path / "office")
+    config = simulated_config(load_config(DEMO), tmp_path / "office", web_port=0)
     if rating:
         config = config.model_copy(update={"rating": config.rating.model_copy(update=rating)})
     pair_keypads(config)
@@ -231,7 +231,7 @@ def test_config_reload_refuses_a_bad_file_and_applies_a_good_one(tmp_path):
     folder.mkdir()
     path = folder / "kiosk.toml"
     path.write_text(DEMO.read_text(encoding="utf-8"), encoding="utf-8")
-    config = simulated_config(load(path), tmp_path / "office")
+    config = simulated_config(load(path), tmp_path / "office", web_port=0)
     pair_keypads(config)
     start = weekday_morning(config.site.tz, 8, 0)
     process = Process(config, path, ScaledClock(start), simulate=True)

@@ -28,7 +28,7 @@ def test_first_boot_enrols_retrying_until_the_server_answers(tmp_path, live, cen
         encoding="utf-8",
     )
     config, _ = load_layers(defaults, boot)
-    config = simulated_config(config, tmp_path / "office")
+    config = simulated_config(config, tmp_path / "office", web_port=0)
     pair_keypads(config)
     process = Process(config, defaults, ScaledClock(weekday_morning(config.site.tz, 8, 0)), simulate=True,
                       boot_path=boot)

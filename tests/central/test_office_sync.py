@@ -25,7 +25,7 @@ def office_with_sync(tmp_path, live, central):
         backoff_base_seconds=0.2,
         backoff_max_seconds=0.5,
     )
-    config = simulated_config(load_config(DEMO), tmp_path / "office").model_copy(update={"sync": sync})
+    config = simulated_config(load_config(DEMO), tmp_path / "office", web_port=0).model_copy(update={"sync": sync})
     pair_keypads(config)
     enroll_with(sync)
     return config, read_token(sync.token_file)["device_id"]

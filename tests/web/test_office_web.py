@@ -26,8 +26,7 @@ if not shutil.which(CHROMIUM):
 
 
 def test_officer_leader_and_sim_pages_drive_the_real_office(tmp_path: Path) -> None:
-    config = simulated_config(load_config(DEMO), tmp_path / "office")
-    config = config.model_copy(update={"web": config.web.model_copy(update={"port": 0})})
+    config = simulated_config(load_config(DEMO), tmp_path / "office", web_port=0)
     pair_keypads(config)
     credentials = config.web.credentials_file
     assert add_officer(credentials, "1234", "Nguyễn Văn An", "2580")[0] == 0

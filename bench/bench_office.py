@@ -239,7 +239,8 @@ def main() -> int:
         config = simulated_config(load_config(DEMO), Path(tmp), web_port=0)
         # Enough numbers for the burst: no daily caps in the benchmark.
         services = [s.model_copy(update={"daily_cap": None}) for s in config.services]
-        config = config.model_copy(update={"services": services})
+        board = config.board.model_copy(update={"frames_dir": None})  # no PNG per change: not the kiosk's work
+        config = config.model_copy(update={"services": services, "board": board})
         pair_keypads(config)
         clock = ScaledClock(weekday_morning(config.site.tz, 8, 0))
         process = Process(config, None, clock, simulate=True)

@@ -219,9 +219,10 @@ def _pin_uses(config: ButtonsConfig) -> list[tuple[str, int]]:
         if config.priority.led is not None:
             uses.append(("buttons.priority.led", config.priority.led))
     for counter, rating in config.rating.items():
-        for i, pin in enumerate(rating.buttons):
+        # 1-based, like every key path in a config problem (kiosk.config).
+        for i, pin in enumerate(rating.buttons, start=1):
             uses.append((f"buttons.rating.{counter}.buttons[{i}]", pin))
-        for i, pin in enumerate(rating.leds):
+        for i, pin in enumerate(rating.leds, start=1):
             uses.append((f"buttons.rating.{counter}.leds[{i}]", pin))
     return uses
 

@@ -223,6 +223,12 @@ def do_users(args: argparse.Namespace) -> int:
     return users_command(args.users_args, config.web.credentials_file)
 
 
+def do_wiring(args: argparse.Namespace) -> int:
+    from kiosk import wiring
+
+    return wiring.main(_load(args), Path(args.svg) if args.svg else None)
+
+
 def do_enroll(args: argparse.Namespace) -> int:
     from kiosk.sync import SyncError, enroll_with
 
@@ -418,6 +424,14 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("users_args", nargs=argparse.REMAINDER, metavar="...", help="set-leader-password | "
                        "add-officer CODE NAME | remove-officer CODE | list  [--stdin]")
     users.set_defaults(func=do_users)
+
+    wiring = sub.add_parser(
+        "wiring", parents=[common], help="GPIO pin map of the buttons and LEDs (table; --svg picture)",
+        description="Print which GPIO pin each configured button and LED uses, with the header's physical pin "
+        "numbers; --svg also writes an A4 picture to print and tape inside the cabinet.",
+    )
+    wiring.add_argument("--svg", metavar="FILE", default=None, help="also write an A4 SVG to print")
+    wiring.set_defaults(func=do_wiring)
 
     enroll = sub.add_parser(
         "enroll", parents=[common], help="enrol this kiosk with the central server",

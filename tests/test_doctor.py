@@ -128,3 +128,13 @@ def test_sounds_build_makes_the_missing_clips(tmp_path):
     assert len(made) > 40
     with wave.open(str(folder / "vi" / "hai.wav")) as clip:
         assert clip.getnframes() > 0
+
+
+def test_wiring_command_prints_the_pin_map_and_writes_the_picture(office, tmp_path):
+    svg = tmp_path / "wiring.svg"
+    result = kiosk("wiring", "--config", str(office), "--svg", str(svg))
+    assert result.returncode == 0, result.stderr
+    assert "Nút: Đăng ký xe ô tô" in result.stdout and "Button: Car registration" in result.stdout
+    import xml.etree.ElementTree as ET
+
+    assert ET.parse(svg).getroot().tag.endswith("svg")

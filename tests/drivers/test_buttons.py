@@ -433,7 +433,7 @@ def test_valid_config_has_no_problems():
 def test_a_pin_used_twice_names_both_keys():
     config = ButtonsConfig.model_validate({**CONFIG, "services": {"car": {"button": 17, "led": 20}}})
     assert validate_buttons(config) == [
-        ("buttons.rating.1.buttons[0]", "GPIO 20 is already used by buttons.services.car.led"),
+        ("buttons.rating.1.buttons[1]", "GPIO 20 is already used by buttons.services.car.led"),
     ]
 
 

@@ -33,7 +33,7 @@ setup(
         "pillow>=10",
         "segno>=1.6",
         "python-escpos[usb,serial]>=3.1,<4",
-        "pygame>=2.5",
+        "pygame>=2.1",  # Raspberry Pi OS bookworm's python3-pygame is 2.1.2
         "gpiozero>=2.0",
         "evdev>=1.7",
         "pyttsx3>=2.90",

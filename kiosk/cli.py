@@ -56,8 +56,18 @@ def _config_path(args: argparse.Namespace) -> Path:
     return Path(args.config or os.environ.get("KIOSK_CONFIG") or DEFAULT_CONFIG)
 
 
+BOOT_CONFIG = Path("/boot/firmware/kiosk.toml")
+
+
 def _load(args: argparse.Namespace) -> Config:
-    return load_config(_config_path(args))
+    """The config a command works on: on a kiosk, the same layers the service runs on."""
+    path = _config_path(args)
+    boot = Path(os.environ.get("KIOSK_BOOT_CONFIG") or BOOT_CONFIG)
+    if not args.config and boot.is_file():
+        from kiosk.bootconfig import load_layers
+
+        return load_layers(path if path.exists() else None, boot)[0]
+    return load_config(path)
 
 
 def store_path(config: Config, override: str | None = None) -> Path:

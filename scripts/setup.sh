@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 # engine, ALSA's aplay and sox (announcements), libusb (USB printers), a virtual
 # screen and xdpyinfo (board tests), systemd-analyze (unit file test),
 # chromium (browser tests of the pages), openssl (TLS tests of the sync),
-# the PostgreSQL client tools, and what pip needs to build python-evdev.
+# the PostgreSQL client tools, shellcheck (install scripts), and what pip
+# needs to build python-evdev.
 DEBIAN_PACKAGES=(python3-venv python3-dev gcc linux-libc-dev fonts-dejavu-core espeak-ng alsa-utils sox
-                 libusb-1.0-0 xvfb x11-utils systemd chromium openssl postgresql-client)
+                 libusb-1.0-0 xvfb x11-utils systemd chromium openssl postgresql-client shellcheck)
 
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do

@@ -551,7 +551,8 @@ def _draw_banners(surface: pygame.Surface, layout: Layout, state: BoardState) ->
         background, colour = BANNER_COLOURS[banner.kind]
         surface.fill(background, box)
         inner = box.inflate(-2 * layout.pad, -_px(8 * s))
-        segments = [("⚠  " + banner.text_vi, _px(38 * s), True)]
+        mark = "" if banner.kind == "info" else "⚠  "  # a thank-you is not a warning
+        segments = [(mark + banner.text_vi, _px(38 * s), True)]
         if state.english and banner.text_en:
             segments.append((banner.text_en, _px(28 * s), False))
         _draw_inline(surface, segments, colour, inner)

@@ -375,6 +375,7 @@ class Office:
         minute = now.strftime("%Y-%m-%d %H:%M")
         if minute != self._last_minute:  # opening hours change the LEDs and notes
             self._last_minute = minute
+            self._clock_banner()
             self._refresh_outputs()
             self._publish()
         elif self._banners.items and any(e is not None for _, e in self._banners.items.values()):
@@ -384,6 +385,14 @@ class Office:
         if not self._checkpointed and time.monotonic() - self._idle_since > CHECKPOINT_IDLE_SECONDS:
             self.store.checkpoint()
             self._checkpointed = True
+
+    def _clock_banner(self) -> None:
+        """Until NTP has set the clock, the board says so (times on tickets may be off)."""
+        if self.clock.synced():
+            self._banners.clear("clock")
+        else:
+            self._banners.set("clock", Banner("info", "Đồng hồ chưa được đồng bộ (đang chờ mạng)",
+                                              "The clock is not synchronised yet (waiting for the network)"))
 
     def _printer_changed(self, report: PrinterReport) -> None:
         status = report.status

@@ -349,3 +349,27 @@ def test_stopping_finishes_the_ticket_being_printed(tmp_path):
 
     run_office(config, body)
     assert len(list((tmp_path / "office" / "printer").glob("ticket-*.png"))) == 1
+
+
+def test_the_board_says_when_the_clock_is_not_synchronised(tmp_path):
+    config = office_config(tmp_path)
+    start = weekday_morning(config.site.tz, 8, 0)
+    clock = ScaledClock(start)
+    clock.synced = lambda: False  # a Pi before NTP has set its clock
+    process = Process(config, None, clock, simulate=True)
+    process.start()
+    seen = {}
+
+    def body() -> None:
+        try:
+            wait_for(lambda: any(b.text_vi.startswith("Đồng hồ chưa được đồng bộ") for b in process.office.view().banners))
+            clock.synced = lambda: True
+            seen["cleared"] = True
+        finally:
+            process.stop_event.set()
+
+    thread = threading.Thread(target=body, daemon=True)
+    thread.start()
+    process.run()
+    thread.join(10)
+    assert seen.get("cleared")

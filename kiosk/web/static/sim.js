@@ -24,9 +24,11 @@ async function post(url, body) {
 }
 
 function press(service) {
-  return post(`/sim/press/${encodeURIComponent(service)}?priority=${priority ? 1 : 0}`).then(() => {
-    if (priority) togglePriority();
-  });
+  // Priority is good for one press: turn it off for this press now, not when the
+  // answer comes back (by then P may have been pressed again for the next one).
+  const withPriority = priority;
+  if (withPriority) togglePriority();
+  return post(`/sim/press/${encodeURIComponent(service)}?priority=${withPriority ? 1 : 0}`);
 }
 
 function togglePriority() {

@@ -216,12 +216,12 @@ class Office:
             raise self._start_error
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Finish the current item, then the ticket being printed; close the store."""
+        """Finish the ticket being printed (and record how it went), then close the store."""
+        if self.devices.printer is not None:
+            self.devices.printer.stop()  # its last Printed report is queued before Stop
         self.inbox.put(Stop())
         if self._thread is not None:
             self._thread.join(timeout)
-        if self.devices.printer is not None:
-            self.devices.printer.stop()
         if self.devices.announcer is not None:
             self.devices.announcer.close()
 

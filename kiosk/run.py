@@ -73,6 +73,7 @@ def open_devices(config: Config, post: Callable[[object], None]) -> tuple[Device
 
     devices = Devices()
     problems: list[Banner] = []
+    errors: dict[str, DeviceError] = {}
 
     def attempt(name: str, opener: Callable[[], Any]) -> Any:
         try:
@@ -80,13 +81,12 @@ def open_devices(config: Config, post: Callable[[object], None]) -> tuple[Device
         except DeviceError as exc:
             log.error("device not available", extra={"device": name, "error": str(exc)})
             problems.append(Banner("error", f"Lỗi thiết bị: {exc}", f"Device error: {exc}"))
+            errors[name] = exc
             return None
 
     if config.printer is not None:
         printer = attempt("printer", lambda: open_printer(config.printer))
-        if printer is None:
-            printer = MissingPrinter(DeviceError("printer", problems[-1].text_en.removeprefix("Device error: ")))
-        devices.printer = PrintWorker(printer, post)
+        devices.printer = PrintWorker(printer or MissingPrinter(errors["printer"]), post)
     if config.speaker is not None:
         devices.announcer = attempt(
             "speaker", lambda: open_announcer(config.speaker, on_error=lambda exc: log.error("speaker: %s", exc))
@@ -214,7 +214,8 @@ class Process:
                 log.info("pages served", extra={"url": self.web.url})
             except OSError as exc:  # the port is taken: the office still runs, the board says so
                 log.error("web pages not served", extra={"error": str(exc)})
-                office._banners.set("web", Banner("error", f"Trang web không chạy: {exc}", f"Web pages not served: {exc}"))
+                banner = Banner("error", f"Trang web không chạy: {exc}", f"Web pages not served: {exc}")
+                office.post(lambda: office._banners.set("web", banner))  # banners belong to the engine thread
         return office
 
     def _start_sync(self, office: Office) -> Any:
@@ -226,10 +227,11 @@ class Process:
             return None
         if not Path(sync.token_file).exists():
             if not sync.enrolment_code:
-                office._banners.set("enrol", Banner(
+                banner = Banner(
                     "error", "Chưa đăng ký với máy chủ trung tâm: cần mã đăng ký (sync.enrolment_code)",
                     "Not enrolled with the central server: set sync.enrolment_code",
-                ))
+                )
+                office.post(lambda: office._banners.set("enrol", banner))
                 return None
             threading.Thread(target=self._enrol, args=(office,), name="enrol", daemon=True).start()
             return None

@@ -373,3 +373,24 @@ def test_the_board_says_when_the_clock_is_not_synchronised(tmp_path):
     process.run()
     thread.join(10)
     assert seen.get("cleared")
+
+
+def test_the_ticket_printed_while_stopping_is_recorded_as_printed(tmp_path):
+    config = office_config(tmp_path)
+
+    def body(process: Process, sim: Simulation) -> None:
+        printer = sim._printer()
+        real_print = printer.print_ticket
+        started = threading.Event()
+
+        def slow(image):
+            started.set()
+            time.sleep(1.0)
+            real_print(image)
+
+        printer.print_ticket = slow
+        sim.press_service("oto")
+        assert started.wait(5)
+
+    process = run_office(config, body)
+    assert [p["ok"] for p in events(process, "ticket_printed")] == [True]

@@ -394,3 +394,20 @@ def test_the_ticket_printed_while_stopping_is_recorded_as_printed(tmp_path):
 
     process = run_office(config, body)
     assert [p["ok"] for p in events(process, "ticket_printed")] == [True]
+
+
+def test_a_printer_that_cannot_be_opened_is_shown_and_no_number_is_issued(tmp_path):
+    from drivers.printer import PrinterConfig
+
+    config = office_config(tmp_path)
+    config = config.model_copy(update={"printer": PrinterConfig(backend="real", connection="usb")})  # none here
+
+    def body(process: Process, sim: Simulation) -> None:
+        banners = process.office.view().banners
+        assert any(b.text_vi.startswith("Lỗi thiết bị: printer: not found on USB 0416:5011") for b in banners)
+        wait_for(lambda: any(b.kind == "paper" for b in process.office.view().banners))  # the printer is offline
+        sim.press_service("oto")
+        wait_for(lambda: any("press refused" in e["message"] for e in events(process, "device_status")))
+        assert process.office.view().figures.issued == 0
+
+    run_office(config, body)

@@ -217,6 +217,8 @@ def do_demo(args: argparse.Namespace) -> int:
     from kiosk.demo import run_demo
 
     config = load_config(_config_path(args) if args.config else DEMO_CONFIG)
+    if not args.verbose:  # the morning's every beep is not news: show warnings only (-v for all)
+        logging.getLogger().setLevel(logging.WARNING)
     summary = run_demo(config, Path(args.out), minutes=args.minutes, speed=args.speed)
     print(summary.text())
     print(f"files: {args.out}/ (printer/, board/, speaker/, summary.json)")

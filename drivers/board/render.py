@@ -99,16 +99,21 @@ class _Fonts:
 
 _fonts_cache: _Fonts | None = None
 _TEXT_CACHE_SIZE = 2048
+# The clock renders a new text every second: bound the cache by its pixels too,
+# or big clock digits would pile up to hundreds of MB over a day.
+_TEXT_CACHE_BYTES = 24 * 1024 * 1024
+_text_cache_bytes = 0
 _text_cache: OrderedDict[tuple[str, int, bool, Colour], tuple[pygame.Surface, pygame.Rect]] = OrderedDict()
 
 
 def fonts() -> _Fonts:
     """The board fonts, (re)loading them when freetype was (re)initialised."""
-    global _fonts_cache
+    global _fonts_cache, _text_cache_bytes
     if not pygame.freetype.get_init():
         pygame.freetype.init()
         _fonts_cache = None
         _text_cache.clear()
+        _text_cache_bytes = 0
     if _fonts_cache is None:
         _fonts_cache = _Fonts()
     return _fonts_cache
@@ -125,10 +130,17 @@ def render_text(text: str, size: int, bold: bool, colour: Colour) -> tuple[pygam
     if pygame.display.get_surface() is not None:
         # In the display's pixel format an alpha blit is about 8 times faster.
         surface = surface.convert_alpha()
+    global _text_cache_bytes
     _text_cache[key] = (surface, rect)
-    if len(_text_cache) > _TEXT_CACHE_SIZE:
-        _text_cache.popitem(last=False)
+    _text_cache_bytes += _surface_bytes(surface)
+    while len(_text_cache) > _TEXT_CACHE_SIZE or (_text_cache_bytes > _TEXT_CACHE_BYTES and len(_text_cache) > 1):
+        _, (old, _) = _text_cache.popitem(last=False)
+        _text_cache_bytes -= _surface_bytes(old)
     return surface, rect
+
+
+def _surface_bytes(surface: pygame.Surface) -> int:
+    return surface.get_width() * surface.get_height() * surface.get_bytesize()
 
 
 @lru_cache(maxsize=16384)

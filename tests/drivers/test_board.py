@@ -680,3 +680,14 @@ def test_sample_board_command_writes_a_png(tmp_path):
     assert img.size == (1366, 768)
     assert count_colour(img, HIGHLIGHT) > 10_000  # the newest call
     assert count_colour(img, render.BANNER_COLOURS["paper"][0]) > 10_000  # the paper banner
+
+
+def test_text_cache_is_bounded_by_its_pixels():
+    """A clock renders a new text every second: a day of seconds must not pile up in memory."""
+    from drivers.board import render
+
+    render.fonts()
+    for second in range(3000):
+        render.render_text(f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}", 160, True, (255, 255, 255))
+    assert render._text_cache_bytes <= render._TEXT_CACHE_BYTES
+    assert render._text_cache_bytes == sum(render._surface_bytes(s) for s, _ in render._text_cache.values())

@@ -65,9 +65,8 @@ def simulated_config(config: Config, out: Path, headless: bool = True, web_port:
     if config.buttons is not None:
         updates["buttons"] = config.buttons.model_copy(update={"backend": "simulated"})
     # The pages, on this machine only: the simulation API has no login.
-    updates["web"] = None if web_port is None else (config.web or WebConfig()).model_copy(
-        update={"bind": "127.0.0.1", "port": web_port, "credentials_file": str(out / "credentials.json")}
-    )
+    web = config.web or WebConfig(credentials_file=str(out / "credentials.json"))
+    updates["web"] = None if web_port is None else web.model_copy(update={"bind": "127.0.0.1", "port": web_port})
     return config.model_copy(update=updates)
 
 

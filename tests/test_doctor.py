@@ -138,3 +138,17 @@ def test_wiring_command_prints_the_pin_map_and_writes_the_picture(office, tmp_pa
     import xml.etree.ElementTree as ET
 
     assert ET.parse(svg).getroot().tag.endswith("svg")
+
+
+def test_users_command_sets_the_pages_passwords(office, tmp_path):
+    def users(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "kiosk", "users", "--config", str(office), *args],
+                              input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+    assert users("set-leader-password", "--stdin", stdin="mật khẩu lãnh đạo\n").returncode == 0
+    assert users("add-officer", "1234", "Nguyễn Văn An", "--stdin", stdin="2580\n").returncode == 0
+    listed = users("list").stdout
+    assert "1234\tNguyễn Văn An" in listed and "2580" not in listed
+    credentials = tmp_path / "var" / "simulate" / "credentials.json"
+    assert oct(credentials.stat().st_mode & 0o777) == "0o600"
+    assert "2580" not in credentials.read_text(encoding="utf-8")  # stored hashed

@@ -465,10 +465,13 @@ def users_command(
     remove = sub.add_parser("remove-officer", help="remove an officer")
     remove.add_argument("code")
     sub.add_parser("list", help="list the officers (never their PINs)")
+    # --stdin may come anywhere (`kiosk users set-leader-password --stdin`).
+    from_stdin = "--stdin" in argv
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args([a for a in argv if a != "--stdin"])
     except SystemExit as exc:
         return int(exc.code or 0)
+    args.stdin = args.stdin or from_stdin
     ask = ask or getpass.getpass
 
     def secret(label: str) -> str | None:

@@ -10,7 +10,8 @@ time of day), so a frame can be reproduced in a test.
 Text is drawn with DejaVu Sans through ``pygame.freetype``, because pygame's
 built-in font lacks most Vietnamese letters. Sizes are given for a 1920x1080
 screen and scaled to the real one. Rendered texts and text fits are cached, as
-the same strings are drawn frame after frame.
+the same strings are drawn frame after frame; the time is drawn glyph by glyph
+so that its 86,400 texts a day never enter the caches.
 """
 
 from __future__ import annotations
@@ -99,9 +100,9 @@ class _Fonts:
 
 _fonts_cache: _Fonts | None = None
 _TEXT_CACHE_SIZE = 2048
-# The clock renders a new text every second: bound the cache by its pixels too,
-# or big clock digits would pile up to hundreds of MB over a day.
-_TEXT_CACHE_BYTES = 24 * 1024 * 1024
+# Bounded by pixels too: each called number is a new text in large digits, and
+# a busy day calls over a thousand. The texts drawn on every frame fit many times.
+_TEXT_CACHE_BYTES = 8 * 1024 * 1024
 _text_cache_bytes = 0
 _text_cache: OrderedDict[tuple[str, int, bool, Colour], tuple[pygame.Surface, pygame.Rect]] = OrderedDict()
 
@@ -399,11 +400,45 @@ def _date_texts(now: datetime) -> tuple[str, str]:
 def _clock_width(s: float, english: bool) -> tuple[int, int]:
     """Widths of the (date, time) parts of the clock, wide enough for any date."""
     time_size, date_size, date_en_size = _clock_sizes(s)
-    time_w = text_width("00:00:00", time_size, True)
+    time_w = _time_width(time_size)
     date_w = max(text_width(f"{day}, 00/00/0000", date_size, False) for day in WEEKDAYS_VI)
     if english:
         date_w = max(date_w, max(text_width(f"{day}, 30 September 0000", date_en_size, False) for day in WEEKDAYS_EN))
     return date_w, time_w
+
+
+@lru_cache(maxsize=256)
+def _advance(char: str, size: int, bold: bool) -> int:
+    """How far the pen moves after ``char``: digits share one advance in DejaVu Sans."""
+    return round(fonts().get(bold).get_metrics(char, size=size)[0][4])
+
+
+def _time_cells(size: int) -> tuple[int, int]:
+    """Widths of a digit's cell and of the colon's cell in the clock's time."""
+    return max(_advance(digit, size, True) for digit in "0123456789"), _advance(":", size, True)
+
+
+def _time_width(size: int) -> int:
+    digit, colon = _time_cells(size)
+    return 6 * digit + 2 * colon
+
+
+def _draw_time(surface: pygame.Surface, now: datetime, size: int, box: pygame.Rect) -> None:
+    """Draw HH:MM:SS glyph by glyph, each centred in a fixed cell, right-aligned in ``box``.
+
+    Drawn as one text, every second would be a new entry in the text caches
+    (86,400 a day, each an image of large digits); glyph by glyph the caches
+    hold eleven glyphs, and no digit moves when its neighbour changes.
+    """
+    digit, colon = _time_cells(size)
+    ascent, height = line_metrics(size, True)
+    baseline = box.y + (box.height - height) // 2 + ascent
+    x = box.right - _time_width(size)
+    for char in f"{now.hour:02d}:{now.minute:02d}:{now.second:02d}":
+        cell = colon if char == ":" else digit
+        image, rect = render_text(char, size, True, TEXT)
+        surface.blit(image, (x + (cell - rect.width) // 2, baseline - rect.y))
+        x += cell
 
 
 def compute_layout(size: tuple[int, int], state: BoardState) -> Layout:
@@ -548,8 +583,7 @@ def draw_clock(surface: pygame.Surface, layout: Layout, state: BoardState, now: 
     date_w, time_w = _clock_width(s, state.english)
     time_box = pygame.Rect(box.right - time_w, box.y, time_w, box.height)
     date_box = pygame.Rect(box.x, box.y, date_w, box.height)
-    draw_block(surface, (Para(f"{now.hour:02d}:{now.minute:02d}:{now.second:02d}", time_size, True, TEXT),),
-               time_box, align="right")
+    _draw_time(surface, now, time_size, time_box)
     date_vi, date_en = _date_texts(now)
     draw_block(surface, (Para(date_vi, date_size, False, TEXT),
                          Para(date_en if state.english else "", date_en_size, False, HEADER_SUBTEXT, 1, True)),

@@ -416,6 +416,28 @@ def test_clock_redraws_at_most_once_a_second(open_sim):
     assert inside(ImageChops.difference(before, image(board.surface)).getbbox(), board.layout.clock)
 
 
+def test_a_new_second_changes_only_its_own_digit():
+    """The time is drawn in fixed cells: when the seconds tick, nothing else on the board moves."""
+    before, layout = frame(make_state(), now=NOW)  # 08:15:32
+    after, _ = frame(make_state(), now=NOW + timedelta(seconds=1))  # 08:15:33
+    left, _, right, _ = ImageChops.difference(before, after).getbbox()
+    digit, _ = render._time_cells(render._clock_sizes(layout.scale)[0])
+    assert layout.clock.right - digit <= left and right <= layout.clock.right
+
+
+def test_a_day_of_seconds_does_not_grow_the_text_caches():
+    """Each second is a new time: drawn as one text, a day would fill the caches with big digits."""
+    state = make_state()
+    surface = pygame.Surface((1920, 1080))
+    layout = draw(surface, state, NOW)
+    texts, fits, widths = len(render._text_cache), render.fit.cache_info().currsize, render.text_width.cache_info().currsize
+    for second in range(1, 3601):
+        render.draw_clock(surface, layout, state, NOW + timedelta(seconds=second))
+    assert len(render._text_cache) - texts <= 11  # at most the digits and the colon are new
+    assert render.fit.cache_info().currsize - fits <= 2  # the date changes once, at midnight
+    assert render.text_width.cache_info().currsize - widths <= 4
+
+
 def test_nothing_is_redrawn_within_a_second(open_sim):
     board = open_sim()
     board.show(make_state())

@@ -64,6 +64,11 @@ class MissingPrinter(Printer):
         pass
 
 
+#: The devices as the board names them in Vietnamese when one cannot be opened.
+DEVICE_NAMES_VI = {"printer": "máy in", "speaker": "loa", "buttons": "nút bấm", "keypads": "bàn phím",
+                   "camera": "camera"}
+
+
 def open_devices(config: Config, post: Callable[[object], None]) -> tuple[Devices, list[Banner]]:
     """Open every configured device except the board; a device that fails is reported, not hidden."""
     from drivers.buttons import open_buttons
@@ -80,7 +85,11 @@ def open_devices(config: Config, post: Callable[[object], None]) -> tuple[Device
             return opener()
         except DeviceError as exc:
             log.error("device not available", extra={"device": name, "error": str(exc)})
-            problems.append(Banner("error", f"Lỗi thiết bị: {exc}", f"Device error: {exc}"))
+            # Citizens read the board: the Vietnamese line names the device in
+            # Vietnamese; the driver's message and fix (English, for the
+            # technician) go on the English line, in the log and in kiosk doctor.
+            problems.append(Banner("error", f"Lỗi thiết bị: {DEVICE_NAMES_VI[name]} — cần kỹ thuật viên kiểm tra",
+                                   f"Device error: {exc}"))
             errors[name] = exc
             return None
 

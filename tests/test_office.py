@@ -384,7 +384,9 @@ def test_a_printer_that_cannot_be_opened_is_shown_and_no_number_is_issued(tmp_pa
 
     def body(process: Process, sim: Simulation) -> None:
         banners = process.office.view().banners
-        assert any(b.text_vi.startswith("Lỗi thiết bị: printer: not found on USB 0416:5011") for b in banners)
+        error = next(b for b in banners if b.kind == "error")
+        assert error.text_vi == "Lỗi thiết bị: máy in — cần kỹ thuật viên kiểm tra"  # citizens read Vietnamese
+        assert error.text_en.startswith("Device error: printer: not found on USB 0416:5011")  # the technician's fix
         wait_for(lambda: any(b.kind == "paper" for b in process.office.view().banners))  # the printer is offline
         sim.press_service("oto")
         wait_for(lambda: any("press refused" in e["message"] for e in events(process, "device_status")))

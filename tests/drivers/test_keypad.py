@@ -23,6 +23,7 @@ import pytest
 from evdev import InputEvent, ecodes
 from pydantic import ValidationError
 
+import drivers.keypad as keypad_module
 from drivers.base import DeviceError
 from drivers.keypad import (
     KeyPressTracker,
@@ -679,13 +680,35 @@ def test_real_backend_without_dev_input_says_so(tmp_path, monkeypatch):
         open_keypads(make_config(tmp_path, backend="real"), print)
 
 
-def test_service_threads_stop_on_close(tmp_path):
+def test_service_threads_stop_on_close(tmp_path, monkeypatch):
+    """close() wakes the readers even when they sleep long between keys (they would outlast its join)."""
+    monkeypatch.setattr(keypad_module, "_IDLE_POLL_S", 60.0)
     bus = SimulatedKeypads()
     bus.plug(KP1)
-    service = open_keypads(make_config(tmp_path), Events().post, simulated=bus)
+    events = Events()
+    service = open_keypads(make_config(tmp_path), events.post, simulated=bus)
     wait_until(lambda: service.watched() == [KP1])
+    assert isinstance(events.next(), KeypadConnected)  # the reader is in its long sleep now
     service.close()
     assert not [t for t in threading.enumerate() if t.name.startswith("keypad")]
+
+
+def test_a_held_zero_pauses_in_the_reader_thread_although_it_sleeps_long_between_keys(tmp_path, monkeypatch):
+    """Between keys a reader sleeps long; while a key press is timing it wakes often enough."""
+    monkeypatch.setattr(keypad_module, "_IDLE_POLL_S", 60.0)
+    events = Events()
+    bus = SimulatedKeypads()
+    config = make_config(tmp_path)
+    PairingStore(config.pairings_file).pair(KP1, 2)
+    keypad = bus.plug(KP1)
+    service = open_keypads(config, events.post, simulated=bus)
+    try:
+        assert events.next() == KeypadConnected(KP1, 2)
+        keypad.send(ecodes.KEY_KP0, 1)  # held down, no autorepeat
+        assert events.next(timeout=3) == KeypadAction(2, "pause_resume")
+        keypad.send(ecodes.KEY_KP0, 0)
+    finally:
+        service.close()
 
 
 def test_the_technicians_check_lists_the_pairings(tmp_path, capsys):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import re
 import sys
 import threading
@@ -38,16 +39,46 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from escpos.capabilities import get_profile
-from escpos.constants import RT_MASK_ONLINE, RT_STATUS, RT_STATUS_ONLINE
-from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import Dummy, File, Network, Serial, Usb
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from PIL import Image
 
-from drivers.base import Backend, DeviceError
-from drivers.escpos_decode import decode
-from drivers.ticket import DOTS_FOR_PAPER_MM
+def _prepare_capabilities_cache() -> None:
+    """Give python-escpos a lasting cache folder for its printer database, and drop a damaged cache.
+
+    escpos parses its printer database (about 150 ms) and caches it as a pickle
+    in ``ESCPOS_CAPABILITIES_PICKLE_DIR``, or else in a new temporary folder on
+    every start (never reused). It writes the pickle in place: a
+    power cut or a kill while writing leaves a truncated file, and every later
+    import would fail. So a pickle that does not load is removed first (escpos
+    then writes it again). The systemd unit sets the folder to /var/cache/kiosk;
+    elsewhere it is the user's cache folder.
+    """
+    folder = os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR")
+    if not folder:
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kiosk"
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return  # escpos falls back to a temporary folder
+        folder = os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(cache)
+    for cached in Path(folder).glob("*.capabilities.pickle"):
+        try:
+            with cached.open("rb") as file:
+                pickle.load(file)
+        except Exception:  # truncated or corrupt: escpos would fail to import
+            cached.unlink(missing_ok=True)
+
+
+_prepare_capabilities_cache()
+
+from escpos.capabilities import get_profile  # noqa: E402
+from escpos.constants import RT_MASK_ONLINE, RT_STATUS, RT_STATUS_ONLINE  # noqa: E402
+from escpos.exceptions import DeviceNotFoundError  # noqa: E402
+from escpos.printer import Dummy, File, Network, Serial, Usb  # noqa: E402
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from drivers.base import Backend, DeviceError  # noqa: E402
+from drivers.escpos_decode import decode  # noqa: E402
+from drivers.ticket import DOTS_FOR_PAPER_MM  # noqa: E402
 
 DEVICE = "printer"
 

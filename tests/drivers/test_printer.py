@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -528,3 +531,37 @@ def test_fast_raster_is_byte_for_byte_python_escpos(width):
     library = Dummy()
     library.image(band, impl="bitImageRaster", fragment_height=MAX_BAND_HEIGHT, center=False)
     assert raster_command(band) == library.output
+
+
+# --- python-escpos's capabilities cache -------------------------------------------------
+
+IMPORT_PRINTER = "import drivers.printer, os; print(os.environ['ESCPOS_CAPABILITIES_PICKLE_DIR'])"
+
+
+def _import_printer(env: dict[str, str]) -> subprocess.CompletedProcess:
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, "-c", IMPORT_PRINTER], cwd=root, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_truncated_capabilities_cache_does_not_stop_the_next_start(tmp_path):
+    """A power cut while escpos writes its pickle left a truncated file: the kiosk still starts."""
+    env = {"ESCPOS_CAPABILITIES_PICKLE_DIR": str(tmp_path)}
+    assert _import_printer(env).returncode == 0
+    (pickled,) = tmp_path.glob("*.capabilities.pickle")
+    pickled.write_bytes(pickled.read_bytes()[:100])  # as if cut off while writing
+    started = _import_printer(env)
+    assert started.returncode == 0, started.stderr
+    assert pickled.stat().st_size > 100  # written again, whole
+
+
+def test_without_a_cache_folder_the_users_cache_is_used_and_reused(tmp_path):
+    env = {"ESCPOS_CAPABILITIES_PICKLE_DIR": "", "XDG_CACHE_HOME": str(tmp_path)}
+    written = None
+    for _ in range(2):
+        started = _import_printer(env)
+        assert started.returncode == 0, started.stderr
+        assert started.stdout.strip() == str(tmp_path / "kiosk")
+        (pickled,) = (tmp_path / "kiosk").glob("*.capabilities.pickle")
+        written = written or pickled.stat().st_mtime_ns
+    assert pickled.stat().st_mtime_ns == written  # the second start read it, did not write it again

@@ -31,6 +31,7 @@ CONFIG = parse_config(
 
 
 def main(path: str) -> None:
+    print("opening", flush=True)  # imports done: the test may now kill while the store opens
     store = Store(path, CONFIG, FakeClock(at("2026-11-24 08:00")))
     print("ready", flush=True)
     while True:

@@ -20,6 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 KILLS = 24
 
 
+def wait_for_line(stream, expected: str) -> None:
+    """Read ``stream`` until the line ``expected`` (or its end, if the worker died)."""
+    for line in stream:
+        if line.strip() == expected:
+            return
+
+
 def test_sigkill_at_random_moments_loses_nothing(tmp_path):
     db_path = tmp_path / "kiosk.db"
     rng = random.Random(20261127)
@@ -33,8 +40,12 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path):
             text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
-        # Some kills land while the store is still opening, most mid-loop.
-        time.sleep(rng.uniform(0.0, 0.15) if round_ % 4 == 0 else rng.uniform(0.15, 0.6))
+        # Some kills land while the store is still opening, most mid-loop. The
+        # wait starts from the worker's own word, not from its start: importing
+        # takes about a second, and a kill then would test nothing.
+        assert worker.stdout is not None
+        wait_for_line(worker.stdout, "opening" if round_ % 4 == 0 else "ready")
+        time.sleep(rng.uniform(0.0, 0.05) if round_ % 4 == 0 else rng.uniform(0.05, 0.5))
         worker.send_signal(signal.SIGKILL)
         output, _ = worker.communicate()
         assert worker.returncode == -signal.SIGKILL

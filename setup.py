@@ -55,6 +55,7 @@ setup(
         ],
         "test": [
             "pytest>=8",
+            "pytest-timeout>=2.2",  # a hung test fails with its traceback instead of stalling CI
             "hypothesis>=6.100",
             "schemathesis>=3.30",
             "playwright>=1.40",  # the browser is Debian's chromium, never `playwright install`

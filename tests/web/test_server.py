@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import socket
 import threading
 import time
@@ -119,8 +120,10 @@ def test_camera_viewers_are_limited_and_released(demo_config, credentials: Path,
             for _, response in viewers:
                 assert response.status_code == 200
                 assert Image.open(io.BytesIO(first_frame(response))).size == (320, 240)
-            extra = client.get("/leader/camera.mjpg")
-            assert extra.status_code == 503 and "đang xem camera" in extra.json()["vi"]
+            # Streamed, so that a wrongly granted fifth viewer fails here instead of reading forever.
+            with client.stream("GET", "/leader/camera.mjpg") as extra:
+                assert extra.status_code == 503, f"a fifth viewer was let in (round with patience {patience} s)"
+                assert "đang xem camera" in json.loads(extra.read())["vi"]
             for stream, _ in viewers:
                 stream.__exit__(None, None, None)
     finally:

@@ -39,10 +39,14 @@ def leader_client(url: str) -> httpx.Client:
     return client
 
 
-def first_frame(response: httpx.Response) -> bytes:
-    """The first JPEG of a multipart/x-mixed-replace body."""
+def first_frame(chunks: Iterator[bytes]) -> bytes:
+    """The first JPEG of a multipart/x-mixed-replace body, read from ``response.iter_bytes()``.
+
+    Keep the iterator referenced while the stream must stay open: an abandoned
+    ``iter_bytes()`` generator closes its connection when it is garbage collected.
+    """
     buffer = b""
-    for chunk in response.iter_bytes():
+    for chunk in chunks:
         buffer += chunk
         head, sep, rest = buffer.partition(b"\r\n\r\n")
         if sep:
@@ -92,7 +96,7 @@ def test_leader_watches_the_camera_stream(demo_config, credentials: Path, camera
         with client.stream("GET", "/leader/camera.mjpg") as response:
             assert response.status_code == 200
             assert response.headers["content-type"] == MJPEG_CONTENT_TYPE
-            image = Image.open(io.BytesIO(first_frame(response)))
+            image = Image.open(io.BytesIO(first_frame(response.iter_bytes())))
             assert image.format == "JPEG" and image.size == (320, 240)
     finally:
         server.stop()
@@ -117,9 +121,11 @@ def test_camera_viewers_are_limited_and_released(demo_config, credentials: Path,
         client = leader_client(server.url)
         for patience in (0.0, 5.0):  # the second round needs the slots the first one freed
             viewers = [open_viewer(client, patience) for _ in range(MAX_CAMERA_VIEWERS)]
-            for _, response in viewers:
+            # Held until the viewers close: a collected reader would close its connection and free its slot.
+            readers = [response.iter_bytes() for _, response in viewers]
+            for (_, response), reader in zip(viewers, readers):
                 assert response.status_code == 200
-                assert Image.open(io.BytesIO(first_frame(response))).size == (320, 240)
+                assert Image.open(io.BytesIO(first_frame(reader))).size == (320, 240)
             # Streamed, so that a wrongly granted fifth viewer fails here instead of reading forever.
             with client.stream("GET", "/leader/camera.mjpg") as extra:
                 assert extra.status_code == 503, f"a fifth viewer was let in (round with patience {patience} s)"

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from kiosk.bootconfig import load_at_boot, merge, remove_enrolment_code
 from kiosk.run import Process
 from kiosk.simulation import ScaledClock, pair_keypads, simulated_config, weekday_morning
 from tests.conftest import DEMO, ROOT
-from tests.test_office import wait_for
+from tests.test_office import drive, wait_for
 
 BOOT = """
 [site]
@@ -92,19 +91,13 @@ def test_the_board_shows_the_error_and_tickets_are_still_issued(tmp_path):
     seen = {}
 
     def body() -> None:
-        try:
-            banner = next(b for b in process.office.view().banners if b.kind == "error")
-            seen["banner"] = banner.text_vi
-            process.office.simulation.press_service("oto")
-            wait_for(lambda: process.office.view().figures.issued == 1)
-            seen["unit"] = process.office.view().unit_vi
-        finally:
-            process.stop_event.set()
+        banner = next(b for b in process.office.view().banners if b.kind == "error")
+        seen["banner"] = banner.text_vi
+        process.office.simulation.press_service("oto")
+        wait_for(lambda: process.office.view().figures.issued == 1)
+        seen["unit"] = process.office.view().unit_vi
 
-    thread = threading.Thread(target=body, daemon=True)
-    thread.start()
-    process.run()
-    thread.join(10)
+    drive(process, body)
     assert seen["banner"].startswith("kiosk.toml không hợp lệ, đang dùng cấu hình tốt gần nhất: kiosk.toml is not valid TOML")
     assert seen["unit"] == "Công an huyện Đức Trọng"
 

@@ -35,11 +35,17 @@ def run_office(config, body: Callable[[Process, Simulation], None], speed: float
     start = weekday_morning(config.site.tz, 8, 0)
     process = Process(config, None, ScaledClock(start, speed), simulate=True)
     process.start()
+    drive(process, lambda: body(process, process.office.simulation))
+    return process
+
+
+def drive(process: Process, body: Callable[[], None]) -> None:
+    """Run the started ``process``'s main loop while ``body`` runs in a thread; then stop it, re-raise its failure."""
     failures: list[BaseException] = []
 
     def script() -> None:
         try:
-            body(process, process.office.simulation)
+            body()
         except BaseException as exc:  # re-raised in the test's thread
             failures.append(exc)
         finally:
@@ -51,7 +57,6 @@ def run_office(config, body: Callable[[Process, Simulation], None], speed: float
     thread.join(10)
     if failures:
         raise failures[0]
-    return process
 
 
 def wait_for(check: Callable[[], object], seconds: float = 8.0) -> object:
@@ -239,23 +244,17 @@ def test_config_reload_refuses_a_bad_file_and_applies_a_good_one(tmp_path):
     results = {}
 
     def body() -> None:
-        try:
-            path.write_text(DEMO.read_text(encoding="utf-8").replace("daily_cap = 300", "daly_cap = 300"), "utf-8")
-            process.main.call(process.reload)
-            wait_for(lambda: any(b.kind == "error" for b in process.office.view().banners))
-            results["refused"] = next(b for b in process.office.view().banners if b.kind == "error").text_vi
-            results["old_window"] = process.office.config.rating.window_seconds
-            path.write_text(DEMO.read_text(encoding="utf-8").replace("window_seconds = 30", "window_seconds = 45"), "utf-8")
-            process.main.call(process.reload)
-            wait_for(lambda: process.office.config.rating.window_seconds == 45)
-            wait_for(lambda: not any(b.kind == "error" for b in process.office.view().banners))
-        finally:
-            process.stop_event.set()
+        path.write_text(DEMO.read_text(encoding="utf-8").replace("daily_cap = 300", "daly_cap = 300"), "utf-8")
+        process.main.call(process.reload)
+        wait_for(lambda: any(b.kind == "error" for b in process.office.view().banners))
+        results["refused"] = next(b for b in process.office.view().banners if b.kind == "error").text_vi
+        results["old_window"] = process.office.config.rating.window_seconds
+        path.write_text(DEMO.read_text(encoding="utf-8").replace("window_seconds = 30", "window_seconds = 45"), "utf-8")
+        process.main.call(process.reload)
+        wait_for(lambda: process.office.config.rating.window_seconds == 45)
+        wait_for(lambda: not any(b.kind == "error" for b in process.office.view().banners))
 
-    thread = threading.Thread(target=body, daemon=True)
-    thread.start()
-    process.run()
-    thread.join(10)
+    drive(process, body)
     assert results["refused"] == (
         "Cấu hình mới bị từ chối: services[1].daly_cap: unknown key (did you mean 'daily_cap'?)"
     )
@@ -362,17 +361,11 @@ def test_the_board_says_when_the_clock_is_not_synchronised(tmp_path):
     seen = {}
 
     def body() -> None:
-        try:
-            wait_for(lambda: any(b.text_vi.startswith("Đồng hồ chưa được đồng bộ") for b in process.office.view().banners))
-            clock.synced = lambda: True
-            seen["cleared"] = True
-        finally:
-            process.stop_event.set()
+        wait_for(lambda: any(b.text_vi.startswith("Đồng hồ chưa được đồng bộ") for b in process.office.view().banners))
+        clock.synced = lambda: True
+        seen["cleared"] = True
 
-    thread = threading.Thread(target=body, daemon=True)
-    thread.start()
-    process.run()
-    thread.join(10)
+    drive(process, body)
     assert seen.get("cleared")
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 from kiosk.bootconfig import load_layers
 from kiosk.run import Process
 from kiosk.simulation import ScaledClock, pair_keypads, simulated_config, weekday_morning
 from kiosk.sync import read_token
 from tests.conftest import DEMO
-from tests.test_office import wait_for
+from tests.test_office import drive, wait_for
 
 
 def test_first_boot_enrols_retrying_until_the_server_answers(tmp_path, live, central):
@@ -37,24 +35,18 @@ def test_first_boot_enrols_retrying_until_the_server_answers(tmp_path, live, cen
     seen = {}
 
     def body() -> None:
-        try:
-            wait_for(lambda: any(b.text_vi.startswith("Chưa đăng ký được với máy chủ trung tâm")
-                                 for b in process.office.view().banners), seconds=15)
-            seen["offline"] = True
-            process.office.simulation.press_service("oto")  # the office works meanwhile
-            live.start()  # the network comes up
-            wait_for(lambda: token.exists(), seconds=30)
-            wait_for(lambda: not any(b.text_vi.startswith("Chưa đăng ký") for b in process.office.view().banners))
-            device = read_token(token)["device_id"]
-            wait_for(lambda: central.events(device), seconds=15)
-            seen["device"] = device
-        finally:
-            process.stop_event.set()
+        wait_for(lambda: any(b.text_vi.startswith("Chưa đăng ký được với máy chủ trung tâm")
+                             for b in process.office.view().banners), seconds=15)
+        seen["offline"] = True
+        process.office.simulation.press_service("oto")  # the office works meanwhile
+        live.start()  # the network comes up
+        wait_for(lambda: token.exists(), seconds=30)
+        wait_for(lambda: not any(b.text_vi.startswith("Chưa đăng ký") for b in process.office.view().banners))
+        device = read_token(token)["device_id"]
+        wait_for(lambda: central.events(device), seconds=15)
+        seen["device"] = device
 
-    thread = threading.Thread(target=body, daemon=True)
-    thread.start()
-    process.run()
-    thread.join(10)
+    drive(process, body)
     assert seen.get("offline") and seen.get("device")
     text = boot.read_text(encoding="utf-8")
     assert code not in text and "# enrolment_code: used and removed by the kiosk" in text

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_central_common import prepared_central, cli, drop_pg, start_server, stop_server  # noqa: E402
+from bench_central_common import cli, running_central  # noqa: E402
 from benchlib import machine  # noqa: E402
 
 from kiosk import engine as E  # noqa: E402
@@ -60,10 +60,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-backlog-"))
-    db_url, name = prepared_central(args.db, tmp)
-    proc = None
-    try:
-        proc, url = start_server(db_url, 1)
+    with running_central(args.db, tmp) as (url, db_url):
         kiosk_db = tmp / "kiosk.db"
         build_backlog(kiosk_db, args.events)
         token = enroll(url, cli(db_url, "enrolment-code", "bench"), "pi-backlog", tmp / "token.json")
@@ -79,11 +76,6 @@ def main() -> None:
         print(f"machine: {machine(f'central on {args.db}, 1 server process, loopback')}")
         print(f"backlog: {args.events} events in batches of {args.batch} uploaded and acknowledged in {elapsed:.1f} s "
               f"({args.events / elapsed:,.0f} events/s; target <= 30 s); unacknowledged left: {left}")
-    finally:
-        if proc is not None:
-            stop_server(proc)
-        if name:
-            drop_pg(name)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -105,3 +107,21 @@ def prepared_central(db: str, folder: Path) -> tuple[str, str | None]:
     cli(db_url, "migrate")
     cli(db_url, "add-site", "bench", "Bench site")
     return db_url, name
+
+
+@contextmanager
+def running_central(db: str, folder: Path, workers: int = 1) -> Iterator[tuple[str, str]]:
+    """A prepared central database (see prepared_central) served on loopback: yields ``(url, db_url)``.
+
+    Stops the server and drops a scratch PostgreSQL database afterwards, however the benchmark ends.
+    """
+    db_url, name = prepared_central(db, folder)
+    proc = None
+    try:
+        proc, url = start_server(db_url, workers)
+        yield url, db_url
+    finally:
+        if proc is not None:
+            stop_server(proc)
+        if name:
+            drop_pg(name)

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_central_common import prepared_central, cli, drop_pg, start_server, stop_server  # noqa: E402
+from bench_central_common import cli, running_central  # noqa: E402
 from benchlib import machine, percentile  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
@@ -72,21 +72,13 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-delay-"))
-    db_url, name = prepared_central(args.db, tmp)
-    proc = None
-    try:
-        proc, url = start_server(db_url, 1)
+    with running_central(args.db, tmp) as (url, db_url):
         print(f"machine: {machine(f'central on {args.db}, loopback, sync interval {SyncConfig().interval_seconds} s')}")
         for wake in (False, True):
             delays = run(url, db_url, tmp, args.events, wake)
             label = "interval only   " if not wake else "wake() on commit"
             print(f"commit-to-central delay, {label}: n={len(delays)} p50 {percentile(delays, 50) * 1000:.0f} ms, "
                   f"p99 {percentile(delays, 99) * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms (target p99 <= 2000 ms)")
-    finally:
-        if proc is not None:
-            stop_server(proc)
-        if name:
-            drop_pg(name)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_central_common import cli, drop_pg, enroll, scratch_pg, start_server, stop_server, synthetic_event  # noqa: E402
+from bench_central_common import enroll, running_central, synthetic_event  # noqa: E402
 from benchlib import machine, percentile  # noqa: E402
 
 
@@ -34,12 +35,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     args = parser.parse_args()
 
-    db_url, name = scratch_pg()
-    proc = None
-    try:
-        cli(db_url, "migrate")
-        cli(db_url, "add-site", "bench", "Bench site")
-        proc, url = start_server(db_url, args.workers)
+    with running_central("postgresql", Path(tempfile.gettempdir()), args.workers) as (url, db_url):
         devices = [enroll(url, db_url, "bench", f"pi-{i:03d}") for i in range(args.devices)]
         bodies: list[list[bytes]] = []
         for d in devices:
@@ -87,10 +83,6 @@ def main() -> None:
         print(f"stored rows: {stored} (expected {n}); errors: {len(errors)}")
         if errors:
             print("first error:", errors[0])
-    finally:
-        if proc is not None:
-            stop_server(proc)
-        drop_pg(name)
 
 
 if __name__ == "__main__":

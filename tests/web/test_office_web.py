@@ -7,7 +7,6 @@ its engine thread, store, simulated printer, keypads and board.
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from kiosk.run import Process
 from kiosk.simulation import ScaledClock, pair_keypads, simulated_config, weekday_morning
 from kiosk.web.auth import add_officer, set_leader_password
 from tests.conftest import DEMO
-from tests.test_office import wait_for
+from tests.test_office import drive, wait_for
 from tests.web.test_browser import ARGS, CHROMIUM, TABLET
 
 if not shutil.which(CHROMIUM):
@@ -33,53 +32,42 @@ def test_officer_leader_and_sim_pages_drive_the_real_office(tmp_path: Path) -> N
     assert set_leader_password(credentials, "mật khẩu lãnh đạo")[0] == 0
     process = Process(config, None, ScaledClock(weekday_morning(config.site.tz, 8, 0)), simulate=True)
     process.start()
-    failures: list[BaseException] = []
     shots = tmp_path / "shots"
     shots.mkdir()
 
     def body() -> None:
-        try:
-            url = process.web.url
-            with sync_api.sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-                page = browser.new_page(viewport=TABLET)
-                # A citizen presses the car-registration button on the sim panel.
-                page.goto(f"{url}/sim")
-                page.click("#press-oto")
-                wait_for(lambda: process.office.view().services[0].waiting == 1)
-                page.wait_for_function("document.getElementById('ticket').naturalWidth > 0", timeout=10000)
-                page.screenshot(path=str(shots / "sim.png"), full_page=True)
-                # The officer signs in on the counter page and calls the next citizen.
-                page.goto(f"{url}/counter/1")
-                page.fill("#code", "1234")
-                page.fill("#pin", "2580")
-                page.click("#login-button")
-                page.wait_for_selector("#panel:not(.hidden)")
-                page.click("#btn-next")
-                page.wait_for_function("document.getElementById('ticket').textContent === '1001'", timeout=10000)
-                assert process.office.view().counters[0].officer == "1234"
-                wav = wait_for(lambda: process.office.simulation.last_announcement_wav())
-                assert wav[:4] == b"RIFF"
-                page.screenshot(path=str(shots / "counter.png"), full_page=True)
-                # The leader sees the counter with its officer and ticket.
-                leader = browser.new_page(viewport=TABLET)
-                leader.goto(f"{url}/leader")
-                leader.fill("#password", "mật khẩu lãnh đạo")
-                leader.click("#login-form button")
-                leader.wait_for_selector("#dashboard:not(.hidden)")
-                leader.wait_for_selector("#counters tr[data-counter='1']")
-                row = leader.inner_text("#counters tr[data-counter='1']")
-                assert "1001" in row and "1234" in row
-                leader.screenshot(path=str(shots / "leader.png"), full_page=True)
-                browser.close()
-        except BaseException as exc:
-            failures.append(exc)
-        finally:
-            process.stop_event.set()
+        url = process.web.url
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            page = browser.new_page(viewport=TABLET)
+            # A citizen presses the car-registration button on the sim panel.
+            page.goto(f"{url}/sim")
+            page.click("#press-oto")
+            wait_for(lambda: process.office.view().services[0].waiting == 1)
+            page.wait_for_function("document.getElementById('ticket').naturalWidth > 0", timeout=10000)
+            page.screenshot(path=str(shots / "sim.png"), full_page=True)
+            # The officer signs in on the counter page and calls the next citizen.
+            page.goto(f"{url}/counter/1")
+            page.fill("#code", "1234")
+            page.fill("#pin", "2580")
+            page.click("#login-button")
+            page.wait_for_selector("#panel:not(.hidden)")
+            page.click("#btn-next")
+            page.wait_for_function("document.getElementById('ticket').textContent === '1001'", timeout=10000)
+            assert process.office.view().counters[0].officer == "1234"
+            wav = wait_for(lambda: process.office.simulation.last_announcement_wav())
+            assert wav[:4] == b"RIFF"
+            page.screenshot(path=str(shots / "counter.png"), full_page=True)
+            # The leader sees the counter with its officer and ticket.
+            leader = browser.new_page(viewport=TABLET)
+            leader.goto(f"{url}/leader")
+            leader.fill("#password", "mật khẩu lãnh đạo")
+            leader.click("#login-form button")
+            leader.wait_for_selector("#dashboard:not(.hidden)")
+            leader.wait_for_selector("#counters tr[data-counter='1']")
+            row = leader.inner_text("#counters tr[data-counter='1']")
+            assert "1001" in row and "1234" in row
+            leader.screenshot(path=str(shots / "leader.png"), full_page=True)
+            browser.close()
 
-    thread = threading.Thread(target=body, daemon=True)
-    thread.start()
-    assert process.run() == 0
-    thread.join(30)
-    if failures:
-        raise failures[0]
+    drive(process, body)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drivers.printer import ticket_bytes  # noqa: E402
+from drivers.printer.raster import ticket_bytes  # noqa: E402
 from benchlib import machine, percentile  # noqa: E402
-from drivers.ticket import render_ticket, sample_view  # noqa: E402
+from drivers.printer.ticket import render_ticket, sample_view  # noqa: E402
 
 TARGET_P99_MS = 30.0
 

@@ -69,7 +69,7 @@ def check_printer(config: Config, options: Options) -> Check:
 
     def run() -> str:
         from drivers.printer import open_printer
-        from drivers.ticket import render_ticket, sample_view
+        from drivers.printer.ticket import render_ticket, sample_view
 
         with open_printer(config.printer) as printer:
             status = printer.status()

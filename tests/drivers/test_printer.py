@@ -19,22 +19,13 @@ from PIL import Image, ImageChops
 from pydantic import ValidationError
 
 from drivers.base import DeviceError
-from drivers.escpos_decode import decode, decode_rasters, stack
-from drivers.printer import (
-    MAX_BAND_HEIGHT,
-    PrinterConfig,
-    PrinterError,
-    PrinterState,
-    RealPrinter,
-    SimulatedPrinter,
-    _bulk_endpoints,
-    load_printer_config,
-    main,
-    open_printer,
-    raster_bands,
-    ticket_bytes,
-)
-from drivers.ticket import render_ticket, sample_view
+from drivers.printer import PrinterConfig, PrinterError, PrinterState, load_printer_config, open_printer
+from drivers.printer.__main__ import main
+from drivers.printer.decode import decode, decode_rasters, stack
+from drivers.printer.escpos_backend import RealPrinter, _bulk_endpoints
+from drivers.printer.raster import MAX_BAND_HEIGHT, raster_bands, ticket_bytes
+from drivers.printer.simulated import SimulatedPrinter
+from drivers.printer.ticket import render_ticket, sample_view
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -523,8 +514,8 @@ def test_real_print_failing_while_sending_raises() -> None:
 def test_fast_raster_is_byte_for_byte_python_escpos(width):
     from escpos.printer import Dummy
 
-    from drivers.printer import MAX_BAND_HEIGHT, raster_command
-    from drivers.ticket import render_ticket, sample_view
+    from drivers.printer.raster import MAX_BAND_HEIGHT, raster_command
+    from drivers.printer.ticket import render_ticket, sample_view
 
     image = render_ticket(sample_view(priority=True), width).convert("1")
     band = image.crop((0, 0, width, min(image.height, MAX_BAND_HEIGHT)))
@@ -535,7 +526,12 @@ def test_fast_raster_is_byte_for_byte_python_escpos(width):
 
 # --- python-escpos's capabilities cache -------------------------------------------------
 
-IMPORT_PRINTER = "import drivers.printer, os; print(os.environ['ESCPOS_CAPABILITIES_PICKLE_DIR'])"
+# Opening a real printer (here the device file /dev/null) is what imports python-escpos.
+IMPORT_PRINTER = (
+    "import os; from drivers.printer import PrinterConfig, open_printer; "
+    "open_printer(PrinterConfig(backend='real', connection='file', device=os.devnull)).close(); "
+    "print(os.environ['ESCPOS_CAPABILITIES_PICKLE_DIR'])"
+)
 
 
 def _import_printer(env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -565,3 +561,33 @@ def test_without_a_cache_folder_the_users_cache_is_used_and_reused(tmp_path):
         (pickled,) = (tmp_path / "kiosk").glob("*.capabilities.pickle")
         written = written or pickled.stat().st_mtime_ns
     assert pickled.stat().st_mtime_ns == written  # the second start read it, did not write it again
+
+
+def test_importing_the_printer_package_loads_no_device_library_and_prepares_nothing():
+    """The config and the app name printer types without loading python-escpos or Pillow, or touching a cache."""
+    root = Path(__file__).resolve().parents[2]
+    script = (
+        "import os, sys, drivers.printer; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'escpos', 'PIL', 'usb', 'serial', 'segno'})); "
+        "print(os.environ.get('ESCPOS_CAPABILITIES_PICKLE_DIR'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ESCPOS_CAPABILITIES_PICKLE_DIR"}
+    started = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
+                             timeout=60)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.split("\n")[:2] == ["[]", "None"]
+
+
+@pytest.mark.parametrize(("width", "mode", "cut"), [(576, "1", "partial"), (301, "L", "full"), (384, "RGB", "partial")])
+def test_ticket_bytes_are_byte_for_byte_python_escpos(width, mode, cut):
+    """Built with Pillow alone, the bytes are what python-escpos's Dummy printer makes of the same ticket."""
+    from escpos.printer import Dummy
+
+    image = render_ticket(sample_view(priority=True), 576).crop((0, 0, width, 700)).convert(mode)
+    library = Dummy()
+    library.hw("INIT")
+    for top, bottom in raster_bands(image.height):
+        band = image.convert("1").crop((0, top, width, bottom))
+        library.image(band, impl="bitImageRaster", fragment_height=MAX_BAND_HEIGHT, center=False)
+    library.cut(mode="PART" if cut == "partial" else "FULL")
+    assert ticket_bytes(image, 576, cut) == library.output

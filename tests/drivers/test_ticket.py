@@ -10,7 +10,7 @@ import segno
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from drivers.fonts import font_path
-from drivers.ticket import TicketLayout, draw_line, get_font, layout_ticket, render_ticket, sample_view, wrap
+from drivers.printer.ticket import TicketLayout, draw_line, get_font, layout_ticket, render_ticket, sample_view, wrap
 
 WIDTHS = (384, 576)
 ICT = timezone(timedelta(hours=7))

@@ -1,8 +1,9 @@
 """Read an ESC/POS byte stream back: the raster images in it and whether it cuts.
 
 python-escpos only writes. This reader understands the commands the kiosk sends
-(and a few common neighbours), so tests and the simulated printer can turn the
-exact bytes sent to a printer back into the picture the printer would print.
+(and a few common neighbours), so tests and the simulated printer
+(:mod:`drivers.printer.simulated`) can turn the exact bytes sent to a printer
+back into the picture the printer would print.
 
 Only what is needed is decoded: ``GS v 0`` raster images become images, other
 known commands are listed by name, and anything unknown is an error (so a test

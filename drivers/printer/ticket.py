@@ -2,7 +2,7 @@
 
 Cheap thermal printers cannot print Vietnamese in text mode, so the whole ticket
 is drawn here with Pillow and DejaVu Sans (which has every Vietnamese letter)
-and sent to the printer as a raster image (see :mod:`drivers.printer`).
+and sent to the printer as a raster image (see :mod:`drivers.printer.raster`).
 
 Layout, top to bottom: unit name; service name (English below, smaller); the
 label "SỐ THỨ TỰ"; the number, as large as fits the width; the priority band
@@ -19,7 +19,6 @@ anti-aliasing (a thermal head prints dots, not greys).
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -27,10 +26,8 @@ from functools import lru_cache
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
+from drivers.base import nfc
 from drivers.fonts import font_path
-
-#: Dot widths of the paper widths the kiosk supports (203 dpi print heads).
-DOTS_FOR_PAPER_MM = {58: 384, 80: 576}
 
 # Letters whose marks reach furthest up and down: every line of a given font
 # size gets a box tall enough for them, so no accent is ever clipped and lines
@@ -40,10 +37,6 @@ _DEEPEST = "gjpqyỵỹỴẬ"
 
 _WHITE = 1
 _BLACK = 0
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 @dataclass(frozen=True)
@@ -71,7 +64,7 @@ class TicketView:
         for name in ("unit_name_vi", "service_name_vi", "number", "hotline", "unit_name_en", "service_name_en", "qr_url"):
             value = getattr(self, name)
             if value is not None:
-                object.__setattr__(self, name, _nfc(value).strip())
+                object.__setattr__(self, name, nfc(value).strip())
         object.__setattr__(self, "languages", tuple(self.languages))
         unknown = [lang for lang in self.languages if lang not in ("vi", "en")]
         if unknown:

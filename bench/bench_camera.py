@@ -22,7 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from drivers.camera import CameraConfig, FrameDrawer, FrameHub, open_camera  # noqa: E402
+from drivers.camera import CameraConfig, FrameHub, open_camera  # noqa: E402
+from drivers.camera.simulated import FrameDrawer  # noqa: E402
 from benchlib import machine  # noqa: E402
 
 START = datetime(2026, 11, 24, 8, 0, 0)

@@ -28,18 +28,15 @@ from pydantic import ValidationError
 from drivers.base import DeviceError
 from drivers.camera import (
     MJPEG_CONTENT_TYPE,
-    PICAMERA2_FIX,
     CameraConfig,
-    FrameDrawer,
-    RealCamera,
-    SimulatedCamera,
     load_camera_config,
-    main,
     mjpeg_chunks,
     open_camera,
-    serve,
     snapshot_name,
 )
+from drivers.camera.__main__ import main, serve
+from drivers.camera.picamera2_backend import PICAMERA2_FIX, RealCamera
+from drivers.camera.simulated import FrameDrawer, SimulatedCamera
 
 ROOT = Path(__file__).resolve().parents[2]
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -416,6 +413,30 @@ def test_purge_removes_day_folders_it_empties(camera: SimulatedCamera) -> None:
     assert camera.purge(now) == 1
     assert not shot.parent.exists()
     assert Path(camera.config.snapshot_dir).is_dir()
+
+
+def test_purge_deletes_what_a_power_cut_left_of_an_old_snapshot(camera: SimulatedCamera) -> None:
+    now = datetime(2026, 12, 31, 12, 0, 0)
+    old, young = now - timedelta(days=40), now - timedelta(days=1)
+    shot = camera.snapshot(1, "1001", "start", old)
+    age(shot, old)
+    # What write_atomic leaves behind when the power goes before the rename.
+    leftover = shot.parent / f".{shot.name}.k3j_x9.tmp"
+    leftover.write_bytes(b"half a picture")
+    age(leftover, old)
+    day = Path(camera.config.snapshot_dir) / f"{young:%Y-%m-%d}"
+    fresh = day / ".2026-12-30_12-00-00_quay1_1002_start.jpg.ab12.tmp"
+    fresh.parent.mkdir(parents=True)
+    fresh.write_bytes(b"being written")
+    age(fresh, young)
+    assert camera.purge(now) == 1  # the snapshot; the leftover is deleted but not counted
+    assert not leftover.exists() and not shot.parent.exists()
+    assert fresh.exists()
+
+
+def test_snapshots_leave_no_temporary_files(camera: SimulatedCamera) -> None:
+    shot = camera.snapshot(1, "1001", "start", NOW)
+    assert [p.name for p in shot.parent.iterdir()] == [shot.name]
 
 
 def test_purge_follows_the_retention_days(tmp_path: Path) -> None:

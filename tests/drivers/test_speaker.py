@@ -19,30 +19,23 @@ import pytest
 from pydantic import ValidationError
 
 from drivers.base import DeviceError
-from drivers.soundset import (
-    FORMAT,
-    SOUNDS_DIR,
-    AudioFormat,
-    EspeakNgEngine,
-    build_clips,
-    chime_frames,
-    default_clip_set,
-    make_engine,
-    read_wav,
-)
-from drivers.speaker import (
-    AlsaSpeaker,
-    Announcer,
-    Composer,
-    SimulatedSpeaker,
-    Speaker,
-    SpeakerConfig,
-    announce_command,
+from drivers.speaker import announce_command, open_announcer, open_speaker
+from drivers.speaker.alsa_backend import AlsaSpeaker
+from drivers.speaker.announcer import Announcer, Composer, Speaker
+from drivers.speaker.config import SOUNDS_DIR, SpeakerConfig
+from drivers.speaker.engines import EspeakNgEngine, make_engine
+from drivers.speaker.phrases import (
+    CLIPS,
+    Clip,
+    Phrase,
+    Speech,
     call_announcement,
-    open_announcer,
-    open_speaker,
+    call_phrase,
+    results_ready,
 )
-from kiosk.spoken import CLIPS, Clip, Phrase, Speech, call_phrase, results_ready
+from drivers.speaker.simulated import SimulatedSpeaker
+from drivers.speaker.soundset import build_clips, default_clip_set
+from drivers.speaker.wav import FORMAT, AudioFormat, chime_frames, read_wav
 
 
 def _samples(frames: bytes) -> array.array:

@@ -9,19 +9,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.spoken import (
+from drivers.speaker.phrases import (
     CLIPS,
     Clip,
     Speech,
     call_phrase,
-    english_number,
     join_languages,
     rating_prompt,
     rating_thanks,
     read_ticket,
     results_ready,
-    vietnamese_number,
 )
+from drivers.speaker.words import english_number, vietnamese_number
 
 # Checked by hand, one by one, against the rules of spoken Vietnamese
 # (mốt/một, lăm/năm, linh, không trăm, mười/mươi, tư/bốn).

@@ -4,49 +4,36 @@ Every announcement is a :class:`Phrase`: the words as a citizen hears them
 (``text``) and the pieces to play in order (``segments``). A piece is either a
 recorded clip (:class:`Clip`, a file under ``sounds/``) or a piece of text the
 speech engine must say (:class:`Speech`, e.g. a citizen's name, which has no
-clip).
-
-Numbers are read the way a Vietnamese speaker reads them, by rules written and
-tested here rather than taken from a library (libraries say "một nghìn lẻ năm",
-"mười năm" or "hai mươi một"; see ``docs/sound.md``):
-
-- 1 after ``mươi`` is ``mốt`` (21 "hai mươi mốt"), but ``một`` after ``mười``
-  and ``linh`` (11 "mười một", 101 "một trăm linh một");
-- 5 after ``mười``/``mươi`` is ``lăm`` (15 "mười lăm", 25 "hai mươi lăm"), but
-  ``năm`` alone and after ``linh`` (105 "một trăm linh năm");
-- 4 after ``mươi`` is ``tư`` by default (24 "hai mươi tư"; ``four="bốn"`` gives
-  "hai mươi bốn"); 14 is always "mười bốn" and 104 "một trăm linh bốn";
-- 10 is ``mười``, 20..90 are ``<digit> mươi``;
-- a missing tens digit before a units digit is ``linh`` (105, 1005);
-- a group of three digits after ``nghìn``/``triệu`` always says its hundreds,
-  even zero: 1005 "một nghìn không trăm linh năm", 1010 "một nghìn không trăm
-  mười"; a group that is all zeros is left out: 1000 "một nghìn", 1000005
-  "một triệu không trăm linh năm".
-
-English numbers use the British "and": 105 "one hundred and five", 1005 "one
-thousand and five", 21 "twenty-one".
+clip). :data:`CLIPS` is the table of every clip and the words it says.
 
 Ticket numbers may carry a letter prefix ("A001"): the letter is read by its
 name ("a", "bê", "xê" ... in Vietnamese; "A", "B", "C" in English), then the
-number. In ``words`` style the number drops its leading zeros ("A001" -> "a
-một"); in ``digits`` style every digit is read ("a không không một").
+number (:mod:`drivers.speaker.words`). In ``words`` style the number drops its
+leading zeros ("A001" -> "a một"); in ``digits`` style every digit is read ("a
+không không một").
+
+The ``*_announcement`` functions at the end say a phrase in every language of
+a :class:`~drivers.speaker.config.SpeakerConfig`, one after the other.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Union
 
-Language = Literal["vi", "en"]
-NumberStyle = Literal["words", "digits"]
-Four = Literal["tư", "bốn"]
+from drivers.base import nfc
+from drivers.speaker.config import Four, Language, NumberStyle, SpeakerConfig
+from drivers.speaker.words import (
+    EN_WORDS,
+    MAX_WORDS,
+    english_number_words,
+    join_words,
+    number_words,
+    vietnamese_number_words,
+)
 
 LANGUAGES: tuple[Language, ...] = ("vi", "en")
-
-#: Largest number read as words (up to 999 999 999, i.e. "triệu"/"million").
-MAX_WORDS = 999_999_999
 
 
 @dataclass(frozen=True)
@@ -129,12 +116,6 @@ _VI_SENTENCES: dict[str, str] = {
     "vi/cam_on_danh_gia": "Cảm ơn công dân đã đánh giá",
 }
 
-_EN_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-            "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
-            "seventeen", "eighteen", "nineteen"]
-_EN_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_EN_WORDS = _EN_ONES + _EN_TENS[2:] + ["hundred", "thousand", "million", "and"]
-
 _EN_SENTENCES: dict[str, str] = {
     "en/ticket_number": "Ticket number",
     "en/please_go_to_counter": "please go to counter",
@@ -152,7 +133,7 @@ def _build_clip_table() -> dict[str, str]:
     table.update({clip: word for word, clip in _VI_WORD_CLIPS.items()})
     table.update({_vi_letter_clip(k): v for k, v in VI_LETTER_NAMES.items()})
     table.update(_EN_SENTENCES)
-    table.update({f"en/{w}": w for w in _EN_WORDS})
+    table.update({f"en/{w}": w for w in EN_WORDS})
     table.update({f"en/letter_{c.lower()}": c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
     return table
 
@@ -167,137 +148,7 @@ def clip_names(lang: Language) -> list[str]:
 
 
 # ---------------------------------------------------------------------------
-# Vietnamese numbers
-
-_VI_DIGITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
-_VI_GROUPS = ["", "nghìn", "triệu"]
-
-
-def _vi_below_1000(n: int, full: bool, four: Four) -> list[str]:
-    """Words for 0 < n < 1000. ``full``: a group after nghìn/triệu, which
-    always says its hundreds ("không trăm") and its "linh"."""
-    hundreds, tens, units = n // 100, (n // 10) % 10, n % 10
-    words: list[str] = []
-    if hundreds or full:
-        words += [_VI_DIGITS[hundreds], "trăm"]
-    if tens == 0:
-        if units:
-            if words:
-                words.append("linh")
-            words.append(_VI_DIGITS[units])  # "linh một", "linh bốn", "linh năm"
-        return words
-    if tens == 1:
-        words.append("mười")
-        if units == 5:
-            words.append("lăm")
-        elif units:
-            words.append(_VI_DIGITS[units])  # "mười một", "mười bốn"
-        return words
-    words += [_VI_DIGITS[tens], "mươi"]
-    if units == 1:
-        words.append("mốt")
-    elif units == 4:
-        words.append(four)
-    elif units == 5:
-        words.append("lăm")
-    elif units:
-        words.append(_VI_DIGITS[units])
-    return words
-
-
-def vietnamese_number_words(n: int, four: Four = "tư") -> list[str]:
-    """The words of ``n`` in Vietnamese, one word per item (each has a clip)."""
-    _check_range(n)
-    if n == 0:
-        return ["không"]
-    groups: list[int] = []
-    while n:
-        groups.append(n % 1000)
-        n //= 1000
-    words: list[str] = []
-    for index in range(len(groups) - 1, -1, -1):
-        group = groups[index]
-        if group == 0:
-            continue  # "một nghìn", "một triệu không trăm linh năm"
-        leading = index == len(groups) - 1
-        words += _vi_below_1000(group, full=not leading, four=four)
-        if index:
-            words.append(_VI_GROUPS[index])
-    return words
-
-
-def vietnamese_number(n: int, four: Four = "tư") -> str:
-    """``n`` in Vietnamese words: 1005 -> "một nghìn không trăm linh năm"."""
-    return " ".join(vietnamese_number_words(n, four))
-
-
-# ---------------------------------------------------------------------------
-# English numbers (British style: "one hundred and five")
-
-_EN_GROUPS = ["", "thousand", "million"]
-
-
-def _en_below_100(n: int) -> list[str]:
-    if n < 20:
-        return [_EN_ONES[n]]
-    words = [_EN_TENS[n // 10]]
-    if n % 10:
-        words.append(_EN_ONES[n % 10])
-    return words
-
-
-def english_number_words(n: int) -> list[str]:
-    """The words of ``n`` in English, one word per item (each has a clip)."""
-    _check_range(n)
-    if n == 0:
-        return ["zero"]
-    groups: list[int] = []
-    rest = n
-    while rest:
-        groups.append(rest % 1000)
-        rest //= 1000
-    words: list[str] = []
-    for index in range(len(groups) - 1, -1, -1):
-        group = groups[index]
-        if group == 0:
-            continue
-        hundreds, rest100 = divmod(group, 100)
-        if hundreds:
-            words += [_EN_ONES[hundreds], "hundred"]
-            if rest100:
-                words.append("and")
-        elif index == 0 and len(groups) > 1:
-            words.append("and")  # "one thousand and five"
-        if rest100:
-            words += _en_below_100(rest100)
-        if index:
-            words.append(_EN_GROUPS[index])
-    return words
-
-
-def _english_text(words: list[str]) -> str:
-    """Join English words, hyphenating tens and units ("twenty-one")."""
-    text = ""
-    for word in words:
-        if text and word in _EN_ONES[1:10] and text.split(" ")[-1] in _EN_TENS[2:]:
-            text += "-" + word
-        else:
-            text += (" " if text else "") + word
-    return text
-
-
-def english_number(n: int) -> str:
-    """``n`` in English words: 1005 -> "one thousand and five"."""
-    return _english_text(english_number_words(n))
-
-
-def _check_range(n: int) -> None:
-    if not 0 <= n <= MAX_WORDS:
-        raise ValueError(f"cannot read {n} as words: numbers go from 0 to {MAX_WORDS}")
-
-
-# ---------------------------------------------------------------------------
-# Ticket numbers: optional letter prefix, then digits
+# Ticket numbers (optional letter prefix, then digits) and counter numbers
 
 _TICKET = re.compile(r"^(?:([^\W\d_]+)[\s-]?)?([0-9]+)$")
 
@@ -308,7 +159,7 @@ def parse_ticket(ticket: str | int) -> tuple[str, str]:
     ``"A001"`` -> ``("A", "001")``; ``1005`` -> ``("", "1005")``. Letters are
     upper-cased. Raises ValueError for anything else (``"12A"``, ``""``).
     """
-    text = unicodedata.normalize("NFC", str(ticket)).strip()
+    text = nfc(str(ticket)).strip()
     match = _TICKET.match(text)
     if not match:
         raise ValueError(
@@ -316,19 +167,6 @@ def parse_ticket(ticket: str | int) -> tuple[str, str]:
         )
     letters, digits = (match.group(1) or "").upper(), match.group(2)
     return letters, digits
-
-
-def _number_words(
-    digits: str, lang: Language, style: NumberStyle, four: Four
-) -> list[str]:
-    """Words of a digit string in ``style`` (each word has a clip)."""
-    if style == "digits":
-        if lang == "vi":
-            return [_VI_DIGITS[int(d)] for d in digits]
-        return [_EN_ONES[int(d)] for d in digits]
-    if lang == "vi":
-        return vietnamese_number_words(int(digits), four)
-    return english_number_words(int(digits))
 
 
 def _word_clip(word: str, lang: Language) -> Clip:
@@ -348,10 +186,6 @@ def _letter(letter: str, lang: Language) -> tuple[str, Segment]:
     return letter, Speech(letter, "en")
 
 
-def _join_text(words: list[str], lang: Language) -> str:
-    return _english_text(words) if lang == "en" else " ".join(words)
-
-
 def read_ticket(
     ticket: str | int, lang: Language = "vi", style: NumberStyle = "words", four: Four = "tư"
 ) -> Phrase:
@@ -366,8 +200,8 @@ def read_ticket(
         text, segment = _letter(letter, lang)
         texts.append(text)
         segments.append(segment)
-    words = _number_words(digits, lang, style, four)
-    texts.append(_join_text(words, lang))
+    words = number_words(digits, lang, style, four)
+    texts.append(join_words(words, lang))
     segments += [_word_clip(w, lang) for w in words]
     return Phrase(" ".join(texts), tuple(segments))
 
@@ -379,11 +213,11 @@ def read_counter(counter: int, lang: Language = "vi", four: Four = "tư") -> Phr
     words = (
         vietnamese_number_words(counter, four) if lang == "vi" else english_number_words(counter)
     )
-    return Phrase(_join_text(words, lang), tuple(_word_clip(w, lang) for w in words))
+    return Phrase(join_words(words, lang), tuple(_word_clip(w, lang) for w in words))
 
 
 # ---------------------------------------------------------------------------
-# Phrase builders
+# The announcements, one language at a time
 
 
 def _clip(name: str) -> Phrase:
@@ -452,7 +286,7 @@ def results_ready(name: str, counter: int, lang: Language = "vi", four: Four = "
     Vietnamese voice (an English voice mangles Vietnamese names).
     """
     lang = check_lang(lang)
-    name = " ".join(unicodedata.normalize("NFC", name).split())
+    name = " ".join(nfc(name).split())
     if not name:
         raise ValueError("the citizen's name is empty")
     who = Phrase(name, (Speech(name, "vi"),))
@@ -477,3 +311,33 @@ def join_languages(phrases: list[Phrase]) -> Phrase:
             segments.append(Clip("pause"))
         segments += phrase.segments
     return Phrase("\n".join(p.text for p in phrases), tuple(segments))
+
+
+# ---------------------------------------------------------------------------
+# The announcements as configured (every configured language, one after the other)
+
+
+def call_announcement(config: SpeakerConfig, number: str | int, counter: int) -> Phrase:
+    """ "Mời công dân có số thứ tự ... đến quầy số ..." in every configured language."""
+    return join_languages([
+        call_phrase(number, counter, lang, config.read_numbers, config.four_after_tens)
+        for lang in config.languages
+    ])
+
+
+def rating_prompt_announcement(config: SpeakerConfig) -> Phrase:
+    """ "Kính mời công dân đánh giá mức độ hài lòng" in every configured language."""
+    return join_languages([rating_prompt(lang) for lang in config.languages])
+
+
+def results_ready_announcement(config: SpeakerConfig, name: str, counter: int) -> Phrase:
+    """ "Mời công dân {name} đến quầy số ... nhận kết quả" in every configured language."""
+    return join_languages([
+        results_ready(name, counter, lang, config.four_after_tens)
+        for lang in config.languages
+    ])
+
+
+def rating_thanks_announcement(config: SpeakerConfig) -> Phrase:
+    """ "Cảm ơn công dân đã đánh giá" in every configured language."""
+    return join_languages([rating_thanks(lang) for lang in config.languages])

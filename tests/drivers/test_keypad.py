@@ -14,6 +14,8 @@ import json
 import os
 import queue
 import re
+import subprocess
+import sys
 import threading
 import tomllib
 import time
@@ -23,7 +25,7 @@ import pytest
 from evdev import InputEvent, ecodes
 from pydantic import ValidationError
 
-import drivers.keypad as keypad_module
+import drivers.keypad.service as keypad_module
 from drivers.base import DeviceError
 from drivers.keypad import (
     KeyPressTracker,
@@ -37,29 +39,20 @@ from drivers.keypad import (
     KeypadService,
     KeySequenceParser,
     PairingStore,
-    SimulatedKeypad,
-    SimulatedKeypads,
     list_pairings,
-    next_backoff,
     open_keypads,
     reset_pairings,
 )
+from drivers.keypad.keycodes import KEY_CODES, KEY_NAMES
+from drivers.keypad.keymap import TYPING_KEYS
+from drivers.keypad.service import next_backoff
+from drivers.keypad.simulated import SimulatedKeypad, SimulatedKeypads
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "buttons-and-keypads.md"
+ROOT = DOCS.parents[1]
 
 KP1 = "/dev/input/by-id/usb-SEM_USB_Keypad_1-event-kbd"
 KP2 = "/dev/input/by-id/usb-SEM_USB_Keypad_2-event-kbd"
-
-CHARS = {
-    **{d: f"KEY_KP{d}" for d in "0123456789"},
-    "\n": "KEY_KPENTER",
-    ".": "KEY_KPDOT",
-    "-": "KEY_KPMINUS",
-    "+": "KEY_KPPLUS",
-    "*": "KEY_KPASTERISK",
-    "/": "KEY_KPSLASH",
-    "\b": "KEY_BACKSPACE",
-}
 
 
 def make_config(tmp_path: Path, **changes) -> KeypadConfig:
@@ -108,7 +101,7 @@ class Pad:
 
     def type(self, text: str) -> list:
         for char in text:
-            self.tap(CHARS[char])
+            self.tap(TYPING_KEYS[char])
         return self.take()
 
     def wait(self, seconds: float) -> list:
@@ -128,8 +121,8 @@ def pad(tmp_path):
     return Pad(tmp_path, service_count=3, counters={1, 2, 3, 4})
 
 
-def act(kind: str, counter: int = 3, **fields) -> KeypadAction:
-    return KeypadAction(counter, kind, **fields)
+def act(action: str, counter: int = 3, value: str | None = None) -> KeypadAction:
+    return KeypadAction(counter, action, value)
 
 
 def reasons(posted: list) -> list[str]:
@@ -149,10 +142,10 @@ def reasons(posted: list) -> list[str]:
         (".", act("recall")),
         ("-", act("no_show")),
         ("+", act("complete")),
-        ("1005*", act("call", number=1005)),
-        ("0042*", act("call", number=42)),
-        ("/2\n", act("transfer", service_index=2)),
-        ("**0123\n", act("sign_in", officer="0123")),
+        ("1005*", act("call_number", value="1005")),
+        ("0042*", act("call_number", value="42")),
+        ("/2\n", act("transfer", value="2")),
+        ("**0123\n", act("sign_in", value="0123")),
         ("**\n", act("sign_out")),
     ],
 )
@@ -163,13 +156,13 @@ def test_default_key_actions(pad, keys, expected):
 def test_full_keyboard_digits_enter_and_numlock_off_codes_work_too(pad):
     for name in ("KEY_1", "KEY_0", "KEY_0", "KEY_5", "KEY_KPASTERISK"):
         pad.tap(name)
-    assert pad.take() == [act("call", number=1005)]
+    assert pad.take() == [act("call_number", value="1005")]
     pad.tap("KEY_ENTER")
     assert pad.take() == [act("next")]
     # A keypad that decodes NumLock itself sends End/Down/... with NumLock off.
     for name in ("KEY_END", "KEY_INSERT", "KEY_PAGEDOWN", "KEY_KPASTERISK"):
         pad.tap(name)
-    assert pad.take() == [act("call", number=103)]
+    assert pad.take() == [act("call_number", value="103")]
     pad.tap("KEY_NUMLOCK")  # ignored, no beep
     assert pad.take() == []
 
@@ -183,7 +176,7 @@ def test_fast_typing_with_overlapping_keys_keeps_the_order(pad):
     pad.send("KEY_KP0", 0)
     pad.send("KEY_KP5", 0)
     pad.tap("KEY_KPASTERISK")
-    assert pad.take() == [act("call", number=105)]
+    assert pad.take() == [act("call_number", value="105")]
 
 
 def test_autorepeat_of_a_digit_types_it_once(pad):
@@ -192,7 +185,7 @@ def test_autorepeat_of_a_digit_types_it_once(pad):
         pad.t += 0.05
         pad.send("KEY_KP7", 2)
     pad.send("KEY_KP7", 0)
-    assert pad.type("*") == [act("call", number=7)]
+    assert pad.type("*") == [act("call_number", value="7")]
 
 
 # --------------------------------------------------------------------------
@@ -203,7 +196,7 @@ def test_autorepeat_of_a_digit_types_it_once(pad):
 def test_holding_zero_pauses_while_still_held(pad):
     pad.send("KEY_KP0", 1)
     assert pad.wait(0.9) == []
-    assert pad.wait(0.2) == [act("pause_resume")]
+    assert pad.wait(0.2) == [act("pause_or_resume")]
     assert pad.wait(3.0) == []  # held on: once only
     pad.send("KEY_KP0", 0)
     assert pad.take() == []
@@ -215,7 +208,7 @@ def test_holding_zero_is_also_seen_through_autorepeat_events(pad):
     for _ in range(25):  # no tick() at all: autorepeat every 40 ms
         pad.t += 0.04
         pad.send("KEY_KP0", 2)
-    assert pad.take() == [act("pause_resume")]
+    assert pad.take() == [act("pause_or_resume")]
 
 
 def test_a_short_zero_is_the_digit(pad):
@@ -223,7 +216,7 @@ def test_a_short_zero_is_the_digit(pad):
     pad.t += 0.3
     pad.send("KEY_KP0", 0)
     assert pad.take() == []
-    assert pad.type("5*") == [act("call", number=5)]
+    assert pad.type("5*") == [act("call_number", value="5")]
 
 
 def test_holding_zero_in_the_middle_of_a_number_beeps(pad):
@@ -231,7 +224,7 @@ def test_holding_zero_in_the_middle_of_a_number_beeps(pad):
     pad.send("KEY_KP0", 1)
     assert reasons(pad.wait(1.1)) == ["hold 0 only when nothing is typed"]
     pad.send("KEY_KP0", 0)
-    assert pad.type("3*") == [act("call", number=3)]
+    assert pad.type("3*") == [act("call_number", value="3")]
 
 
 # --------------------------------------------------------------------------
@@ -258,26 +251,26 @@ def test_garbage_is_dropped_with_one_beep_and_never_acts(pad):
 def test_over_long_numbers_are_dropped_with_one_beep(pad):
     assert reasons(pad.type("1234567")) == ["number longer than 6 digits"]
     assert pad.type("890*") == []  # no call for 890: the whole number is dropped
-    assert pad.type("5*") == [act("call", number=5)]
+    assert pad.type("5*") == [act("call_number", value="5")]
     assert reasons(pad.type("**1234567")) == ["officer code longer than 6 digits"]
     assert pad.type("\n") == []
     assert reasons(pad.type("/123")) == ["service position longer than 2 digits"]
     assert pad.type("\n") == []
-    assert pad.type("/3\n") == [act("transfer", service_index=3)]
+    assert pad.type("/3\n") == [act("transfer", value="3")]
 
 
 def test_very_long_garbage_never_crashes(pad):
     keys = "0123456789.-+*/\n" * 20
     posted = pad.type(keys)
     assert all(isinstance(p, (KeypadAction, KeypadRejected)) for p in posted)
-    assert pad.type("\b42*") == [act("call", number=42)]
+    assert pad.type("\b42*") == [act("call_number", value="42")]
 
 
 def test_half_typed_input_times_out_with_a_beep(pad):
     pad.type("12")
     assert pad.wait(4.6) == []
     assert reasons(pad.wait(0.5)) == ["timeout: half-typed input dropped"]
-    assert pad.type("3*") == [act("call", number=3)]  # not 123
+    assert pad.type("3*") == [act("call_number", value="3")]  # not 123
 
 
 def test_a_key_after_a_long_pause_starts_afresh_even_without_ticks(pad):
@@ -289,11 +282,11 @@ def test_a_key_after_a_long_pause_starts_afresh_even_without_ticks(pad):
 def test_after_garbage_the_ignored_rest_times_out_silently(pad):
     reasons(pad.type("1234567"))
     assert pad.wait(10) == []
-    assert pad.type("8*") == [act("call", number=8)]
+    assert pad.type("8*") == [act("call_number", value="8")]
 
 
 def test_backspace_clears_what_was_typed(pad):
-    assert pad.type("12\b3*") == [act("call", number=3)]
+    assert pad.type("12\b3*") == [act("call_number", value="3")]
     assert pad.type("/\b\n") == [act("next")]
 
 
@@ -343,8 +336,8 @@ def test_pairing_a_second_keypad_to_a_counter_unpairs_the_first(tmp_path):
     first = Pad(tmp_path, device=KP1, counter=3)
     second = KeypadHandler(KP2, first.config, first.store, first.posted.append)
     for char in "//2468\n3\n":
-        second.handle_event(event(CHARS[char], 1, 0), 200.0)
-        second.handle_event(event(CHARS[char], 0, 0), 200.1)
+        second.handle_event(event(TYPING_KEYS[char], 1, 0), 200.0)
+        second.handle_event(event(TYPING_KEYS[char], 0, 0), 200.1)
     assert first.take() == [KeypadPaired(KP2, 3, previous=KP1)]
     assert first.handler.sync_binding() is None
     assert reasons(first.type("\n")) == ["this keypad is not paired: type / / PIN Enter counter Enter"]
@@ -401,9 +394,9 @@ def test_parser_is_pure_and_needs_only_symbols_and_times():
     parser = KeySequenceParser(5, timeout_s=2.0)
     assert parser.feed("4", 0.0) == []
     assert not parser.idle
-    assert parser.feed("*", 0.5) == [KeypadAction(5, "call", number=4)]
+    assert parser.feed("*", 0.5) == [KeypadAction(5, "call_number", "4")]
     assert parser.idle
-    assert parser.feed("long:0", 1.0) == [KeypadAction(5, "pause_resume")]
+    assert parser.feed("long:0", 1.0) == [KeypadAction(5, "pause_or_resume")]
 
 
 def test_tracker_flushes_a_held_zero_before_the_next_key():
@@ -412,6 +405,19 @@ def test_tracker_flushes_a_held_zero_before_the_next_key():
     assert tracker.key("1", "down", 0.1) == ["0", "1"]
     assert tracker.key("0", "up", 0.2) == []
     assert tracker.key("1", "up", 0.2) == []
+
+
+def test_the_key_code_table_matches_python_evdev():
+    """drivers.keypad.keycodes is a copy of evdev's table (so only the real backend needs evdev)."""
+    assert KEY_NAMES == {code: names if isinstance(names, tuple) else (names,) for code, names in ecodes.keys.items()}
+    evdev_names = {n: c for n, c in ecodes.ecodes.items() if n.startswith(("KEY_", "BTN_"))}
+    assert KEY_CODES == {n: c for n, c in evdev_names.items() if n not in ("KEY_MAX", "KEY_CNT")}
+
+
+def test_importing_the_driver_loads_no_device_library():
+    code = "import sys, drivers.keypad, drivers.keypad.simulated; print(sorted(m for m in sys.modules if 'evdev' in m))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
 
 
 def test_backoff_doubles_up_to_the_limit():
@@ -431,7 +437,7 @@ def test_keymap_changes_apply_over_the_defaults(tmp_path):
     pad = Pad(tmp_path, config=config)
     pad.type("12")
     pad.tap("KEY_TAB")
-    assert pad.type("3*") == [act("call", number=3)]
+    assert pad.type("3*") == [act("call_number", value="3")]
     assert pad.type("+") == []  # + now does nothing at all
     assert pad.type("\n") == [act("next")]
 
@@ -531,7 +537,7 @@ def test_reader_retries_until_the_keypad_opens_then_reconnects_after_unplugging(
         assert keypad.leds == {ecodes.LED_NUML: 1}
 
         keypad.type("1005*")
-        assert events.next() == KeypadAction(3, "call", number=1005)
+        assert events.next() == KeypadAction(3, "call_number", "1005")
 
         bus.unplug(KP1)
         down = events.next()
@@ -705,14 +711,14 @@ def test_a_held_zero_pauses_in_the_reader_thread_although_it_sleeps_long_between
     try:
         assert events.next() == KeypadConnected(KP1, 2)
         keypad.send(ecodes.KEY_KP0, 1)  # held down, no autorepeat
-        assert events.next(timeout=3) == KeypadAction(2, "pause_resume")
+        assert events.next(timeout=3) == KeypadAction(2, "pause_or_resume")
         keypad.send(ecodes.KEY_KP0, 0)
     finally:
         service.close()
 
 
 def test_the_technicians_check_lists_the_pairings(tmp_path, capsys):
-    from drivers.keypad import main
+    from drivers.keypad.__main__ import main
 
     PairingStore(tmp_path / "keypads.json").pair(KP1, 2)
     config = tmp_path / "kiosk.toml"

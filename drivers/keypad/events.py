@@ -1,0 +1,70 @@
+"""What the keypads post to the app: frozen objects, one per thing that happened.
+
+The app receives them through the ``post`` callable given to
+:func:`drivers.keypad.open_keypads` (from the keypads' reader threads):
+:class:`KeypadAction` is an officer's command, :class:`KeypadRejected` input
+that was dropped (the app beeps), and :class:`KeypadPaired`,
+:class:`KeypadConnected`, :class:`KeypadDisconnected` report the devices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+#: What a keypad can ask for: the officers' actions, named as in
+#: ``kiosk.officer.ACTIONS`` (a test keeps the two in step), and ``pair``,
+#: which the keypad driver handles itself.
+ActionKind = Literal[
+    "next", "recall", "no_show", "complete", "call_number", "transfer", "pause_or_resume", "sign_in", "sign_out",
+    "pair",
+]
+
+
+@dataclass(frozen=True)
+class KeypadAction:
+    """An officer's action at ``counter``, with the value it needs as typed.
+
+    ``value`` is the ticket number for ``call_number``, the service's position
+    counted from 1 for ``transfer``, the officer's code for ``sign_in`` (leading
+    zeros count), the counter for ``pair``; None for the rest.
+    """
+
+    counter: int | None
+    action: ActionKind
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class KeypadRejected:
+    """Input was dropped; the app sounds a beep. ``reason`` is for the log."""
+
+    counter: int | None
+    reason: str
+    device: str = ""
+
+
+@dataclass(frozen=True)
+class KeypadPaired:
+    """``device`` now drives ``counter``; ``previous`` is the keypad that did before (now unpaired)."""
+
+    device: str
+    counter: int
+    previous: str | None = None
+
+
+@dataclass(frozen=True)
+class KeypadConnected:
+    """A keypad was opened (``counter`` is None until it is paired)."""
+
+    device: str
+    counter: int | None
+
+
+@dataclass(frozen=True)
+class KeypadDisconnected:
+    """A keypad was unplugged, or cannot be opened; ``reason`` says why and what to do."""
+
+    device: str
+    counter: int | None
+    reason: str

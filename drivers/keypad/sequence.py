@@ -1,0 +1,207 @@
+"""The key-sequence parser: key symbols in, officers' commands out (pure).
+
+:class:`KeySequenceParser` is a state machine with no I/O, no clock of its own
+and no threads: it is fed the symbols of :mod:`drivers.keypad.keymap` with a
+clock reading and returns :class:`KeypadAction` / :class:`KeypadRejected`.
+Half-typed input times out. The sequences (see docs/buttons-and-keypads.md):
+
+    Enter                 next            .                 recall
+    -                     no-show         +                 complete (opens the rating window)
+    digits *              call that number
+    / digit(s) Enter      transfer to the n-th service of the config (1-based)
+    0 held 1 s            pause / resume  (the symbol ``long:0``)
+    * * code Enter        sign in officer <code>      * * Enter   sign out
+    / / PIN Enter counter Enter   pair this keypad to <counter>
+    Backspace             clear what was typed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from drivers.keypad.events import ActionKind, KeypadAction, KeypadRejected
+from drivers.keypad.keymap import CLEAR, DIGITS, DOT, ENTER, LONG_ZERO, MINUS, PLUS, SLASH, STAR, SYMBOLS
+
+#: Keys that act alone when nothing is half-typed.
+SINGLE_KEY_ACTIONS: dict[str, ActionKind] = {ENTER: "next", DOT: "recall", MINUS: "no_show", PLUS: "complete"}
+
+# The parser's states: what the half-typed input is so far (_DISCARD: the rest of a refused number).
+_IDLE, _NUMBER, _STAR, _OFFICER, _SLASH, _TRANSFER, _PAIR_PIN, _PAIR_COUNTER, _DISCARD = range(9)
+_MAX_SERVICE_DIGITS = 2
+_MAX_COUNTER_DIGITS = 3
+_MAX_PIN_DIGITS = 8
+
+#: What the parser returns for a key or a tick.
+Output = KeypadAction | KeypadRejected
+
+
+class KeySequenceParser:
+    """Key symbols in, actions out. No I/O, no clock of its own, no threads.
+
+    ``counter`` is the counter the keypad is paired to (None: only pairing is
+    accepted). ``counters``/``service_count``, when given, let the parser reject
+    a pairing to a counter or a transfer to a service that does not exist.
+
+    After a rejected digit the rest of that number is ignored until Enter, ``*``,
+    Backspace or the timeout, so ``1234567*`` with 6 digits allowed beeps once and
+    calls nobody.
+    """
+
+    def __init__(
+        self,
+        counter: int | None,
+        *,
+        pairing_pin: str | None = None,
+        timeout_s: float = 5.0,
+        max_digits: int = 6,
+        counters: Collection[int] | None = None,
+        service_count: int | None = None,
+        device: str = "",
+    ) -> None:
+        self.counter = counter
+        self.pairing_pin = pairing_pin
+        self.timeout_s = timeout_s
+        self.max_digits = max_digits
+        self.counters = counters
+        self.service_count = service_count
+        self.device = device
+        self._state = _IDLE
+        self._digits = ""
+        self._last_key_at: float | None = None
+
+    @property
+    def idle(self) -> bool:
+        """True when nothing is half-typed."""
+        return self._state == _IDLE
+
+    def feed(self, key: str, now: float) -> list[Output]:
+        """One key symbol typed at clock time ``now``."""
+        out = self.tick(now)
+        self._last_key_at = now
+        for item in self._step(key):
+            if isinstance(item, KeypadAction) and item.action != "pair" and self.counter is None:
+                item = self._reject("this keypad is not paired: type / / PIN Enter counter Enter")
+            out.append(item)
+        return out
+
+    def tick(self, now: float) -> list[Output]:
+        """Drop half-typed input older than the timeout (with a beep, unless already beeped)."""
+        if self._state == _IDLE or self._last_key_at is None or now - self._last_key_at < self.timeout_s:
+            return []
+        discarding = self._state == _DISCARD
+        self._reset()
+        return [] if discarding else [self._reject("timeout: half-typed input dropped")]
+
+    # ---- internals --------------------------------------------------------
+
+    def _reset(self) -> None:
+        self._state = _IDLE
+        self._digits = ""
+
+    def _reject(self, reason: str) -> KeypadRejected:
+        return KeypadRejected(self.counter, reason, self.device)
+
+    def _garbage(self, key: str, reason: str, *, rest_follows: bool = False) -> list[Output]:
+        # A bad digit means the person is still typing a number, and a refused
+        # PIN is followed by the counter number: ignore the rest of it. Any
+        # other key ends the sequence.
+        self._digits = ""
+        self._state = _DISCARD if key in DIGITS or rest_follows else _IDLE
+        return [self._reject(reason)]
+
+    def _action(self, action: ActionKind, value: str | None = None) -> list[Output]:
+        self._reset()
+        return [KeypadAction(self.counter, action, value)]
+
+    def _add_digit(self, key: str, limit: int, what: str) -> list[Output]:
+        if len(self._digits) >= limit:
+            return self._garbage(key, f"{what} longer than {limit} digits")
+        self._digits += key
+        return []
+
+    def _step(self, key: str) -> list[Output]:
+        state = self._state
+        if key == CLEAR:
+            self._reset()
+            return []
+        if key == LONG_ZERO:
+            if state == _IDLE:
+                return self._action("pause_or_resume")
+            return self._garbage(key, "hold 0 only when nothing is typed")
+        if key not in SYMBOLS:
+            return self._garbage(key, f"key {key} is not used")
+        if state == _DISCARD:
+            if key in (ENTER, STAR):
+                self._reset()
+            return []
+        if state == _IDLE:
+            if key in SINGLE_KEY_ACTIONS:
+                return self._action(SINGLE_KEY_ACTIONS[key])
+            if key in DIGITS:
+                self._state, self._digits = _NUMBER, key
+            elif key == STAR:
+                self._state = _STAR
+            else:  # SLASH: the only key left
+                self._state = _SLASH
+            return []
+        if state == _NUMBER:
+            if key in DIGITS:
+                return self._add_digit(key, self.max_digits, "number")
+            if key == STAR:
+                number = int(self._digits)
+                if number < 1:
+                    return self._garbage(key, "there is no ticket number 0")
+                return self._action("call_number", str(number))
+            return self._garbage(key, f"a number then {key}: to call a number type it then *")
+        if state == _STAR:
+            if key == STAR:
+                self._state, self._digits = _OFFICER, ""
+                return []
+            return self._garbage(key, f"* then {key}: sign in with * * code Enter")
+        if state == _OFFICER:
+            if key in DIGITS:
+                return self._add_digit(key, self.max_digits, "officer code")
+            if key == ENTER:
+                if self._digits:
+                    return self._action("sign_in", self._digits)
+                return self._action("sign_out")
+            return self._garbage(key, f"* * then {key}: sign in with * * code Enter")
+        if state == _SLASH:
+            if key in DIGITS:
+                self._state, self._digits = _TRANSFER, key
+                return []
+            if key == SLASH:
+                self._state, self._digits = _PAIR_PIN, ""
+                return []
+            return self._garbage(key, f"/ then {key}: transfer with / service Enter")
+        if state == _TRANSFER:
+            if key in DIGITS:
+                return self._add_digit(key, _MAX_SERVICE_DIGITS, "service position")
+            if key == ENTER:
+                index = int(self._digits)
+                if index < 1 or (self.service_count is not None and index > self.service_count):
+                    return self._garbage(key, f"there is no service {index}")
+                return self._action("transfer", str(index))
+            return self._garbage(key, f"/ service then {key}: transfer with / service Enter")
+        if state == _PAIR_PIN:
+            if key in DIGITS:
+                return self._add_digit(key, _MAX_PIN_DIGITS, "PIN")
+            if key == ENTER:
+                if self.pairing_pin is None:
+                    reason = "pairing from the keypad is off (no pairing_pin in [keypads])"
+                    return self._garbage(key, reason, rest_follows=True)
+                if self._digits != self.pairing_pin:
+                    return self._garbage(key, "wrong pairing PIN", rest_follows=True)
+                self._state, self._digits = _PAIR_COUNTER, ""
+                return []
+            return self._garbage(key, f"/ / PIN then {key}: pair with / / PIN Enter counter Enter")
+        # _PAIR_COUNTER
+        if key in DIGITS:
+            return self._add_digit(key, _MAX_COUNTER_DIGITS, "counter number")
+        if key == ENTER and self._digits:
+            counter = int(self._digits)
+            if counter < 1 or (self.counters is not None and counter not in self.counters):
+                return self._garbage(key, f"there is no counter {counter}")
+            return self._action("pair", str(counter))
+        return self._garbage(key, f"/ / PIN Enter then {key}: type the counter number then Enter")

@@ -239,6 +239,8 @@ def test_svg_draws_the_header_in_place(demo: Config) -> None:
 
 def test_svg_labels_fit_beside_the_header(demo: Config) -> None:
     """Every label line, in the font size the SVG gives it, fits its box (measured with DejaVu Sans)."""
+    from kiosk.wiring import svg as wiring  # the picture's own text measure and label width
+
     root = parse_svg(wiring_svg(demo))
     for _, _, _, _, g in used_pins(root):
         for text in g.iter(f"{SVG}text"):

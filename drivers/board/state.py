@@ -9,10 +9,10 @@ they show the same thing: the board redraws only when the state changes.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, time
 from typing import Literal, get_args
+
+from drivers.base import nfc
 
 #: Kinds of banner, in the order they are stacked (most serious first).
 BannerKind = Literal["error", "offline", "paper", "closed", "info"]
@@ -22,16 +22,8 @@ BANNER_KINDS: tuple[str, ...] = get_args(BannerKind)
 LANGUAGES = ("vi", "en")
 
 
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
 def _nfc_or_none(text: str | None) -> str | None:
-    return None if text is None else _nfc(text)
-
-
-def _hhmm(moment: time | datetime) -> str:
-    return f"{moment.hour:02d}:{moment.minute:02d}"
+    return None if text is None else nfc(text)
 
 
 @dataclass(frozen=True)
@@ -50,8 +42,8 @@ class CounterCall:
     highlighted: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "counter_name_vi", _nfc(self.counter_name_vi))
-        object.__setattr__(self, "counter_name_en", _nfc(self.counter_name_en))
+        object.__setattr__(self, "counter_name_vi", nfc(self.counter_name_vi))
+        object.__setattr__(self, "counter_name_en", nfc(self.counter_name_en))
         object.__setattr__(self, "number", _nfc_or_none(self.number))
 
 
@@ -72,8 +64,8 @@ class ServiceQueue:
     def __post_init__(self) -> None:
         if self.waiting < 0:
             raise ValueError(f"waiting must be >= 0, not {self.waiting}")
-        object.__setattr__(self, "name_vi", _nfc(self.name_vi))
-        object.__setattr__(self, "name_en", _nfc(self.name_en))
+        object.__setattr__(self, "name_vi", nfc(self.name_vi))
+        object.__setattr__(self, "name_en", nfc(self.name_en))
         object.__setattr__(self, "note_vi", _nfc_or_none(self.note_vi))
         object.__setattr__(self, "note_en", _nfc_or_none(self.note_en))
 
@@ -84,8 +76,8 @@ class Banner:
 
     ``kind`` picks the colour: ``error`` (red; configuration and other errors),
     ``offline`` (purple), ``paper`` (orange; printer problems), ``closed`` (blue;
-    a service closed today or opening later), ``info`` (grey). Use the
-    constructors below for the standard wordings.
+    a service closed today or opening later), ``info`` (grey). The app words
+    its own banners; :meth:`paper_out` gives the printer's (the sample board shows it).
     """
 
     kind: BannerKind
@@ -95,38 +87,13 @@ class Banner:
     def __post_init__(self) -> None:
         if self.kind not in BANNER_KINDS:
             raise ValueError(f"banner kind {self.kind!r} is not one of {', '.join(BANNER_KINDS)}")
-        object.__setattr__(self, "text_vi", _nfc(self.text_vi))
-        object.__setattr__(self, "text_en", _nfc(self.text_en))
+        object.__setattr__(self, "text_vi", nfc(self.text_vi))
+        object.__setattr__(self, "text_en", nfc(self.text_en))
 
     @classmethod
     def paper_out(cls) -> Banner:
         """The printer has run out of paper."""
         return cls("paper", "Máy in hết giấy", "Printer out of paper")
-
-    @classmethod
-    def offline(cls, since: time | datetime) -> Banner:
-        """The office has had no connection to the central server since ``since``."""
-        return cls("offline", f"Mất kết nối từ {_hhmm(since)}", f"Offline since {_hhmm(since)}")
-
-    @classmethod
-    def service_closed(cls, name_vi: str, name_en: str, opens_at: time | datetime | None = None) -> Banner:
-        """A service does not work today (``opens_at`` None) or opens later today."""
-        if opens_at is None:
-            return cls(
-                "closed",
-                f"Dịch vụ {name_vi} hôm nay không làm việc",
-                f"{name_en}: closed today",
-            )
-        return cls(
-            "closed",
-            f"Dịch vụ {name_vi} mở cửa lúc {_hhmm(opens_at)}",
-            f"{name_en}: opens at {_hhmm(opens_at)}",
-        )
-
-    @classmethod
-    def error(cls, text_vi: str, text_en: str = "") -> Banner:
-        """Any other problem, e.g. a configuration error the app found."""
-        return cls("error", text_vi, text_en)
 
 
 @dataclass(frozen=True)
@@ -153,12 +120,12 @@ class BoardState:
         if unknown:
             raise ValueError(f"unknown board language(s) {unknown}; use 'vi' and 'en'")
         object.__setattr__(self, "languages", languages)
-        object.__setattr__(self, "unit_name_vi", _nfc(self.unit_name_vi))
-        object.__setattr__(self, "unit_name_en", _nfc(self.unit_name_en))
+        object.__setattr__(self, "unit_name_vi", nfc(self.unit_name_vi))
+        object.__setattr__(self, "unit_name_en", nfc(self.unit_name_en))
         object.__setattr__(self, "counters", tuple(self.counters))
         object.__setattr__(self, "services", tuple(self.services))
-        object.__setattr__(self, "notices", tuple(_nfc(n) for n in self.notices))
-        object.__setattr__(self, "hotline", _nfc(self.hotline))
+        object.__setattr__(self, "notices", tuple(nfc(n) for n in self.notices))
+        object.__setattr__(self, "hotline", nfc(self.hotline))
         object.__setattr__(self, "banners", tuple(self.banners))
 
     @property

@@ -10,14 +10,13 @@ import os
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
-import queue  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import tomllib  # noqa: E402
 import unicodedata  # noqa: E402
-from datetime import datetime, time, timedelta  # noqa: E402
+from datetime import datetime, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pygame  # noqa: E402
@@ -28,19 +27,10 @@ from PIL import Image, ImageChops  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
 from drivers.base import DeviceError  # noqa: E402
-from drivers.board import (  # noqa: E402
-    HIGHLIGHT,
-    Banner,
-    BoardConfig,
-    BoardState,
-    CounterCall,
-    ServiceQueue,
-    compute_layout,
-    draw,
-    open_board,
-    run,
-)
+from drivers.board import Banner, BoardConfig, BoardState, CounterCall, ServiceQueue, open_board  # noqa: E402
 from drivers.board import render  # noqa: E402
+from drivers.board.layout import compute_layout  # noqa: E402
+from drivers.board.render import HIGHLIGHT, draw  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2025, 7, 14, 8, 15, 32)
@@ -183,9 +173,9 @@ def test_many_counters_fit_in_two_columns():
 
 BANNERS = {
     "paper": Banner.paper_out(),
-    "offline": Banner.offline(time(8, 15)),
-    "closed": Banner.service_closed("Cấp căn cước", "ID cards", time(7, 30)),
-    "error": Banner.error("Lỗi cấu hình: services[2].numbering", "Configuration error"),
+    "offline": Banner("offline", "Mất kết nối từ 08:15", "Offline since 08:15"),
+    "closed": Banner("closed", "Dịch vụ Cấp căn cước mở cửa lúc 07:30", "ID cards: opens at 07:30"),
+    "error": Banner("error", "Lỗi cấu hình: services[2].numbering", "Configuration error"),
 }
 
 
@@ -226,20 +216,14 @@ def test_banners_stack_most_serious_first():
 
 def test_standard_banner_wording():
     assert BANNERS["paper"].text_vi == "Máy in hết giấy"
-    assert BANNERS["offline"].text_vi == "Mất kết nối từ 08:15"
-    assert BANNERS["offline"].text_en == "Offline since 08:15"
-    assert BANNERS["closed"].text_vi == "Dịch vụ Cấp căn cước mở cửa lúc 07:30"
-    closed_today = Banner.service_closed("Cấp căn cước", "ID cards")
-    assert closed_today.text_vi == "Dịch vụ Cấp căn cước hôm nay không làm việc"
-    assert closed_today.text_en == "ID cards: closed today"
     with pytest.raises(ValueError, match="banner kind"):
         Banner("fire", "Cháy")
 
 
 def test_long_error_banner_stays_on_one_strip():
-    long_error = Banner.error("Lỗi cấu hình: " + "services[2].numbering: end 999 is below start 1001; " * 6)
+    long_error = Banner("error", "Lỗi cấu hình: " + "services[2].numbering: end 999 is below start 1001; " * 6)
     img, layout = frame(make_state(banners=(long_error,)), (1366, 768))
-    plain, _ = frame(make_state(banners=(Banner.error("Lỗi"),)), (1366, 768))
+    plain, _ = frame(make_state(banners=(Banner("error", "Lỗi"),)), (1366, 768))
     assert inside(ImageChops.difference(img, plain).getbbox(), layout.banners[0])
 
 
@@ -553,21 +537,16 @@ def _capture(errors, fn, *args):
         errors.append(exc)
 
 
-def test_run_shows_the_newest_state_and_ticks(open_sim):
+def test_the_main_loop_shows_the_newest_state_and_ticks(open_sim):
+    """As the app's main loop drives the board: each pass ticks the clock, then shows the
+    office's latest state. States replaced before the loop came round are never drawn."""
     board = open_sim()
-    states: queue.Queue[BoardState] = queue.Queue()
-    for highlight in (1, 2, 4):
-        states.put(make_state(counters=counters(highlight=highlight)))
-    stop = threading.Event()
-    ticks = iter(NOW + timedelta(seconds=s) for s in range(100))
-
-    def clock() -> datetime:
-        moment = next(ticks)
-        if moment >= NOW + timedelta(seconds=3):
-            stop.set()
-        return moment
-
-    run(board, states, stop, clock=clock, interval=0.001)
+    latest = None
+    for highlight in (1, 2, 4):  # three calls before the first pass: the loop sees the last
+        latest = make_state(counters=counters(highlight=highlight))
+    for second in range(4):
+        board.tick(NOW + timedelta(seconds=second))  # first, so that a new state is drawn with the current time
+        board.show(latest)
     assert board.redraws.full == 1  # the two older states were skipped
     img = image(board.surface)
     assert count_colour(img, HIGHLIGHT, board.layout.counters[3]) > 0.6 * area(board.layout.counters[3])
@@ -706,7 +685,7 @@ def test_sample_board_command_writes_a_png(tmp_path):
 
 def test_text_cache_is_bounded_by_its_pixels():
     """A clock renders a new text every second: a day of seconds must not pile up in memory."""
-    from drivers.board import render
+    from drivers.board import text as render
 
     render.fonts()
     for second in range(3000):

@@ -34,7 +34,7 @@ from drivers.buttons import (
     open_buttons,
     validate_buttons,
 )
-from drivers.debounce import Debouncer, LongPress, Press, Release
+from drivers.buttons.debounce import Debouncer, LongPress, Press, Release
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "buttons-and-keypads.md"
 
@@ -558,7 +558,7 @@ def test_a_pin_already_taken_is_a_device_error_naming_the_key():
 
 
 def test_the_technicians_check_lights_the_leds_and_prints_presses(tmp_path, capsys):
-    from drivers.buttons import main
+    from drivers.buttons.__main__ import main
 
     config = tmp_path / "kiosk.toml"
     config.write_text(

@@ -15,7 +15,7 @@ settles (30 ms by default: nobody notices).
 
 A press held for ``long_press_s`` or more also gives a :class:`LongPress`, once,
 while the button is still held. What a long press means is up to the caller
-(see ``drivers/buttons.py``: for citizens it never changes the ticket).
+(see :mod:`drivers.buttons.panel`: for citizens it never changes the ticket).
 
 Nothing here is thread-safe by itself: the caller holds a lock around every call.
 """

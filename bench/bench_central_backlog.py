@@ -27,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_central_common import cli, running_central  # noqa: E402
 from benchlib import machine  # noqa: E402
 
-from kiosk import engine as E  # noqa: E402
-from kiosk.sync import SyncConfig, SyncWorker, enroll, mark_acked  # noqa: E402
+from kiosk import commands as E  # noqa: E402
+from kiosk.config import SyncConfig  # noqa: E402
+from kiosk.sync import SyncWorker, enroll, mark_acked  # noqa: E402
 from tests.central.conftest import kiosk_store  # noqa: E402
 
 

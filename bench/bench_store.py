@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kiosk.clock import FakeClock  # noqa: E402
 from benchlib import machine, percentile  # noqa: E402
 from kiosk.config import parse_config  # noqa: E402
-from kiosk.engine import Issue  # noqa: E402
+from kiosk.commands import Issue  # noqa: E402
 from kiosk.store import Store, open_db  # noqa: E402
 
 CONFIG = parse_config(

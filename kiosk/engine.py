@@ -11,287 +11,30 @@ event and the rows it touched in one transaction; replaying the events through
 Times are timezone-aware datetimes passed in; ticket ids are passed in too.
 Queue order uses ``queue_seq``, an engine counter, never the wall clock: a clock
 that jumps backwards cannot let a later ticket overtake an earlier one.
+
+:data:`DECIDE` names the one handler of each command; the commands are in
+:mod:`kiosk.commands`, the state and how events change it in
+:mod:`kiosk.state`. This module is a little over 500 lines because every queue
+rule is here, in one place, where a reader can follow them together.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any
 
-from kiosk import days
+from kiosk import commands as cmd
+from kiosk import days, state
 from kiosk.config import Config, Service
 from kiosk.errors import DomainError
-
-TicketState = Literal["waiting", "called", "serving", "completed", "no_show", "expired"]
-FINAL_STATES: frozenset[str] = frozenset({"completed", "no_show", "expired"})
-CounterMode = Literal["open", "paused", "closed"]
+from kiosk.state import FINAL_STATES, CounterMode, CounterState, Event, ServiceState, State, Ticket, Touched
 
 #: How many recent service times of a service feed the wait estimate.
 RECENT_SERVICES = 10
-
-
-# ---------------------------------------------------------------------------
-# Commands: what someone asked for.
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A citizen pressed a service button (``priority`` for the priority button)."""
-
-    service: str
-    ticket_id: str
-    priority: bool = False
-
-
-@dataclass(frozen=True)
-class CallNext:
-    """An officer asks for the next citizen."""
-
-    counter: int
-
-
-@dataclass(frozen=True)
-class CallNumber:
-    """An officer calls a given ticket: digits (``"1005"``) or a display (``"A001"``)."""
-
-    counter: int
-    number: str
-
-
-@dataclass(frozen=True)
-class Recall:
-    """Call the counter's ticket again; past the allowed recalls it is a no-show."""
-
-    counter: int
-
-
-@dataclass(frozen=True)
-class NoShow:
-    """The called citizen did not come."""
-
-    counter: int
-
-
-@dataclass(frozen=True)
-class Reactivate:
-    """A citizen marked no-show came back: the ticket waits again in its old place."""
-
-    number: str
-    counter: int | None = None
-
-
-@dataclass(frozen=True)
-class Transfer:
-    """Send the counter's ticket to another service; it keeps its number."""
-
-    counter: int
-    service: str
-
-
-@dataclass(frozen=True)
-class StartService:
-    """The called citizen sat down at the counter."""
-
-    counter: int
-
-
-@dataclass(frozen=True)
-class Complete:
-    """The result was handed over; opens the rating window where buttons are fitted."""
-
-    counter: int
-
-
-@dataclass(frozen=True)
-class Rate:
-    """A rating button was pressed at a counter (level 1 is the best)."""
-
-    counter: int
-    level: int
-
-
-@dataclass(frozen=True)
-class Pause:
-    """The counter stops calling for a while."""
-
-    counter: int
-
-
-@dataclass(frozen=True)
-class Resume:
-    """A paused or closed counter opens again."""
-
-    counter: int
-
-
-@dataclass(frozen=True)
-class CloseCounter:
-    """The counter closes (end of shift)."""
-
-    counter: int
-
-
-@dataclass(frozen=True)
-class SignIn:
-    """An officer signs in at a counter with their code."""
-
-    counter: int
-    officer: str
-
-
-@dataclass(frozen=True)
-class SignOut:
-    """The officer at a counter signs out."""
-
-    counter: int
-
-
-@dataclass(frozen=True)
-class Tick:
-    """Time passed: roll the business day over and close expired rating windows."""
-
-
-@dataclass(frozen=True)
-class PrintResult:
-    """The printer worker reports how printing a ticket went."""
-
-    ticket_id: str
-    ok: bool
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Reprint:
-    """An officer asks for a ticket to be printed again (after a failed print)."""
-
-    number: str
-    counter: int | None = None
-
-
-@dataclass(frozen=True)
-class DeviceStatus:
-    """A device changed state (printer out of paper, keypad unplugged ...): recorded, no rule."""
-
-    device: str
-    state: str
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class CallByName:
-    """Call a citizen by name to collect a result ("Mời công dân ... đến quầy số 3 nhận kết quả")."""
-
-    counter: int
-    name: str
-
-
-@dataclass(frozen=True)
-class ConfigApplied:
-    """A new configuration is in force from now on; ``version`` identifies it."""
-
-    version: str
-    source: str = ""
-
-
-Command = (
-    Issue | CallNext | CallNumber | Recall | NoShow | Reactivate | Transfer | StartService | Complete
-    | Rate | Pause | Resume | CloseCounter | SignIn | SignOut | Tick | PrintResult | Reprint | DeviceStatus
-    | CallByName | ConfigApplied
-)
-
-
-# ---------------------------------------------------------------------------
-# Events: what happened. The payload holds everything ``apply`` needs.
-
-
-@dataclass(frozen=True)
-class Event:
-    """One change: a type and a JSON-serialisable payload."""
-
-    type: str
-    data: dict[str, Any]
-
-
-# ---------------------------------------------------------------------------
-# State: the projections, held in memory.
-
-
-@dataclass
-class Ticket:
-    """One ticket of the current business day."""
-
-    id: str
-    day: str
-    service: str
-    number: int
-    display: str
-    priority: bool
-    issued_at: str
-    queue_seq: int
-    state: TicketState = "waiting"
-    counter: int | None = None
-    officer: str | None = None
-    called_at: str | None = None
-    started_at: str | None = None
-    finished_at: str | None = None
-    recalls: int = 0
-    transfers: int = 0
-    ahead: int = 0
-    wait_minutes: int = 0
-    rating: int | None = None
-    printed: bool | None = None  # None: not printed yet; False: the print failed
-
-
-@dataclass
-class CounterState:
-    """One counter's live state."""
-
-    number: int
-    mode: CounterMode = "open"
-    officer: str | None = None
-    ticket_id: str | None = None
-    # Normal calls since the last priority call; None: no priority call yet today.
-    calls_since_priority: int | None = None
-    rating_ticket: str | None = None
-    rating_until: str | None = None
-    ignored_rating_presses: int = 0
-
-
-@dataclass
-class ServiceState:
-    """A service's numbering: last number issued and tickets issued today."""
-
-    id: str
-    last_number: int | None = None
-    issued_today: int = 0
-
-
-@dataclass
-class Rating:
-    """One recorded rating."""
-
-    ticket_id: str
-    day: str
-    service: str
-    counter: int
-    officer: str | None
-    level: int
-    at: str
-
-
-@dataclass
-class State:
-    """Everything the engine decides from. ``tickets`` holds the current day only."""
-
-    day: str | None = None
-    next_queue_seq: int = 1
-    tickets: dict[str, Ticket] = field(default_factory=dict)
-    counters: dict[int, CounterState] = field(default_factory=dict)
-    services: dict[str, ServiceState] = field(default_factory=dict)
-    ratings: dict[str, Rating] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -301,10 +44,6 @@ class WaitEstimate:
     ahead: int
     minutes: int
 
-
-#: What ``apply`` changed: ("ticket", id), ("counter", n), ("service", id),
-#: ("rating", ticket_id) or ("meta", key). The store rewrites those rows.
-Touched = set[tuple[str, Any]]
 
 
 def _iso(moment: datetime) -> str:
@@ -391,7 +130,7 @@ class Engine:
 
     # -- deciding --------------------------------------------------------
 
-    def decide(self, command: Command, now: datetime) -> list[Event]:
+    def decide(self, command: cmd.Command, now: datetime) -> list[Event]:
         """The events ``command`` causes at ``now``, without changing the state.
 
         Business-day rollover is not included: call :meth:`roll` first (the
@@ -399,8 +138,7 @@ class Engine:
         """
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        handler = getattr(self, "_decide_" + type(command).__name__)
-        return handler(command, now)
+        return DECIDE[type(command)](self, command, now)
 
     def roll(self, now: datetime) -> list[Event]:
         """Events that start a new business day, if ``now`` is past the current one.
@@ -427,7 +165,7 @@ class Engine:
         events.append(Event("day_started", {"day": today, "at": _iso(now)}))
         return events
 
-    def _decide_Tick(self, command: Tick, now: datetime) -> list[Event]:
+    def _tick(self, command: cmd.Tick, now: datetime) -> list[Event]:
         events = []
         for counter in self.state.counters.values():
             if counter.rating_until and now >= _parse(counter.rating_until):
@@ -436,7 +174,7 @@ class Engine:
                 )
         return events
 
-    def _decide_Issue(self, command: Issue, now: datetime) -> list[Event]:
+    def _issue(self, command: cmd.Issue, now: datetime) -> list[Event]:
         service = self._service(command.service)
         name = service.name.vi
         if command.priority and not service.priority_allowed:
@@ -482,7 +220,7 @@ class Engine:
             )
         ]
 
-    def _decide_CallNext(self, command: CallNext, now: datetime) -> list[Event]:
+    def _call_next(self, command: cmd.CallNext, now: datetime) -> list[Event]:
         counter = self._ready_counter(command.counter)
         served = self.config.counter(command.counter).services
         candidates = [t for t in self.waiting() if t.service in served]
@@ -506,14 +244,14 @@ class Engine:
         chosen = min(pool, key=lambda t: t.queue_seq)
         return [self._call_event(command.counter, chosen, now, by_number=False)]
 
-    def _decide_CallNumber(self, command: CallNumber, now: datetime) -> list[Event]:
+    def _call_number(self, command: cmd.CallNumber, now: datetime) -> list[Event]:
         self._ready_counter(command.counter)
         ticket = self._find_ticket(command.number, prefer=self.config.counter(command.counter).services)
         if ticket.state == "waiting":
             return [self._call_event(command.counter, ticket, now, by_number=True)]
         raise self._not_callable(ticket)
 
-    def _decide_Recall(self, command: Recall, now: datetime) -> list[Event]:
+    def _recall(self, command: cmd.Recall, now: datetime) -> list[Event]:
         ticket = self._held(command.counter, "recall", "gọi lại")
         if ticket.state == "serving":
             raise DomainError("already_serving", number=ticket.display, counter=command.counter)
@@ -526,13 +264,13 @@ class Engine:
             )
         ]
 
-    def _decide_NoShow(self, command: NoShow, now: datetime) -> list[Event]:
+    def _no_show(self, command: cmd.NoShow, now: datetime) -> list[Event]:
         ticket = self._held(command.counter, "mark as no-show", "báo vắng")
         if ticket.state == "serving":
             raise DomainError("already_serving", number=ticket.display, counter=command.counter)
         return [self._no_show_event(command.counter, ticket, now, "officer")]
 
-    def _decide_Reactivate(self, command: Reactivate, now: datetime) -> list[Event]:
+    def _reactivate(self, command: cmd.Reactivate, now: datetime) -> list[Event]:
         prefer = self.config.counter(command.counter).services if command.counter is not None else []
         if command.counter is not None:
             self._counter(command.counter)
@@ -541,9 +279,9 @@ class Engine:
             raise DomainError("ticket_not_no_show", number=ticket.display)
         return [Event("ticket_reactivated", {"ticket_id": ticket.id, "counter": command.counter, "at": _iso(now)})]
 
-    def _decide_Transfer(self, command: Transfer, now: datetime) -> list[Event]:
+    def _transfer(self, command: cmd.Transfer, now: datetime) -> list[Event]:
         ticket = self._held(command.counter, "transfer", "chuyển")
-        target = self._service(command.service)
+        target = self._service_by_id_or_position(command.service)
         if target.id == ticket.service:
             raise DomainError("same_service", number=ticket.display, service_name=target.name.vi)
         at_end = self.config.queue.transfer_position == "end"
@@ -561,13 +299,13 @@ class Engine:
             )
         ]
 
-    def _decide_StartService(self, command: StartService, now: datetime) -> list[Event]:
+    def _start_service(self, command: cmd.StartService, now: datetime) -> list[Event]:
         ticket = self._held(command.counter, "start serving", "bắt đầu phục vụ")
         if ticket.state == "serving":
             raise DomainError("already_serving", number=ticket.display, counter=command.counter)
         return [Event("service_started", {"ticket_id": ticket.id, "counter": command.counter, "at": _iso(now)})]
 
-    def _decide_Complete(self, command: Complete, now: datetime) -> list[Event]:
+    def _complete(self, command: cmd.Complete, now: datetime) -> list[Event]:
         ticket = self._held(command.counter, "complete", "hoàn thành")
         counter = self._counter(command.counter)
         events = [
@@ -590,7 +328,7 @@ class Engine:
             )
         return events
 
-    def _decide_Rate(self, command: Rate, now: datetime) -> list[Event]:
+    def _rate(self, command: cmd.Rate, now: datetime) -> list[Event]:
         counter = self._counter(command.counter)
         if not 1 <= command.level <= len(self.config.rating.levels):
             raise DomainError("bad_rating_level", level=command.level)
@@ -617,19 +355,24 @@ class Engine:
             Event("rating_window_closed", {"counter": command.counter, "reason": "rated", "at": _iso(now)}),
         ]
 
-    def _decide_Pause(self, command: Pause, now: datetime) -> list[Event]:
+    def _pause(self, command: cmd.Pause, now: datetime) -> list[Event]:
         return self._mode_change(command.counter, "paused", now)
 
-    def _decide_CloseCounter(self, command: CloseCounter, now: datetime) -> list[Event]:
+    def _pause_or_resume(self, command: cmd.PauseOrResume, now: datetime) -> list[Event]:
+        if self._counter(command.counter).mode == "open":
+            return self._mode_change(command.counter, "paused", now)
+        return [Event("counter_mode", {"counter": command.counter, "mode": "open", "at": _iso(now)})]
+
+    def _close_counter(self, command: cmd.CloseCounter, now: datetime) -> list[Event]:
         return self._mode_change(command.counter, "closed", now)
 
-    def _decide_Resume(self, command: Resume, now: datetime) -> list[Event]:
+    def _resume(self, command: cmd.Resume, now: datetime) -> list[Event]:
         counter = self._counter(command.counter)
         if counter.mode == "open":
             raise DomainError("counter_not_paused", counter=command.counter)
         return [Event("counter_mode", {"counter": command.counter, "mode": "open", "at": _iso(now)})]
 
-    def _decide_SignIn(self, command: SignIn, now: datetime) -> list[Event]:
+    def _sign_in(self, command: cmd.SignIn, now: datetime) -> list[Event]:
         counter = self._counter(command.counter)
         if not re.fullmatch(r"\d{1,8}", command.officer):
             raise DomainError("bad_officer_code", officer=command.officer)
@@ -645,19 +388,19 @@ class Engine:
         )
         return events
 
-    def _decide_SignOut(self, command: SignOut, now: datetime) -> list[Event]:
+    def _sign_out(self, command: cmd.SignOut, now: datetime) -> list[Event]:
         counter = self._counter(command.counter)
         if counter.officer is None:
             raise DomainError("no_officer", counter=command.counter)
         return [self._sign_out_event(counter, now)]
 
-    def _decide_PrintResult(self, command: PrintResult, now: datetime) -> list[Event]:
+    def _print_result(self, command: cmd.PrintResult, now: datetime) -> list[Event]:
         if command.ticket_id not in self.state.tickets:
             return []  # a ticket of a closed day: nothing left to reprint
         data = {"ticket_id": command.ticket_id, "ok": command.ok, "reason": command.reason, "at": _iso(now)}
         return [Event("ticket_printed", data)]
 
-    def _decide_Reprint(self, command: Reprint, now: datetime) -> list[Event]:
+    def _reprint(self, command: cmd.Reprint, now: datetime) -> list[Event]:
         prefer = self.config.counter(command.counter).services if command.counter is not None else []
         if command.counter is not None:
             self._counter(command.counter)
@@ -666,18 +409,18 @@ class Engine:
             raise self._not_callable(ticket)
         return [Event("ticket_reprint", {"ticket_id": ticket.id, "counter": command.counter, "at": _iso(now)})]
 
-    def _decide_DeviceStatus(self, command: DeviceStatus, now: datetime) -> list[Event]:
+    def _device_status(self, command: cmd.DeviceStatus, now: datetime) -> list[Event]:
         data = {"device": command.device, "state": command.state, "message": command.message, "at": _iso(now)}
         return [Event("device_status", data)]
 
-    def _decide_CallByName(self, command: CallByName, now: datetime) -> list[Event]:
+    def _call_by_name(self, command: cmd.CallByName, now: datetime) -> list[Event]:
         self._counter(command.counter)
         name = " ".join(unicodedata.normalize("NFC", command.name).split())
         if not 1 <= len(name) <= 60 or not all(c.isalpha() or c in " .-'" for c in name):
             raise DomainError("bad_name", name=command.name)
         return [Event("name_called", {"counter": command.counter, "name": name, "at": _iso(now)})]
 
-    def _decide_ConfigApplied(self, command: ConfigApplied, now: datetime) -> list[Event]:
+    def _config_applied(self, command: cmd.ConfigApplied, now: datetime) -> list[Event]:
         return [Event("config_applied", {"version": command.version, "source": command.source, "at": _iso(now)})]
 
     # -- helpers for deciding -------------------------------------------
@@ -687,6 +430,15 @@ class Engine:
             return self.config.service(service_id)
         except KeyError:
             raise DomainError("unknown_service", service=service_id) from None
+
+    def _service_by_id_or_position(self, key: str) -> Service:
+        """A service by id, or by its position counted from 1 (a keypad has digits only)."""
+        if key.isdigit():
+            position = int(key)
+            if not 1 <= position <= len(self.config.services):
+                raise DomainError("unknown_service_number", number=position, count=len(self.config.services))
+            return self.config.services[position - 1]
+        return self._service(key)
 
     def _counter(self, number: int) -> CounterState:
         try:
@@ -761,196 +513,38 @@ class Engine:
     # -- applying --------------------------------------------------------
 
     def apply(self, event: Event) -> Touched:
-        """Fold one event into the state; return what changed."""
-        handler = getattr(self, "_apply_" + event.type)
-        return handler(event.data)
-
-    def _apply_day_started(self, data: dict[str, Any]) -> Touched:
-        state = self.state
-        state.day = data["day"]
-        state.tickets.clear()
-        state.ratings.clear()
-        touched: Touched = {("meta", "day")}
-        for service in state.services.values():
-            service.issued_today = 0
-            touched.add(("service", service.id))
-        for counter in state.counters.values():
-            counter.calls_since_priority = None
-            touched.add(("counter", counter.number))
-        return touched
-
-    def _apply_day_closed(self, data: dict[str, Any]) -> Touched:
-        return set()
-
-    def _apply_ticket_expired(self, data: dict[str, Any]) -> Touched:
-        ticket = self.state.tickets[data["ticket_id"]]
-        touched = self._release(ticket)
-        ticket.state = "expired"
-        ticket.finished_at = data["at"]
-        return touched | {("ticket", ticket.id)}
-
-    def _apply_ticket_issued(self, data: dict[str, Any]) -> Touched:
-        ticket = Ticket(
-            id=data["ticket_id"],
-            day=data["day"],
-            service=data["service"],
-            number=data["number"],
-            display=data["display"],
-            priority=data["priority"],
-            issued_at=data["at"],
-            queue_seq=data["queue_seq"],
-            ahead=data["ahead"],
-            wait_minutes=data["wait_minutes"],
-        )
-        self.state.tickets[ticket.id] = ticket
-        self.state.next_queue_seq = max(self.state.next_queue_seq, ticket.queue_seq + 1)
-        service = self.state.services.setdefault(ticket.service, ServiceState(ticket.service))
-        service.last_number = ticket.number
-        service.issued_today += 1
-        return {("ticket", ticket.id), ("service", service.id), ("meta", "next_queue_seq")}
-
-    def _apply_ticket_called(self, data: dict[str, Any]) -> Touched:
-        ticket = self.state.tickets[data["ticket_id"]]
-        counter = self.state.counters[data["counter"]]
-        ticket.state = "called"
-        ticket.counter = counter.number
-        ticket.officer = data["officer"]
-        ticket.called_at = data["at"]
-        ticket.started_at = None
-        counter.ticket_id = ticket.id
-        if ticket.priority:
-            counter.calls_since_priority = 0
-        elif counter.calls_since_priority is not None:
-            counter.calls_since_priority += 1
-        return {("ticket", ticket.id), ("counter", counter.number)}
-
-    def _apply_ticket_recalled(self, data: dict[str, Any]) -> Touched:
-        ticket = self.state.tickets[data["ticket_id"]]
-        ticket.recalls = data["recalls"]
-        return {("ticket", ticket.id)}
-
-    def _apply_ticket_no_show(self, data: dict[str, Any]) -> Touched:
-        ticket = self.state.tickets[data["ticket_id"]]
-        touched = self._release(ticket)
-        ticket.state = "no_show"
-        ticket.finished_at = data["at"]
-        return touched | {("ticket", ticket.id)}
-
-    def _apply_ticket_reactivated(self, data: dict[str, Any]) -> Touched:
-        ticket = self.state.tickets[data["ticket_id"]]
-        ticket.state = "waiting"
-        ticket.counter = None
-        ticket.finished_at = None
-        ticket.recalls = 0
-        return {("ticket", ticket.id)}
-
-    def _apply_ticket_transferred(self, data: dict[str, Any]) -> Touched:
-        ticket = self.state.tickets[data["ticket_id"]]
-        touched = self._release(ticket)
-        ticket.state = "waiting"
-        ticket.service = data["to_service"]
-        ticket.queue_seq = data["queue_seq"]
-        ticket.transfers += 1
-        ticket.recalls = 0
-        ticket.called_at = ticket.started_at = None
-        self.state.next_queue_seq = max(self.state.next_queue_seq, ticket.queue_seq + 1)
-        return touched | {("ticket", ticket.id), ("meta", "next_queue_seq")}
-
-    def _apply_service_started(self, data: dict[str, Any]) -> Touched:
-        ticket = self.state.tickets[data["ticket_id"]]
-        ticket.state = "serving"
-        ticket.started_at = data["at"]
-        return {("ticket", ticket.id)}
-
-    def _apply_ticket_completed(self, data: dict[str, Any]) -> Touched:
-        ticket = self.state.tickets[data["ticket_id"]]
-        touched = self._release(ticket)
-        ticket.state = "completed"
-        ticket.officer = data["officer"]
-        ticket.finished_at = data["at"]
-        return touched | {("ticket", ticket.id)}
-
-    def _apply_rating_window_opened(self, data: dict[str, Any]) -> Touched:
-        counter = self.state.counters[data["counter"]]
-        counter.rating_ticket = data["ticket_id"]
-        counter.rating_until = data["until"]
-        return {("counter", counter.number)}
-
-    def _apply_rating_window_closed(self, data: dict[str, Any]) -> Touched:
-        counter = self.state.counters[data["counter"]]
-        counter.rating_ticket = counter.rating_until = None
-        return {("counter", counter.number)}
-
-    def _apply_rating_recorded(self, data: dict[str, Any]) -> Touched:
-        rating = Rating(
-            ticket_id=data["ticket_id"],
-            day=data["day"],
-            service=data["service"],
-            counter=data["counter"],
-            officer=data["officer"],
-            level=data["level"],
-            at=data["at"],
-        )
-        self.state.ratings[rating.ticket_id] = rating
-        touched: Touched = {("rating", rating.ticket_id)}
-        ticket = self.state.tickets.get(rating.ticket_id)
-        if ticket is not None:
-            ticket.rating = rating.level
-            touched.add(("ticket", ticket.id))
-        return touched
-
-    def _apply_rating_ignored(self, data: dict[str, Any]) -> Touched:
-        counter = self.state.counters[data["counter"]]
-        counter.ignored_rating_presses += 1
-        return {("counter", counter.number)}
-
-    def _apply_ticket_printed(self, data: dict[str, Any]) -> Touched:
-        ticket = self.state.tickets.get(data["ticket_id"])
-        if ticket is None:
-            return set()
-        ticket.printed = data["ok"]
-        return {("ticket", ticket.id)}
-
-    def _apply_ticket_reprint(self, data: dict[str, Any]) -> Touched:
-        ticket = self.state.tickets[data["ticket_id"]]
-        ticket.printed = None
-        return {("ticket", ticket.id)}
-
-    def _apply_device_status(self, data: dict[str, Any]) -> Touched:
-        return set()
-
-    def _apply_name_called(self, data: dict[str, Any]) -> Touched:
-        return set()
-
-    def _apply_config_applied(self, data: dict[str, Any]) -> Touched:
-        return set()
-
-    def _apply_counter_mode(self, data: dict[str, Any]) -> Touched:
-        counter = self.state.counters[data["counter"]]
-        counter.mode = data["mode"]
-        return {("counter", counter.number)}
-
-    def _apply_officer_signed_in(self, data: dict[str, Any]) -> Touched:
-        counter = self.state.counters[data["counter"]]
-        counter.officer = data["officer"]
-        return {("counter", counter.number)}
-
-    def _apply_officer_signed_out(self, data: dict[str, Any]) -> Touched:
-        counter = self.state.counters[data["counter"]]
-        counter.officer = None
-        return {("counter", counter.number)}
-
-    def _release(self, ticket: Ticket) -> Touched:
-        """Free the counter holding ``ticket``, if one does."""
-        if ticket.counter is not None and ticket.state in ("called", "serving"):
-            counter = self.state.counters.get(ticket.counter)
-            if counter is not None and counter.ticket_id == ticket.id:
-                counter.ticket_id = None
-                return {("counter", counter.number)}
-        return set()
+        """Fold one event into the state; return what changed (:func:`kiosk.state.apply`)."""
+        return state.apply(self.state, event)
 
 
-def run(engine: Engine, command: Command, now: datetime) -> list[Event]:
+#: The one handler of each command.
+DECIDE: dict[type, Callable[[Engine, Any, datetime], list[Event]]] = {
+    cmd.Tick: Engine._tick,
+    cmd.Issue: Engine._issue,
+    cmd.CallNext: Engine._call_next,
+    cmd.CallNumber: Engine._call_number,
+    cmd.Recall: Engine._recall,
+    cmd.NoShow: Engine._no_show,
+    cmd.Reactivate: Engine._reactivate,
+    cmd.Transfer: Engine._transfer,
+    cmd.StartService: Engine._start_service,
+    cmd.Complete: Engine._complete,
+    cmd.Rate: Engine._rate,
+    cmd.Pause: Engine._pause,
+    cmd.CloseCounter: Engine._close_counter,
+    cmd.Resume: Engine._resume,
+    cmd.SignIn: Engine._sign_in,
+    cmd.SignOut: Engine._sign_out,
+    cmd.PrintResult: Engine._print_result,
+    cmd.Reprint: Engine._reprint,
+    cmd.DeviceStatus: Engine._device_status,
+    cmd.CallByName: Engine._call_by_name,
+    cmd.ConfigApplied: Engine._config_applied,
+    cmd.PauseOrResume: Engine._pause_or_resume,
+}
+
+
+def run(engine: Engine, command: cmd.Command, now: datetime) -> list[Event]:
     """Roll the day, decide and apply ``command`` in memory; return all events.
 
     For callers with no store (tests, what-if checks). A refused command raises

@@ -12,6 +12,10 @@ from typing import Any
 # code -> (Vietnamese, English). Placeholders are filled from the error's params.
 MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_service": ("Không có dịch vụ {service!r}", "there is no service {service!r}"),
+    "unknown_service_number": (
+        "Không có dịch vụ số {number} (có {count} dịch vụ)",
+        "there is no service number {number} (there are {count})",
+    ),
     "unknown_counter": ("Không có quầy số {counter}", "there is no counter {counter}"),
     "priority_not_allowed": (
         "Dịch vụ {service_name} không cấp số ưu tiên",

@@ -30,7 +30,9 @@ import sqlite_utils
 
 from kiosk import schema
 from kiosk.config import Config
-from kiosk.engine import Command, CounterState, Engine, Event, Rating, ServiceState, State, Ticket
+from kiosk.commands import Command
+from kiosk.engine import Engine
+from kiosk.state import CounterState, Event, Rating, ServiceState, State, Ticket
 from kiosk.errors import DomainError
 
 log = logging.getLogger(__name__)

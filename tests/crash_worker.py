@@ -10,7 +10,7 @@ import uuid
 
 from kiosk.clock import FakeClock
 from kiosk.config import parse_config
-from kiosk.engine import Issue
+from kiosk.commands import Issue
 from kiosk.store import Store
 from tests.conftest import at
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk import engine as cmd
+from kiosk import commands as cmd
 from kiosk.clock import SystemClock
 from kiosk.days import business_day
 from kiosk.errors import DomainError

@@ -7,12 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from kiosk.engine import (
+from kiosk.commands import (
     CallNext,
     CallNumber,
     CloseCounter,
     Complete,
-    Engine,
     Issue,
     NoShow,
     Pause,
@@ -26,8 +25,8 @@ from kiosk.engine import (
     StartService,
     Tick,
     Transfer,
-    run,
 )
+from kiosk.engine import Engine, run
 from kiosk.errors import DomainError
 from tests.conftest import at, small_config
 
@@ -493,13 +492,13 @@ def test_print_failure_and_reprint(engine):
 
 
 def cmd_print(ticket_id: str, ok: bool):
-    from kiosk.engine import PrintResult
+    from kiosk.commands import PrintResult
 
     return PrintResult(ticket_id, ok, "" if ok else "paper out")
 
 
 def test_device_status_name_call_and_config_are_recorded(engine):
-    from kiosk.engine import CallByName, ConfigApplied, DeviceStatus
+    from kiosk.commands import CallByName, ConfigApplied, DeviceStatus
 
     assert run(engine, DeviceStatus("printer", "paper_out", "Máy in hết giấy"), T0)[-1].data["state"] == "paper_out"
     called = run(engine, CallByName(3, "  Nguyễn   Văn An "), T0)[-1]

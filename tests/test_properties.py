@@ -15,16 +15,19 @@ from collections import Counter as Tally
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from kiosk import engine as cmd
+from kiosk import commands as cmd
 from kiosk.clock import FakeClock
-from kiosk.engine import FINAL_STATES
 from kiosk.errors import DomainError
+from kiosk.state import FINAL_STATES
 from kiosk.store import Store, replay
 from tests.conftest import at, small_config
+
+pytestmark = pytest.mark.properties  # hypothesis, many examples: not in make test-fast
 
 CONFIG = small_config(
     services=[

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import sqlite_utils
 
-from kiosk import engine as cmd
+from kiosk import commands as cmd
 from kiosk import schema, store as store_module
 from kiosk.errors import DomainError
 from kiosk.store import Store, StoreBusy, replay

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from central import core, figures
-from kiosk import engine as E
+from kiosk import commands as E
 from tests.central.conftest import Central, kiosk_store, serve_citizens, store_rows
 
 PASSWORD = "mật-khẩu-đủ-dài"

@@ -1,0 +1,357 @@
+"""The queue's state and how each event changes it (the projections, in memory).
+
+:func:`apply` folds one event into a :class:`State` through :data:`APPLY`, the
+table of every event type the engine emits; replaying the ``events`` table
+through it rebuilds the store's projections exactly. Nothing here decides
+anything: the rules are in :mod:`kiosk.engine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+TicketState = Literal["waiting", "called", "serving", "completed", "no_show", "expired"]
+FINAL_STATES: frozenset[str] = frozenset({"completed", "no_show", "expired"})
+CounterMode = Literal["open", "paused", "closed"]
+
+
+# ---------------------------------------------------------------------------
+# Events: what happened. The payload holds everything ``apply`` needs.
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change: a type and a JSON-serialisable payload."""
+
+    type: str
+    data: dict[str, Any]
+
+
+# ---------------------------------------------------------------------------
+# State: the projections, held in memory.
+
+
+@dataclass
+class Ticket:
+    """One ticket of the current business day."""
+
+    id: str
+    day: str
+    service: str
+    number: int
+    display: str
+    priority: bool
+    issued_at: str
+    queue_seq: int
+    state: TicketState = "waiting"
+    counter: int | None = None
+    officer: str | None = None
+    called_at: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    recalls: int = 0
+    transfers: int = 0
+    ahead: int = 0
+    wait_minutes: int = 0
+    rating: int | None = None
+    printed: bool | None = None  # None: not printed yet; False: the print failed
+
+
+@dataclass
+class CounterState:
+    """One counter's live state."""
+
+    number: int
+    mode: CounterMode = "open"
+    officer: str | None = None
+    ticket_id: str | None = None
+    # Normal calls since the last priority call; None: no priority call yet today.
+    calls_since_priority: int | None = None
+    rating_ticket: str | None = None
+    rating_until: str | None = None
+    ignored_rating_presses: int = 0
+
+
+@dataclass
+class ServiceState:
+    """A service's numbering: last number issued and tickets issued today."""
+
+    id: str
+    last_number: int | None = None
+    issued_today: int = 0
+
+
+@dataclass
+class Rating:
+    """One recorded rating."""
+
+    ticket_id: str
+    day: str
+    service: str
+    counter: int
+    officer: str | None
+    level: int
+    at: str
+
+
+@dataclass
+class State:
+    """Everything the engine decides from. ``tickets`` holds the current day only."""
+
+    day: str | None = None
+    next_queue_seq: int = 1
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    counters: dict[int, CounterState] = field(default_factory=dict)
+    services: dict[str, ServiceState] = field(default_factory=dict)
+    ratings: dict[str, Rating] = field(default_factory=dict)
+
+
+#: What ``apply`` changed: ("ticket", id), ("counter", n), ("service", id),
+#: ("rating", ticket_id) or ("meta", key). The store rewrites those rows.
+Touched = set[tuple[str, Any]]
+
+
+def apply(state: State, event: Event) -> Touched:
+    """Fold one event into ``state``; return the rows it changed."""
+    return APPLY[event.type](state, event.data)
+
+
+# ---------------------------------------------------------------------------
+# One function per event type.
+
+
+def _day_started(state: State, data: dict[str, Any]) -> Touched:
+    state = state
+    state.day = data["day"]
+    state.tickets.clear()
+    state.ratings.clear()
+    touched: Touched = {("meta", "day")}
+    for service in state.services.values():
+        service.issued_today = 0
+        touched.add(("service", service.id))
+    for counter in state.counters.values():
+        counter.calls_since_priority = None
+        touched.add(("counter", counter.number))
+    return touched
+
+
+def _day_closed(state: State, data: dict[str, Any]) -> Touched:
+    return set()
+
+
+def _ticket_expired(state: State, data: dict[str, Any]) -> Touched:
+    ticket = state.tickets[data["ticket_id"]]
+    touched = _release(state, ticket)
+    ticket.state = "expired"
+    ticket.finished_at = data["at"]
+    return touched | {("ticket", ticket.id)}
+
+
+def _ticket_issued(state: State, data: dict[str, Any]) -> Touched:
+    ticket = Ticket(
+        id=data["ticket_id"],
+        day=data["day"],
+        service=data["service"],
+        number=data["number"],
+        display=data["display"],
+        priority=data["priority"],
+        issued_at=data["at"],
+        queue_seq=data["queue_seq"],
+        ahead=data["ahead"],
+        wait_minutes=data["wait_minutes"],
+    )
+    state.tickets[ticket.id] = ticket
+    state.next_queue_seq = max(state.next_queue_seq, ticket.queue_seq + 1)
+    service = state.services.setdefault(ticket.service, ServiceState(ticket.service))
+    service.last_number = ticket.number
+    service.issued_today += 1
+    return {("ticket", ticket.id), ("service", service.id), ("meta", "next_queue_seq")}
+
+
+def _ticket_called(state: State, data: dict[str, Any]) -> Touched:
+    ticket = state.tickets[data["ticket_id"]]
+    counter = state.counters[data["counter"]]
+    ticket.state = "called"
+    ticket.counter = counter.number
+    ticket.officer = data["officer"]
+    ticket.called_at = data["at"]
+    ticket.started_at = None
+    counter.ticket_id = ticket.id
+    if ticket.priority:
+        counter.calls_since_priority = 0
+    elif counter.calls_since_priority is not None:
+        counter.calls_since_priority += 1
+    return {("ticket", ticket.id), ("counter", counter.number)}
+
+
+def _ticket_recalled(state: State, data: dict[str, Any]) -> Touched:
+    ticket = state.tickets[data["ticket_id"]]
+    ticket.recalls = data["recalls"]
+    return {("ticket", ticket.id)}
+
+
+def _ticket_no_show(state: State, data: dict[str, Any]) -> Touched:
+    ticket = state.tickets[data["ticket_id"]]
+    touched = _release(state, ticket)
+    ticket.state = "no_show"
+    ticket.finished_at = data["at"]
+    return touched | {("ticket", ticket.id)}
+
+
+def _ticket_reactivated(state: State, data: dict[str, Any]) -> Touched:
+    ticket = state.tickets[data["ticket_id"]]
+    ticket.state = "waiting"
+    ticket.counter = None
+    ticket.finished_at = None
+    ticket.recalls = 0
+    return {("ticket", ticket.id)}
+
+
+def _ticket_transferred(state: State, data: dict[str, Any]) -> Touched:
+    ticket = state.tickets[data["ticket_id"]]
+    touched = _release(state, ticket)
+    ticket.state = "waiting"
+    ticket.service = data["to_service"]
+    ticket.queue_seq = data["queue_seq"]
+    ticket.transfers += 1
+    ticket.recalls = 0
+    ticket.called_at = ticket.started_at = None
+    state.next_queue_seq = max(state.next_queue_seq, ticket.queue_seq + 1)
+    return touched | {("ticket", ticket.id), ("meta", "next_queue_seq")}
+
+
+def _service_started(state: State, data: dict[str, Any]) -> Touched:
+    ticket = state.tickets[data["ticket_id"]]
+    ticket.state = "serving"
+    ticket.started_at = data["at"]
+    return {("ticket", ticket.id)}
+
+
+def _ticket_completed(state: State, data: dict[str, Any]) -> Touched:
+    ticket = state.tickets[data["ticket_id"]]
+    touched = _release(state, ticket)
+    ticket.state = "completed"
+    ticket.officer = data["officer"]
+    ticket.finished_at = data["at"]
+    return touched | {("ticket", ticket.id)}
+
+
+def _rating_window_opened(state: State, data: dict[str, Any]) -> Touched:
+    counter = state.counters[data["counter"]]
+    counter.rating_ticket = data["ticket_id"]
+    counter.rating_until = data["until"]
+    return {("counter", counter.number)}
+
+
+def _rating_window_closed(state: State, data: dict[str, Any]) -> Touched:
+    counter = state.counters[data["counter"]]
+    counter.rating_ticket = counter.rating_until = None
+    return {("counter", counter.number)}
+
+
+def _rating_recorded(state: State, data: dict[str, Any]) -> Touched:
+    rating = Rating(
+        ticket_id=data["ticket_id"],
+        day=data["day"],
+        service=data["service"],
+        counter=data["counter"],
+        officer=data["officer"],
+        level=data["level"],
+        at=data["at"],
+    )
+    state.ratings[rating.ticket_id] = rating
+    touched: Touched = {("rating", rating.ticket_id)}
+    ticket = state.tickets.get(rating.ticket_id)
+    if ticket is not None:
+        ticket.rating = rating.level
+        touched.add(("ticket", ticket.id))
+    return touched
+
+
+def _rating_ignored(state: State, data: dict[str, Any]) -> Touched:
+    counter = state.counters[data["counter"]]
+    counter.ignored_rating_presses += 1
+    return {("counter", counter.number)}
+
+
+def _ticket_printed(state: State, data: dict[str, Any]) -> Touched:
+    ticket = state.tickets.get(data["ticket_id"])
+    if ticket is None:
+        return set()
+    ticket.printed = data["ok"]
+    return {("ticket", ticket.id)}
+
+
+def _ticket_reprint(state: State, data: dict[str, Any]) -> Touched:
+    ticket = state.tickets[data["ticket_id"]]
+    ticket.printed = None
+    return {("ticket", ticket.id)}
+
+
+def _device_status(state: State, data: dict[str, Any]) -> Touched:
+    return set()
+
+
+def _name_called(state: State, data: dict[str, Any]) -> Touched:
+    return set()
+
+
+def _config_applied(state: State, data: dict[str, Any]) -> Touched:
+    return set()
+
+
+def _counter_mode(state: State, data: dict[str, Any]) -> Touched:
+    counter = state.counters[data["counter"]]
+    counter.mode = data["mode"]
+    return {("counter", counter.number)}
+
+
+def _officer_signed_in(state: State, data: dict[str, Any]) -> Touched:
+    counter = state.counters[data["counter"]]
+    counter.officer = data["officer"]
+    return {("counter", counter.number)}
+
+
+def _officer_signed_out(state: State, data: dict[str, Any]) -> Touched:
+    counter = state.counters[data["counter"]]
+    counter.officer = None
+    return {("counter", counter.number)}
+
+
+def _release(state: State, ticket: Ticket) -> Touched:
+    """Free the counter holding ``ticket``, if one does."""
+    if ticket.counter is not None and ticket.state in ("called", "serving"):
+        counter = state.counters.get(ticket.counter)
+        if counter is not None and counter.ticket_id == ticket.id:
+            counter.ticket_id = None
+            return {("counter", counter.number)}
+    return set()
+
+
+APPLY: dict[str, Callable[[State, dict[str, Any]], Touched]] = {
+    "day_started": _day_started,
+    "day_closed": _day_closed,
+    "ticket_expired": _ticket_expired,
+    "ticket_issued": _ticket_issued,
+    "ticket_called": _ticket_called,
+    "ticket_recalled": _ticket_recalled,
+    "ticket_no_show": _ticket_no_show,
+    "ticket_reactivated": _ticket_reactivated,
+    "ticket_transferred": _ticket_transferred,
+    "service_started": _service_started,
+    "ticket_completed": _ticket_completed,
+    "rating_window_opened": _rating_window_opened,
+    "rating_window_closed": _rating_window_closed,
+    "rating_recorded": _rating_recorded,
+    "rating_ignored": _rating_ignored,
+    "ticket_printed": _ticket_printed,
+    "ticket_reprint": _ticket_reprint,
+    "device_status": _device_status,
+    "name_called": _name_called,
+    "config_applied": _config_applied,
+    "counter_mode": _counter_mode,
+    "officer_signed_in": _officer_signed_in,
+    "officer_signed_out": _officer_signed_out,
+}

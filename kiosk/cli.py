@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import shipped_dir
-from drivers.soundset import SOUNDS_DIR
-from kiosk import engine as cmd
+from drivers.speaker import SOUNDS_DIR
+from kiosk import commands as cmd
 from kiosk import logs
 from kiosk.clock import SystemClock
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.errors import DomainError
+from kiosk.officer import ACTIONS, BadAction, officer_command
 from kiosk.schema import SchemaError
 from kiosk.store import Store, StoreBusy, StoredEvent
 
@@ -150,7 +151,7 @@ def do_announce(args: argparse.Namespace) -> int:
 
 
 def do_sounds_build(args: argparse.Namespace) -> int:
-    from drivers.soundset import build_clips
+    from drivers.speaker.soundset import build_clips
 
     written = build_clips(Path(args.out), languages=tuple(args.lang), overwrite=not args.missing)
     print(f"{len(written)} clips written to {args.out}")
@@ -282,7 +283,11 @@ def _queue_command(build: Callable[[argparse.Namespace], cmd.Command]) -> Callab
         config = _load(args)
         store = _open_store(args, config)
         try:
-            command = build(args)
+            try:
+                command = build(args)
+            except BadAction as exc:
+                print(f"{exc.vi}\n{exc.en}", file=sys.stderr)
+                return 2
             try:
                 events = store.execute(command)
             except DomainError as exc:
@@ -297,51 +302,36 @@ def _queue_command(build: Callable[[argparse.Namespace], cmd.Command]) -> Callab
     return run
 
 
-QUEUE_COMMANDS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]], Callable[[argparse.Namespace], cmd.Command]]] = {
+#: The citizens' steps; the officers' are :data:`kiosk.officer.ACTIONS`, named with "-" for "_".
+CITIZEN_COMMANDS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]], Callable[[argparse.Namespace], cmd.Command]]] = {
     "issue": (
         "issue a ticket, as the service button does",
         [("service", {"help": "service id"}), ("--priority", {"action": "store_true", "help": "a priority ticket"})],
         lambda a: cmd.Issue(a.service, str(uuid.uuid4()), a.priority),
-    ),
-    "next": ("call the next citizen to a counter", [("counter", {"type": int})], lambda a: cmd.CallNext(a.counter)),
-    "call": (
-        "call a given ticket number to a counter",
-        [("counter", {"type": int}), ("number", {"help": "e.g. 1005 or A001"})],
-        lambda a: cmd.CallNumber(a.counter, a.number),
-    ),
-    "recall": ("call the counter's ticket again", [("counter", {"type": int})], lambda a: cmd.Recall(a.counter)),
-    "no-show": ("mark the counter's ticket as no-show", [("counter", {"type": int})], lambda a: cmd.NoShow(a.counter)),
-    "reactivate": (
-        "put a no-show ticket back in the queue",
-        [("number", {}), ("--counter", {"type": int, "default": None})],
-        lambda a: cmd.Reactivate(a.number, a.counter),
-    ),
-    "transfer": (
-        "send the counter's ticket to another service",
-        [("counter", {"type": int}), ("service", {"help": "service id"})],
-        lambda a: cmd.Transfer(a.counter, a.service),
-    ),
-    "start": ("the called citizen sat down", [("counter", {"type": int})], lambda a: cmd.StartService(a.counter)),
-    "complete": (
-        "finish the counter's ticket (opens the rating window)",
-        [("counter", {"type": int})],
-        lambda a: cmd.Complete(a.counter),
     ),
     "rate": (
         "press a rating button (1 = very satisfied)",
         [("counter", {"type": int}), ("level", {"type": int})],
         lambda a: cmd.Rate(a.counter, a.level),
     ),
-    "pause": ("pause a counter", [("counter", {"type": int})], lambda a: cmd.Pause(a.counter)),
-    "resume": ("open a paused or closed counter", [("counter", {"type": int})], lambda a: cmd.Resume(a.counter)),
-    "close": ("close a counter", [("counter", {"type": int})], lambda a: cmd.CloseCounter(a.counter)),
-    "sign-in": (
-        "sign an officer in at a counter",
-        [("counter", {"type": int}), ("officer", {"help": "officer code (digits)"})],
-        lambda a: cmd.SignIn(a.counter, a.officer),
-    ),
-    "sign-out": ("sign the counter's officer out", [("counter", {"type": int})], lambda a: cmd.SignOut(a.counter)),
 }
+
+
+def _officer_commands() -> dict[str, tuple[str, list[tuple[str, dict[str, Any]]], Callable[[argparse.Namespace], cmd.Command]]]:
+    """One CLI command per officer action: ``kiosk no-show 3``, ``kiosk call-number 3 1005``."""
+    found = {}
+    for action, spec in ACTIONS.items():
+        arguments: list[tuple[str, dict[str, Any]]] = [("counter", {"type": int})]
+        if spec.needs is not None:
+            arguments.append(("value", {"metavar": spec.needs.upper()}))
+        found[action.replace("_", "-")] = (
+            spec.help, arguments, lambda a, action=action: officer_command(action, a.counter, getattr(a, "value", None))
+        )
+    return found
+
+
+#: Every queue command of the ``kiosk`` command: the citizens' steps and the officers' actions.
+QUEUE_COMMANDS = {**CITIZEN_COMMANDS, **_officer_commands()}
 
 
 def build_parser() -> argparse.ArgumentParser:

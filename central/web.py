@@ -4,22 +4,27 @@ Users sign in with a password (scrypt-hashed); the session is a random cookie
 whose hash is stored in the database with its CSRF token, so any server process
 can serve any request. Every POST carries the CSRF token. A unit leader sees
 only their own site: every page and export checks it.
+
+The routes here read the database and hand the pages plain data (dicts, lists,
+strings, numbers; never database rows); the HTML is in the Jinja2 templates of
+``central/templates/`` (``base.html`` is the layout every page extends), rendered
+with autoescaping on. The CSV exports are written here.
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import secrets
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import jinja2
 from fastapi import APIRouter, FastAPI, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, select
 
 from central import core, figures
@@ -31,19 +36,9 @@ PRE_COOKIE = "kc_login"
 SESSION_S = 12 * 3600
 ONLINE_S = 120  # a kiosk heard from within two minutes is online
 COLOURS = ["#1f6feb", "#d1242f", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0969da", "#57606a"]
-
-CSS = """
-*{box-sizing:border-box}body{font-family:"DejaVu Sans",system-ui,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
-header{background:#0b3d91;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.8rem;align-items:center}
-header a,header button{color:#fff;background:none;border:0;font:inherit;text-decoration:underline;cursor:pointer;padding:0}
-header .en{color:#c9d7ff}main{padding:1rem;max-width:1100px;margin:auto}h1{font-size:1.3rem}h2{font-size:1.1rem;margin-top:1.5rem}
-.en{color:#57606a;font-size:.9em}.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:.6rem}
-.card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:.6rem}.card b{display:block;font-size:1.4rem}
-.scroll{overflow-x:auto}table{border-collapse:collapse;background:#fff;width:100%}th,td{border:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;font-size:.9rem}
-.online{color:#1a7f37;font-weight:bold}.offline{color:#d1242f;font-weight:bold}form.inline{display:inline}
-input,select,button.btn{font:inherit;padding:.4rem;margin:.2rem 0}button.btn{background:#0b3d91;color:#fff;border:0;border-radius:4px;padding:.5rem 1rem}
-.error{color:#d1242f}.big{font-size:2.2rem;font-weight:bold}svg{max-width:100%;height:auto}
-"""
+HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+CSV_FIELDS = ["tickets", "completed", "no_shows", "wait_avg_min", "wait_p90_min", "service_avg_min",
+              "service_p90_min", "no_show_rate", "ratings", "satisfaction"]
 
 
 def _safe(text: str) -> bool:
@@ -62,49 +57,34 @@ def _same(a: str, b: str) -> bool:
     return secrets.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def _fmt(value: Any, digits: int = 1, pct: bool = False) -> str:
+def _fmt(value: Any, pct: bool = False) -> str:
+    """A figure as shown: "–" when there is nothing to measure, floats to one decimal, shares as "12.5 %"."""
     if value is None:
         return "–"
     if pct:
-        return f"{value * 100:.{digits}f} %"
+        return f"{value * 100:.1f} %"
     if isinstance(value, float):
-        return f"{value:.{digits}f}"
+        return f"{value:.1f}"
     return str(value)
 
 
-def _page(title: str, body: str, user: Any = None, csrf: str | None = None, refresh: int | None = None) -> HTMLResponse:
-    nav = ""
-    if user is not None:
-        nav = (
-            '<a href="/">Tổng quan <span class="en">Overview</span></a>'
-            '<a href="/ranking">Xếp hạng <span class="en">Ranking</span></a>'
-            f'<span>{_e(user.username)} ({_e(user.role)})</span>'
-            f'<form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="{_e(csrf)}">'
-            '<button type="submit">Đăng xuất <span class="en">Sign out</span></button></form>'
-        )
-    meta = f'<meta http-equiv="refresh" content="{refresh}">' if refresh else ""
-    return HTMLResponse(
-        f'<!doctype html><html lang="vi"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">{meta}'
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-        f"<header><strong>Hệ thống xếp hàng <span class='en'>Queue system</span></strong>{nav}</header>"
-        f"<main>{body}</main></body></html>",
-        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"},
+def templates() -> Jinja2Templates:
+    """The page templates (``central/templates/``), autoescaped, with the figure filters."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("central", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a misspelt name fails loudly instead of printing nothing
+        finalize=lambda value: "" if value is None else value,  # a missing value prints as nothing, not "None"
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
+    env.filters["figure"] = _fmt
+    env.filters["percent"] = lambda value: _fmt(value, pct=True)
+    return Jinja2Templates(env=env)
 
 
-def _table(headers: list[str], rows: Iterable[list[str]]) -> str:
-    head = "".join(f"<th>{h}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
-
-
-def bar_chart(by_hour: dict[str, dict[int, int]]) -> str:
-    """Tickets by hour, stacked by service, as inline SVG (works offline)."""
+def chart(by_hour: dict[str, dict[int, int]]) -> dict[str, Any]:
+    """The geometry of the tickets-by-hour chart, stacked by service (drawn by templates/chart.html)."""
     hours = sorted({h for per in by_hour.values() for h in per}) or list(range(7, 18))
     hours = list(range(min(hours), max(hours) + 1))
     services = sorted(by_hour)
@@ -112,52 +92,40 @@ def bar_chart(by_hour: dict[str, dict[int, int]]) -> str:
     top = max(totals.values(), default=0) or 1
     width, height, left, bottom = 40 * len(hours) + 50, 220, 40, 30
     scale = (height - bottom - 10) / top
-    parts = [f'<svg role="img" aria-label="Số phiếu theo giờ / Tickets by hour" viewBox="0 0 {width} {height}" width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">']
-    parts.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" stroke="#57606a"/>')
-    parts.append(f'<text x="{left - 5}" y="15" font-size="11" text-anchor="end">{top}</text>')
+    columns = []
     for i, h in enumerate(hours):
-        x = left + 5 + i * 40
-        y = height - bottom
+        y: float = height - bottom
+        bars = []
         for j, s in enumerate(services):
             n = by_hour[s].get(h, 0)
             if n:
-                bar = n * scale
-                y -= bar
-                parts.append(
-                    f'<rect class="bar" x="{x}" y="{y:.1f}" width="30" height="{bar:.1f}" fill="{COLOURS[j % len(COLOURS)]}">'
-                    f"<title>{_e(s)} {h}h: {n}</title></rect>"
-                )
-        parts.append(f'<text x="{x + 15}" y="{height - bottom + 15}" font-size="11" text-anchor="middle">{h}h</text>')
-    parts.append("</svg>")
-    legend = " ".join(
-        f'<span><svg width="12" height="12"><rect width="12" height="12" fill="{COLOURS[j % len(COLOURS)]}"/></svg> {_e(s)}</span>'
-        for j, s in enumerate(services)
-    )
-    return f'<div class="scroll">{"".join(parts)}</div><p>{legend}</p>'
+                y -= n * scale  # stacked: each service's bar sits on the previous one
+                bars.append({"y": y, "height": n * scale, "colour": COLOURS[j % len(COLOURS)], "service": s, "n": n})
+        columns.append({"hour": h, "x": left + 5 + i * 40, "bars": bars})
+    return {
+        "width": width, "height": height, "left": left, "baseline": height - bottom, "top": top, "hours": columns,
+        "legend": [{"service": s, "colour": COLOURS[j % len(COLOURS)]} for j, s in enumerate(services)],
+    }
 
 
-FIGURE_HEADERS = [
-    "Số phiếu <span class='en'>Tickets</span>", "Hoàn thành <span class='en'>Completed</span>",
-    "Chờ TB (phút) <span class='en'>Avg wait (min)</span>", "Chờ P90 <span class='en'>P90 wait</span>",
-    "Phục vụ TB <span class='en'>Avg service</span>", "Phục vụ P90 <span class='en'>P90 service</span>",
-    "Tỷ lệ vắng <span class='en'>No-show rate</span>", "Chỉ số hài lòng <span class='en'>Satisfaction</span>",
-]
-CSV_FIELDS = ["tickets", "completed", "no_shows", "wait_avg_min", "wait_p90_min", "service_avg_min",
-              "service_p90_min", "no_show_rate", "ratings", "satisfaction"]
-
-
-def _figure_cells(r: dict[str, Any]) -> list[str]:
-    return [
-        _fmt(r["tickets"]), _fmt(r["completed"]), _fmt(r["wait_avg_min"]), _fmt(r["wait_p90_min"]),
-        _fmt(r["service_avg_min"]), _fmt(r["service_p90_min"]), _fmt(r["no_show_rate"], pct=True),
-        _fmt(r["satisfaction"], pct=True),
-    ]
+def _site(site: Any) -> dict[str, Any]:
+    """What the pages show of a site row."""
+    return {"code": site.code, "name": site.name, "province": site.province, "department": site.department}
 
 
 def mount(app: FastAPI, engine: Engine) -> None:
     """Add the dashboard pages to ``app``."""
     router = APIRouter(include_in_schema=False)
     read = reader(engine)
+    pages = templates()
+
+    def render(request: Request, name: str, user: Any = None, csrf: str | None = None,
+               status_code: int = 200, **context: Any) -> Response:
+        """Page ``name`` with ``context``; ``user`` (a users row) and ``csrf`` fill the layout's sign-out bar."""
+        shown = {"username": user.username, "role": user.role} if user is not None else None
+        return pages.TemplateResponse(
+            request, name, {"user": shown, "csrf": csrf, **context}, status_code=status_code, headers=HEADERS,
+        )
 
     class NotSignedIn(Exception):
         pass
@@ -170,10 +138,8 @@ def mount(app: FastAPI, engine: Engine) -> None:
         return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(Forbidden)
-    async def _forbidden(_request: Request, _exc: Forbidden) -> Response:
-        page = _page("403", "<h1>Không có quyền xem trang này <span class='en'>You may not see this page</span></h1>")
-        page.status_code = 403
-        return page
+    async def _forbidden(request: Request, _exc: Forbidden) -> Response:
+        return render(request, "forbidden.html", status_code=403)
 
     def current(request: Request) -> tuple[Any, str]:
         token = request.cookies.get(COOKIE)
@@ -217,17 +183,9 @@ def mount(app: FastAPI, engine: Engine) -> None:
     # -- signing in and out --
 
     @router.get("/login")
-    def login_form(error: str | None = None) -> Response:
+    def login_form(request: Request, error: str | None = None) -> Response:
         pre = secrets.token_urlsafe(16)
-        message = f'<p class="error">{_e(error)}</p>' if error else ""
-        page = _page(
-            "Đăng nhập",
-            f"<h1>Đăng nhập <span class='en'>Sign in</span></h1>{message}"
-            f'<form method="post" action="/login"><input type="hidden" name="csrf" value="{pre}">'
-            '<p><label>Tên đăng nhập <span class="en">Username</span><br><input name="username" autocomplete="username" required></label></p>'
-            '<p><label>Mật khẩu <span class="en">Password</span><br><input name="password" type="password" autocomplete="current-password" required></label></p>'
-            '<button class="btn" type="submit">Đăng nhập <span class="en">Sign in</span></button></form>',
-        )
+        page = render(request, "login.html", pre=pre, error=error)
         page.set_cookie(PRE_COOKIE, pre, httponly=True, samesite="strict", max_age=3600)
         return page
 
@@ -286,38 +244,24 @@ def mount(app: FastAPI, engine: Engine) -> None:
         by_site: dict[int, list[Any]] = {}
         for d in devices:
             by_site.setdefault(d.site_id, []).append(d)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for s in sites:
             for d in by_site.get(s.id, []) or [None]:
                 if d is None:
-                    rows.append([f'<a href="/sites/{_e(s.code)}">{_e(s.name)}</a>', "–", "–", "–", "–", "–"])
+                    rows.append({"code": s.code, "name": s.name, "serial": None})
                     continue
                 hb = json.loads(d.heartbeat_json) if d.heartbeat_json else {}
-                online = d.last_seen_us is not None and now - d.last_seen_us < ONLINE_S * 1_000_000
-                state = '<span class="online">Trực tuyến <span class="en">online</span></span>' if online else '<span class="offline">Mất kết nối <span class="en">offline</span></span>'
-                seen = datetime.fromtimestamp(d.last_seen_us / 1e6, figures.site_tz(s)).strftime("%d/%m %H:%M:%S") if d.last_seen_us else "–"
-                queues = ", ".join(f"{_e(k)}: {_e(v)}" for k, v in sorted(hb.get("queues", {}).items())) or "0"
-                lag = hb.get("oldest_unsynced_age_s")
-                sync_lag = f"{hb.get('outbox_depth', 0)} sự kiện / events" + (f", {lag:.0f} s" if lag else "")
-                rows.append([f'<a href="/sites/{_e(s.code)}">{_e(s.name)}</a>', f"<code>{_e(d.serial)}</code>", state, seen, queues, sync_lag])
-        body = (
-            "<h1>Tổng quan trực tiếp <span class='en'>Live overview</span></h1>"
-            + _table(["Đơn vị <span class='en'>Site</span>", "Thiết bị <span class='en'>Kiosk</span>", "Trạng thái <span class='en'>State</span>",
-                      "Lần cuối <span class='en'>Last seen</span>", "Đang chờ <span class='en'>Waiting</span>", "Chưa đồng bộ <span class='en'>Sync lag</span>"], rows)
-        )
-        return _page("Tổng quan", body, user, csrf, refresh=15)
+                rows.append({
+                    "code": s.code, "name": s.name, "serial": d.serial,
+                    "online": d.last_seen_us is not None and now - d.last_seen_us < ONLINE_S * 1_000_000,
+                    "seen": datetime.fromtimestamp(d.last_seen_us / 1e6, figures.site_tz(s)).strftime("%d/%m %H:%M:%S") if d.last_seen_us else "–",
+                    "queues": sorted(hb.get("queues", {}).items()),
+                    "outbox_depth": hb.get("outbox_depth", 0),
+                    "lag_s": hb.get("oldest_unsynced_age_s"),
+                })
+        return render(request, "overview.html", user, csrf, rows=rows)
 
     # -- per site --
-
-    def _period_form(action: str, period: str, day: date) -> str:
-        options = "".join(
-            f'<option value="{p}"{" selected" if p == period else ""}>{label}</option>'
-            for p, label in (("day", "Ngày / Day"), ("week", "Tuần / Week"), ("month", "Tháng / Month"))
-        )
-        return (
-            f'<form method="get" action="{_e(action)}"><select name="period">{options}</select> '
-            f'<input type="date" name="day" value="{day.isoformat()}"> <button class="btn" type="submit">Xem <span class="en">Show</span></button></form>'
-        )
 
     @router.get("/sites/{code}")
     def site_page(request: Request, code: str, period: str = "day", day: Annotated[str | None, Query(max_length=20)] = None) -> Response:
@@ -326,36 +270,12 @@ def mount(app: FastAPI, engine: Engine) -> None:
             site = site_for(conn, user, code)
             period, chosen = parse_period(period, day, figures.site_tz(site))
             data = figures.site_figures(conn, site, period, chosen)
-        t = data["total"]
-        cards = [
-            ("Số phiếu", "Tickets", _fmt(t["tickets"])),
-            ("Chờ trung bình", "Average wait", _fmt(t["wait_avg_min"]) + " phút"),
-            ("Chờ P90", "90th percentile wait", _fmt(t["wait_p90_min"]) + " phút"),
-            ("Phục vụ trung bình", "Average service", _fmt(t["service_avg_min"]) + " phút"),
-            ("Tỷ lệ vắng mặt", "No-show rate", _fmt(t["no_show_rate"], pct=True)),
-            ("Chỉ số hài lòng", "Satisfaction index", _fmt(t["satisfaction"], pct=True)),
-            ("Điểm tổng hợp", "Composite score", _fmt(data["score"])),
-        ]
-        card_html = '<div class="cards">' + "".join(
-            f'<div class="card" data-figure="{_e(en)}">{vi} <span class="en">{en}</span><b>{v}</b></div>' for vi, en, v in cards
-        ) + "</div>"
-        sections = []
-        for name, vi, en in (("service", "Theo dịch vụ", "By service"), ("counter", "Theo quầy", "By counter"), ("officer", "Theo cán bộ", "By officer")):
-            rows = [[_e(k)] + _figure_cells(r) for k, r in data["groups"][name].items()]
-            first = {"service": "Dịch vụ <span class='en'>Service</span>", "counter": "Quầy <span class='en'>Counter</span>",
-                     "officer": "Cán bộ <span class='en'>Officer</span>"}[name]
-            sections.append(f"<h2>{vi} <span class='en'>{en}</span></h2>" + _table([first] + FIGURE_HEADERS, rows))
-        csv_link = f"/sites/{_e(site.code)}/export.csv?period={period}&day={chosen.isoformat()}"
-        body = (
-            f"<h1>{_e(site.name)}</h1><p class='en'>{_e(site.province)} · {_e(site.department)}</p>"
-            + _period_form(f"/sites/{site.code}", period, chosen)
-            + f"<p>{data['first'].strftime('%d/%m/%Y')} – {(data['end'] - timedelta(days=1)).strftime('%d/%m/%Y')} · "
-            f'<a href="{csv_link}">Tải CSV <span class="en">Download CSV</span></a></p>'
-            + card_html
-            + "<h2>Số phiếu theo giờ <span class='en'>Tickets by hour</span></h2>" + bar_chart(data["by_hour"])
-            + "".join(sections)
+        return render(
+            request, "site.html", user, csrf,
+            site=_site(site), period=period, day=chosen.isoformat(),
+            first=data["first"].strftime("%d/%m/%Y"), last=(data["end"] - timedelta(days=1)).strftime("%d/%m/%Y"),
+            total=data["total"], score=data["score"], groups=data["groups"], chart=chart(data["by_hour"]),
         )
-        return _page(site.name, body, user, csrf)
 
     @router.get("/sites/{code}/export.csv")
     def site_csv(request: Request, code: str, period: str = "day", day: Annotated[str | None, Query(max_length=20)] = None) -> Response:
@@ -395,20 +315,8 @@ def mount(app: FastAPI, engine: Engine) -> None:
     @router.get("/ranking")
     def ranking_page(request: Request, period: str = "month", day: Annotated[str | None, Query(max_length=20)] = None) -> Response:
         user, csrf, period, chosen, rows = _ranking_rows(request, period, day)
-        table = _table(
-            ["Hạng <span class='en'>Rank</span>", "Đơn vị <span class='en'>Site</span>", "Tỉnh <span class='en'>Province</span>",
-             "Điểm <span class='en'>Score</span>"] + FIGURE_HEADERS,
-            [[_fmt(r["rank"]), f'<a href="/sites/{_e(r["site"].code)}">{_e(r["site"].name)}</a>', _e(r["site"].province),
-              _fmt(r["score"])] + _figure_cells(r) for r in rows],
-        )
-        body = (
-            "<h1>Xếp hạng đơn vị <span class='en'>Ranking of sites</span></h1>" + _period_form("/ranking", period, chosen)
-            + "<p>Điểm = 100 × (0,4 × hài lòng + 0,3 × (1 − chờ TB/60 phút) + 0,3 × (1 − tỷ lệ vắng)). "
-            "<span class='en'>Score = 100 × (0.4 × satisfaction + 0.3 × (1 − average wait / 60 min) + 0.3 × (1 − no-show rate)).</span></p>"
-            + f'<p><a href="/ranking.csv?period={period}&day={chosen.isoformat()}">Tải CSV <span class="en">Download CSV</span></a></p>'
-            + table
-        )
-        return _page("Xếp hạng", body, user, csrf)
+        shown = [{**r, "site": _site(r["site"])} for r in rows]
+        return render(request, "ranking.html", user, csrf, period=period, day=chosen.isoformat(), rows=shown)
 
     @router.get("/ranking.csv")
     def ranking_csv(request: Request, period: str = "month", day: Annotated[str | None, Query(max_length=20)] = None) -> Response:
@@ -425,39 +333,18 @@ def mount(app: FastAPI, engine: Engine) -> None:
     # -- the public ticket page (from the ticket's QR code) --
 
     @router.get("/t/{ticket_id}")
-    def ticket_page(ticket_id: Annotated[str, Path(max_length=64)]) -> Response:
+    def ticket_page(request: Request, ticket_id: Annotated[str, Path(max_length=64)]) -> Response:
         t = None
         if _safe(ticket_id):
             with read.connect() as conn:
                 t = conn.execute(select(LiveTicket.__table__).where(LiveTicket.ticket_id == ticket_id)).first()
         if t is None:
-            body = (
-                "<h1>Phiếu không còn trong hàng chờ</h1><p class='en'>This ticket is no longer in the queue.</p>"
-                "<p>Phiếu đã được phục vụ xong, đã hết hạn, hoặc thông tin chưa được cập nhật.</p>"
-                "<p class='en'>It was served, it expired, or the office has not reported it yet.</p>"
-            )
-            return _page("Phiếu xếp hàng", body)
-        updated = datetime.fromtimestamp(t.updated_us / 1e6, ZoneInfo(figures.DEFAULT_TZ)).strftime("%H:%M")
-        if t.state == "waiting":
-            ahead = max(0, (t.position or 1) - 1)
-            wait = f"khoảng {t.wait_minutes} phút" if t.wait_minutes is not None else "chưa rõ"
-            wait_en = f"about {t.wait_minutes} min" if t.wait_minutes is not None else "unknown"
-            status = (
-                f"<p>Số người trước bạn: <b id='ahead'>{ahead}</b> <span class='en'>People ahead of you</span></p>"
-                f"<p>Thời gian chờ dự kiến: <b id='wait'>{wait}</b> <span class='en'>Estimated wait: {wait_en}</span></p>"
-            )
-        else:
-            status = (
-                f"<p id='serving'>Đang được phục vụ tại quầy số <b>{_e(t.counter)}</b></p>"
-                f"<p class='en'>Being served at counter {_e(t.counter)}</p>"
-            )
-        body = (
-            f"<p>Số thứ tự <span class='en'>Your number</span></p><p class='big' id='number'>{_e(t.display)}</p>"
-            + status
-            + f"<p class='en'>Cập nhật lúc {updated} · Updated at {updated}</p>"
-        )
-        page = _page("Phiếu xếp hàng", body, refresh=30)
-        return page
+            return render(request, "ticket.html", ticket=None)
+        return render(request, "ticket.html", ticket={
+            "display": t.display, "state": t.state, "counter": t.counter, "wait_minutes": t.wait_minutes,
+            "ahead": max(0, (t.position or 1) - 1),
+            "updated": datetime.fromtimestamp(t.updated_us / 1e6, ZoneInfo(figures.DEFAULT_TZ)).strftime("%H:%M"),
+        })
 
     app.include_router(router)
 

@@ -54,19 +54,33 @@ def report(name: str, samples: list[float], target_ms: float) -> bool:
     return ok
 
 
+class Commits:
+    """When each ticket was committed: the process's hook on every batch of stored events."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.committed: dict[str, float] = {}
+
+    def on_events(self, events) -> None:
+        now = time.perf_counter()
+        with self.lock:
+            for event in events:
+                if event.type == "ticket_issued":
+                    self.committed[event.data["display"]] = now
+
+
 class Bench:
-    def __init__(self, process: Process, args: argparse.Namespace) -> None:
+    def __init__(self, process: Process, args: argparse.Namespace, commits: Commits) -> None:
         self.process = process
         self.office = process.office
         self.sim = process.office.simulation
         self.args = args
         self.results: list[bool] = []
-        self.committed: dict[str, float] = {}
-        self.lock = threading.Lock()
-        self.office.listeners.append(self._on_events)
+        self.committed = commits.committed
+        self.lock = commits.lock
         # "Handed to the printer backend": the moment the ESC/POS bytes exist,
         # which both backends build the same way before their last hop.
-        import drivers.printer as printer_module
+        import drivers.printer.raster as printer_module
 
         real_bytes = printer_module.ticket_bytes
         self.printed: list[float] = []
@@ -99,13 +113,6 @@ class Bench:
             real_show(state)
 
         board.show = show
-
-    def _on_events(self, events) -> None:
-        now = time.perf_counter()
-        with self.lock:
-            for event in events:
-                if event.type == "ticket_issued":
-                    self.committed[event.data["display"]] = now
 
     def wait(self, check, seconds: float = 5.0) -> None:
         deadline = time.monotonic() + seconds
@@ -243,9 +250,10 @@ def main() -> int:
         config = config.model_copy(update={"services": services, "board": board})
         pair_keypads(config)
         clock = ScaledClock(weekday_morning(config.site.tz, 8, 0))
-        process = Process(config, None, clock, simulate=True)
+        commits = Commits()
+        process = Process(config, None, clock, simulate=True, on_events=commits.on_events)
         process.start()
-        bench = Bench(process, args)
+        bench = Bench(process, args, commits)
         thread = threading.Thread(target=bench.run, daemon=True)
         thread.start()
         process.run()

@@ -3,7 +3,8 @@
 Data flows one way::
 
     device callbacks, web requests, workers
-        -> Office.post / Office.submit  (one queue, any thread)
+        -> Office.post / Office.submit  (one inbox of typed messages, any thread:
+                                         kiosk.messages)
         -> the engine thread            (alone owns the engine and the SQLite store)
         -> outputs                      (print jobs, announcements, LEDs, camera
                                          snapshots, and a new OfficeView for the
@@ -16,7 +17,6 @@ in the main thread (see :mod:`kiosk.run`), which reads the latest view.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import queue
 import threading
@@ -28,24 +28,28 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from drivers.buttons import ButtonHeld, ButtonPanel, PriorityArmed, PriorityExpired, RatingPressed, ServicePressed
-from drivers.camera import Camera
-from drivers.keypad import (
-    KeypadAction,
-    KeypadConnected,
-    KeypadDisconnected,
-    KeypadPaired,
-    KeypadRejected,
-    KeypadService,
-)
-from drivers.speaker import Announcer
+from drivers.buttons import ButtonHeld, PriorityArmed, PriorityExpired, RatingPressed, ServicePressed
+from drivers.keypad import KeypadAction, KeypadConnected, KeypadDisconnected, KeypadPaired, KeypadRejected
+from kiosk import commands as cmd
 from kiosk import days
-from kiosk import engine as cmd
 from kiosk.config import Config
+from kiosk.devices import Devices
 from kiosk.errors import DomainError
-from kiosk.printing import PrintJob, Printed, PrinterReport, PrintWorker, ticket_view
+from kiosk.messages import (
+    Acked,
+    ClearBanner,
+    Message,
+    Reload,
+    ReloadFailed,
+    Request,
+    SetBanner,
+    Stop,
+    SyncState,
+)
+from kiosk.officer import BadAction, officer_command
+from kiosk.printing import PrintJob, Printed, PrinterReport, ticket_view
 from kiosk.store import Clock, Store, StoredEvent
-from kiosk.view import Banner, OfficeView, build_view
+from kiosk.view import Banner, Beep, OfficeView, build_view
 
 log = logging.getLogger(__name__)
 
@@ -55,66 +59,6 @@ IDLE_SECONDS = 0.5
 CHECKPOINT_IDLE_SECONDS = 5.0
 #: How long the board thanks a citizen for a rating.
 THANKS_SECONDS = 5.0
-
-
-@dataclass
-class Devices:
-    """The output and input devices the office drives (any may be absent)."""
-
-    printer: PrintWorker | None = None
-    announcer: Announcer | None = None
-    buttons: ButtonPanel | None = None
-    keypads: KeypadService | None = None
-    camera: Camera | None = None
-
-
-@dataclass(frozen=True)
-class Request:
-    """A command from a page, answered through ``future``."""
-
-    command: cmd.Command
-    future: Future
-
-
-@dataclass(frozen=True)
-class Reload:
-    """Use this configuration from the next item on (SIGHUP)."""
-
-    config: Config
-    version: str
-    source: str
-
-
-@dataclass(frozen=True)
-class ReloadFailed:
-    """The new configuration was refused; the old one stays in force."""
-
-    message: str
-
-
-@dataclass(frozen=True)
-class Acked:
-    """The central server holds every event up to ``seq`` (from the sync worker)."""
-
-    seq: int
-
-
-@dataclass(frozen=True)
-class SyncState:
-    """The sync worker's health, for the offline banner: ``since`` is when it last worked."""
-
-    online: bool
-    since: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Stop:
-    """Finish and leave the engine loop."""
-
-
-def config_version(data: bytes) -> str:
-    """A short identifier of a config file's content."""
-    return hashlib.sha256(data).hexdigest()[:12]
 
 
 @dataclass
@@ -146,20 +90,33 @@ class Office:
         open_store: Callable[[], Store],
         clock: Clock,
         devices: Devices,
-        inbox: queue.Queue[Any] | None = None,
+        inbox: queue.Queue[Message] | None = None,
+        *,
+        banners: dict[str, Banner] | None = None,
+        simulation: Any = None,
+        on_events: Callable[[list[StoredEvent]], None] | None = None,
     ) -> None:
+        """``inbox``: the queue the devices were opened to post into; ``banners``: shown from the start
+        (devices that failed to open); ``simulation``: the simulated devices' driver in simulate mode
+        (:class:`kiosk.simulation.Simulation`); ``on_events``: called on the engine thread with every
+        batch of stored events (the sync worker's wake-up). Nothing else is set from outside.
+        """
         self.config = config
         self._open_store = open_store
         self.store: Store  # opened by the engine thread, which alone uses it
         self.clock = clock
         self.devices = devices
         self.camera = devices.camera
-        self.simulation: Any = None  # set by kiosk.simulation in simulate mode
+        self.simulation = simulation
+        self._on_events = on_events
         # Devices opened before the office post into the same queue.
-        self.inbox: queue.Queue[Any] = inbox if inbox is not None else queue.Queue()
+        self.inbox: queue.Queue[Message] = inbox if inbox is not None else queue.Queue()
         self.heartbeat = time.monotonic()
-        self.beeps: dict[int | None, int] = {}
+        self._beeps: dict[int | None, Beep] = {}  # the latest per counter; None: for every counter
+        self._beep_seq = 0
         self._banners = _Banners()
+        for key, banner in (banners or {}).items():
+            self._banners.set(key, banner)
         self._version = 0
         self._view_lock = threading.Condition()
         self._view: OfficeView | None = None
@@ -170,12 +127,11 @@ class Office:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
-        self.listeners: list[Callable[[list[StoredEvent]], None]] = []
 
     # -- for other threads ------------------------------------------------
 
-    def post(self, item: object) -> None:
-        """Hand an item to the engine thread (device callbacks call this)."""
+    def post(self, item: Message) -> None:
+        """Hand a message to the engine thread (device callbacks, the process and workers call this)."""
         self.inbox.put(item)
 
     def submit(self, command: cmd.Command, timeout: float = 5.0) -> list[StoredEvent]:
@@ -262,7 +218,7 @@ class Office:
         self._effects(events)
         return events
 
-    def _handle(self, item: object) -> None:
+    def _handle(self, item: Message) -> None:
         if isinstance(item, Request):
             try:
                 item.future.set_result(self._execute(item.command))
@@ -271,13 +227,13 @@ class Office:
         elif isinstance(item, ServicePressed):
             self._issue(item.service_id, item.priority)
         elif isinstance(item, RatingPressed):
-            self._try(cmd.Rate(item.counter, item.level), beep=None)
+            self._try(cmd.Rate(item.counter, item.level), beep_at=None)
         elif isinstance(item, KeypadAction):
-            command = self._keypad_command(item)
-            if command is not None:
-                self._try(command, beep=item.counter)
+            self._keypad(item)
         elif isinstance(item, KeypadRejected):
-            self._beep(item.counter, item.reason)
+            log.info("keypad input dropped", extra={"counter": item.counter, "reason": item.reason})
+            if item.counter is not None:  # an unpaired keypad is nobody's counter
+                self._beep(item.counter, "Bàn phím: thao tác không hợp lệ", "Keypad: not a valid entry")
         elif isinstance(item, (KeypadPaired, KeypadConnected, KeypadDisconnected, ButtonHeld)):
             name = type(item).__name__
             state = {"KeypadPaired": "paired", "KeypadConnected": "connected", "KeypadDisconnected": "disconnected",
@@ -292,7 +248,7 @@ class Office:
         elif isinstance(item, Printed):
             self._execute(cmd.PrintResult(item.ticket_id, item.ok, item.reason))
             if not item.ok:
-                self._beep(None, f"ticket not printed: {item.reason}")
+                self._beep(None, "Phiếu không in được", f"Ticket not printed: {item.reason}")
         elif isinstance(item, PrinterReport):
             self._printer_changed(item)
         elif isinstance(item, Acked):
@@ -304,18 +260,21 @@ class Office:
         elif isinstance(item, ReloadFailed):
             self._banners.set("config", Banner("error", f"Cấu hình mới bị từ chối: {item.message}",
                                                f"New configuration refused: {item.message}"), 600)
-        elif callable(item):
-            item()  # a job for the engine thread (tests, simulation)
+        elif isinstance(item, SetBanner):
+            self._banners.set(item.key, item.banner, item.seconds)
+        elif isinstance(item, ClearBanner):
+            self._banners.clear(item.key)
         else:
             log.warning("unknown item", extra={"item": repr(item)})
 
-    def _try(self, command: cmd.Command, beep: int | None) -> list[StoredEvent]:
-        """Execute; a refusal beeps at the counter and is logged, never raised."""
+    def _try(self, command: cmd.Command, beep_at: int | None) -> list[StoredEvent]:
+        """Execute; a refusal is logged, never raised, and beeps at counter ``beep_at`` (an officer's action)."""
         try:
             return self._execute(command)
         except DomainError as exc:
             log.info("refused", extra={"command": repr(command), "reason": exc.text("en")})
-            self._beep(beep, exc.text("vi"))
+            if beep_at is not None:
+                self._beep(beep_at, exc.text("vi"), exc.text("en"))
             return []
 
     def _issue(self, service_id: str, priority: bool) -> None:
@@ -324,44 +283,28 @@ class Office:
         if status is not None and not status.can_print:
             # No number without paper: the press is recorded, officers are told.
             self._execute(cmd.DeviceStatus("printer", status.state.value, f"press refused ({service_id}): {status.message}"))
-            self._beep(None, status.message)
+            self._beep(None, "Máy in không in được: chưa cấp số", f"Printer cannot print: {status.message}")
             return
-        self._try(cmd.Issue(service_id, str(uuid.uuid4()), priority), beep=None)
+        self._try(cmd.Issue(service_id, str(uuid.uuid4()), priority), beep_at=None)
 
-    def _keypad_command(self, action: KeypadAction) -> cmd.Command | None:
-        counter = action.counter
-        if counter is None:
-            return None
-        kind = action.kind
-        if kind == "next":
-            return cmd.CallNext(counter)
-        if kind == "recall":
-            return cmd.Recall(counter)
-        if kind == "no_show":
-            return cmd.NoShow(counter)
-        if kind == "complete":
-            return cmd.Complete(counter)
-        if kind == "call":
-            return cmd.CallNumber(counter, str(action.number))
-        if kind == "transfer":
-            index = (action.service_index or 0) - 1
-            if not 0 <= index < len(self.config.services):
-                self._beep(counter, f"no service number {action.service_index}")
-                return None
-            return cmd.Transfer(counter, self.config.services[index].id)
-        if kind == "pause_resume":
-            mode = self.store.engine.state.counters[counter].mode
-            return cmd.Resume(counter) if mode != "open" else cmd.Pause(counter)
-        if kind == "sign_in":
-            return cmd.SignIn(counter, action.officer or "")
-        if kind == "sign_out":
-            return cmd.SignOut(counter)
-        return None  # "pair" is handled by the keypad driver itself
+    def _keypad(self, action: KeypadAction) -> None:
+        """An officer's keypad action: the same vocabulary as the counter page and the CLI."""
+        if action.counter is None or action.action == "pair":  # pairing is the keypad driver's own
+            return
+        try:
+            command = officer_command(action.action, action.counter, action.value)
+        except BadAction as exc:
+            log.info("keypad action refused", extra={"counter": action.counter, "reason": exc.en})
+            self._beep(action.counter, exc.vi, exc.en)
+            return
+        self._try(command, beep_at=action.counter)
 
-    def _beep(self, counter: int | None, reason: str) -> None:
-        """A keypad has no buzzer: the beep is counted for the counter's page and logged."""
-        self.beeps[counter] = self.beeps.get(counter, 0) + 1
-        log.info("beep", extra={"counter": counter, "reason": reason})
+    def _beep(self, counter: int | None, text_vi: str, text_en: str) -> None:
+        """A keypad has no buzzer: the counter's page (every counter's for None) shows the reason and beeps."""
+        self._beep_seq += 1
+        previous = self._beeps.get(counter)
+        self._beeps[counter] = Beep(self._beep_seq, previous.count + 1 if previous else 1, text_vi, text_en)
+        log.info("beep", extra={"counter": counter, "reason": text_en})
 
     def _idle(self) -> None:
         now = self.clock.now()
@@ -455,8 +398,8 @@ class Office:
                 self._snapshot(data["counter"], ticket.display, "start" if kind == "service_started" else "complete")
             elif kind == "day_started" and self.camera and self.clock.synced():
                 self._purge_snapshots()
-        for listener in self.listeners:
-            listener(events)
+        if self._on_events is not None:
+            self._on_events(events)
         if events:
             self._refresh_outputs()
 
@@ -522,6 +465,7 @@ class Office:
             self._version,
             banners=self._banners.current(),
             printer=str(status) if status is not None else "",
+            beeps=dict(self._beeps),
         )
         with self._view_lock:
             self._view = view

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from drivers.printer import Printer, PrinterError, PrinterState, PrinterStatus
-from drivers.ticket import TicketView, render_ticket
+from drivers.printer.ticket import TicketView, render_ticket
 from kiosk.config import Config
-from kiosk.engine import Ticket
+from kiosk.state import Ticket
 
 log = logging.getLogger(__name__)
 

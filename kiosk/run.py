@@ -9,6 +9,7 @@ being printed is finished, the store flushed, exit 0).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import queue
@@ -24,14 +25,14 @@ from typing import Any
 
 from drivers.base import DeviceError
 from drivers.board import Banner as BoardBanner
-from drivers.board import Board, BoardState, CounterCall, ServiceQueue, open_board
-from drivers.printer import Printer, PrinterState, PrinterStatus, open_printer
+from drivers.board import Board, BoardConfig, BoardState, CounterCall, ServiceQueue, open_board
 from kiosk import systemd
-from kiosk.app import IDLE_SECONDS, Acked, Devices, Office, Reload, ReloadFailed, SyncState, config_version
+from kiosk.app import IDLE_SECONDS, Office
 from kiosk.bootconfig import load_layers
 from kiosk.config import Config, ConfigError, load_config
-from kiosk.printing import PrintWorker
-from kiosk.store import Clock, Store
+from kiosk.devices import open_devices
+from kiosk.messages import Acked, ClearBanner, Message, Reload, ReloadFailed, SetBanner, SyncState
+from kiosk.store import Clock, Store, StoredEvent
 from kiosk.view import Banner, OfficeView
 
 log = logging.getLogger(__name__)
@@ -41,81 +42,9 @@ ENROL_RETRY_MAX_SECONDS = 300.0
 SWITCH_INTERVAL_SECONDS = 0.001
 
 
-class MissingPrinter(Printer):
-    """Stands for a printer that could not be opened: always offline, with the fix.
-
-    The office then issues no numbers (the buttons blink, the board says why)
-    instead of pretending to print.
-    """
-
-    def __init__(self, error: DeviceError, width_dots: int = 576) -> None:
-        self.error = error
-        self._width = width_dots
-
-    @property
-    def width_dots(self) -> int:
-        return self._width
-
-    def print_ticket(self, image: Any) -> None:
-        raise self.error
-
-    def status(self) -> PrinterStatus:
-        return PrinterStatus(PrinterState.OFFLINE, str(self.error))
-
-    def close(self) -> None:
-        pass
-
-
-#: The devices as the board names them in Vietnamese when one cannot be opened.
-DEVICE_NAMES_VI = {"printer": "máy in", "speaker": "loa", "buttons": "nút bấm", "keypads": "bàn phím",
-                   "camera": "camera"}
-
-
-def open_devices(config: Config, post: Callable[[object], None]) -> tuple[Devices, list[Banner]]:
-    """Open every configured device except the board; a device that fails is reported, not hidden."""
-    from drivers.buttons import open_buttons
-    from drivers.camera import open_camera
-    from drivers.keypad import open_keypads
-    from drivers.speaker import open_announcer
-
-    devices = Devices()
-    problems: list[Banner] = []
-    errors: dict[str, DeviceError] = {}
-
-    def attempt(name: str, opener: Callable[[], Any]) -> Any:
-        try:
-            return opener()
-        except DeviceError as exc:
-            log.error("device not available", extra={"device": name, "error": str(exc)})
-            # Citizens read the board: the Vietnamese line names the device in
-            # Vietnamese; the driver's message and fix (English, for the
-            # technician) go on the English line, in the log and in kiosk doctor.
-            problems.append(Banner("error", f"Lỗi thiết bị: {DEVICE_NAMES_VI[name]} — cần kỹ thuật viên kiểm tra",
-                                   f"Device error: {exc}"))
-            errors[name] = exc
-            return None
-
-    if config.printer is not None:
-        printer = attempt("printer", lambda: open_printer(config.printer))
-        devices.printer = PrintWorker(printer or MissingPrinter(errors["printer"]), post)
-    if config.speaker is not None:
-        devices.announcer = attempt(
-            "speaker", lambda: open_announcer(config.speaker, on_error=lambda exc: log.error("speaker: %s", exc))
-        )
-    if config.buttons is not None:
-        devices.buttons = attempt(
-            "buttons", lambda: open_buttons(config.buttons, post, rating_levels=len(config.rating.levels))
-        )
-    if config.keypads is not None:
-        devices.keypads = attempt(
-            "keypads",
-            lambda: open_keypads(
-                config.keypads, post, counters=[c.number for c in config.counters], service_count=len(config.services)
-            ),
-        )
-    if config.camera is not None:
-        devices.camera = attempt("camera", lambda: open_camera(config.camera, [c.number for c in config.counters]))
-    return devices, problems
+def config_version(data: bytes) -> str:
+    """A short identifier of a config file's content."""
+    return hashlib.sha256(data).hexdigest()[:12]
 
 
 def board_state(view: OfficeView, config: Config, notices: tuple[str, ...] = ()) -> BoardState:
@@ -171,7 +100,10 @@ class Process:
         simulate: bool = False,
         boot_path: Path | None = None,
         startup_problem: str | None = None,
+        on_events: Callable[[list[StoredEvent]], None] | None = None,
     ) -> None:
+        """``on_events``: also called on the engine thread with every batch of stored events
+        (benchmarks time commits with it)."""
         self.config = config
         self.config_path = config_path
         self.boot_path = boot_path  # the SD card's kiosk.toml, laid over config_path
@@ -184,6 +116,7 @@ class Process:
         self.web: Any = None
         self.sync: Any = None
         self.simulate = simulate
+        self._on_events = on_events
         self._enrol_delay = 5.0  # first wait between enrolment attempts; doubles up to the maximum
 
     def start(self) -> Office:
@@ -195,17 +128,23 @@ class Process:
         sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         config = self.config
         store_path = Path(config.store.path)
-        inbox: queue.Queue[object] = queue.Queue()
-        devices, problems = open_devices(config, inbox.put)
-        office = Office(config, lambda: Store(store_path, config, self.clock), self.clock, devices, inbox)
-        for index, banner in enumerate(problems):
-            office._banners.set(f"device{index}", banner)
+        inbox: queue.Queue[Message] = queue.Queue()
+        devices, banners = open_devices(config, inbox.put)
         if self.startup_problem:
-            office._banners.set("config", Banner(
+            banners["config"] = Banner(
                 "error",
                 f"kiosk.toml không hợp lệ, đang dùng cấu hình tốt gần nhất: {self.startup_problem}",
                 f"kiosk.toml is invalid; running on the last good configuration: {self.startup_problem}",
-            ))
+            )
+        simulation = None
+        if self.simulate:
+            from kiosk.simulation import Simulation
+
+            simulation = Simulation(devices, config, inbox.put, self.main.call, self._board_png)
+        office = Office(
+            config, lambda: Store(store_path, config, self.clock), self.clock, devices, inbox,
+            banners=banners, simulation=simulation, on_events=self._events_stored,
+        )
         if config.board is not None:
             try:
                 self.board = open_board(config.board)
@@ -215,24 +154,25 @@ class Process:
             devices.printer.start()
         office.start()
         self.office = office
-        if self.simulate:
-            from kiosk.simulation import Simulation
-
-            simulation = Simulation(office, config, self.main.call)
-            simulation.office_board_png = self._board_png  # type: ignore[method-assign]
-            office.simulation = simulation
         self.sync = self._start_sync(office)
         if config.web is not None and config.web.enabled:
-            from kiosk.web import start_server
+            from kiosk.web.server import start_server
 
             try:
                 self.web = start_server(office, config.web)
                 log.info("pages served", extra={"url": self.web.url})
             except OSError as exc:  # the port is taken: the office still runs, the board says so
                 log.error("web pages not served", extra={"error": str(exc)})
-                banner = Banner("error", f"Trang web không chạy: {exc}", f"Web pages not served: {exc}")
-                office.post(lambda: office._banners.set("web", banner))  # banners belong to the engine thread
+                office.post(SetBanner("web", Banner("error", f"Trang web không chạy: {exc}",
+                                                    f"Web pages not served: {exc}")))
         return office
+
+    def _events_stored(self, events: list[StoredEvent]) -> None:
+        """On the engine thread, after each batch of events: the sync worker uploads them now."""
+        if self.sync is not None:
+            self.sync.wake()
+        if self._on_events is not None:
+            self._on_events(events)
 
     def _start_sync(self, office: Office) -> Any:
         """The sync worker, when a central server is configured and this kiosk is enrolled."""
@@ -247,7 +187,7 @@ class Process:
                     "error", "Chưa đăng ký với máy chủ trung tâm: cần mã đăng ký (sync.enrolment_code)",
                     "Not enrolled with the central server: set sync.enrolment_code",
                 )
-                office.post(lambda: office._banners.set("enrol", banner))
+                office.post(SetBanner("enrol", banner))
                 return None
             threading.Thread(target=self._enrol, args=(office,), name="enrol", daemon=True).start()
             return None
@@ -266,7 +206,6 @@ class Process:
         except SyncError as exc:
             log.error("sync not started", extra={"error": str(exc)})
             return None
-        office.listeners.append(lambda events: worker.wake())
         worker.start()
         return worker
 
@@ -277,20 +216,20 @@ class Process:
 
         delay = self._enrol_delay
         while not self.stop_event.is_set():
-            office.post(lambda: office._banners.set("enrol", Banner(
+            office.post(SetBanner("enrol", Banner(
                 "info", "Đang đăng ký với máy chủ trung tâm...", "Enrolling with the central server...")))
             try:
                 enroll_with(self.config.sync)
             except SyncError as exc:
                 log.warning("enrolment failed; retrying", extra={"error": str(exc), "retry_s": delay})
                 message = str(exc)
-                office.post(lambda: office._banners.set("enrol", Banner(
+                office.post(SetBanner("enrol", Banner(
                     "offline", f"Chưa đăng ký được với máy chủ trung tâm, đang thử lại: {message}",
                     f"Not enrolled yet, retrying: {message}")))
                 self.stop_event.wait(delay)
                 delay = min(delay * 2, ENROL_RETRY_MAX_SECONDS)
                 continue
-            office.post(lambda: office._banners.clear("enrol"))
+            office.post(ClearBanner("enrol"))
             if self.boot_path is not None and remove_enrolment_code(self.boot_path, self.clock.now()):
                 log.info("enrolment code removed from the boot file", extra={"path": str(self.boot_path)})
             self.sync = self._start_sync(office)
@@ -360,13 +299,7 @@ class Process:
             self.sync.stop()
         if self.office is not None:
             self.office.stop()
-            devices = self.office.devices
-            for device in (devices.keypads, devices.buttons, devices.camera):
-                if device is not None:
-                    try:
-                        device.close()
-                    except Exception:
-                        log.exception("closing a device")
+            self.office.devices.close_inputs()
         if self.board is not None:
             self.board.close()
 
@@ -383,8 +316,6 @@ def show_error_screen(problem: str, stop: threading.Event, board_config: Any = N
     Runs until stopped (systemd restarts the kiosk after the technician fixes
     kiosk.toml and reboots); pings the watchdog while it runs.
     """
-    from drivers.board import BoardConfig
-
     try:
         board = open_board(board_config or BoardConfig())
     except DeviceError as exc:

@@ -20,9 +20,11 @@ from drivers.board import BoardConfig
 from drivers.buttons import ServicePressed
 from drivers.camera import CameraConfig
 from drivers.keypad import KeypadConfig, PairingStore
-from drivers.printer import PrinterConfig, SimulatedPrinter
+from drivers.printer import PrinterConfig
+from drivers.printer.simulated import SimulatedPrinter
 from drivers.speaker import SpeakerConfig
 from kiosk.config import Config
+from kiosk.devices import Devices
 from kiosk.web.config import WebConfig
 
 
@@ -111,11 +113,22 @@ class ScaledClock:
 class Simulation:
     """Drive the simulated hardware of a running office, as people would."""
 
-    def __init__(self, office: Any, config: Config, main_thread_call: Callable[[Callable[[], Any]], Any]) -> None:
-        self.office = office
+    def __init__(
+        self,
+        devices: Devices,
+        config: Config,
+        post: Callable[[Any], None],
+        main_thread_call: Callable[[Callable[[], Any]], Any],
+        board_png: Callable[[], bytes],
+    ) -> None:
+        """Drive ``devices`` (opened with their simulated backends); ``post`` is the office's inbox;
+        ``board_png`` draws the board's frame and must run on the main thread, through ``main_thread_call``."""
+        self.devices = devices
         self.config = config
+        self._post = post
         self._main = main_thread_call
-        keypads = office.devices.keypads
+        self._board_png = board_png
+        keypads = devices.keypads
         if keypads is not None and keypads.simulated is not None:
             plugged = [keypads.simulated.plug(keypad_path(c.number)) for c in config.counters]
             keypads.scan()  # one keypad per counter, paired by pair_keypads: opened and grabbed at once
@@ -126,7 +139,7 @@ class Simulation:
     # -- inputs ------------------------------------------------------------------
 
     def _press_pin(self, pin: int) -> None:
-        buttons = self.office.devices.buttons
+        buttons = self.devices.buttons
         mock = buttons.pin_factory.pin(pin)
         hold = (self.config.buttons.debounce_ms + 40) / 1000
         mock.drive_low()  # buttons pull up: pressed is low
@@ -138,8 +151,8 @@ class Simulation:
         """Press a service's button (after the priority button when ``priority``)."""
         self.config.service(service_id)  # KeyError for an unknown service
         buttons = self.config.buttons
-        if buttons is None or self.office.devices.buttons is None or service_id not in buttons.services:
-            self.office.post(ServicePressed(service_id, priority))  # no pins configured
+        if buttons is None or self.devices.buttons is None or service_id not in buttons.services:
+            self._post(ServicePressed(service_id, priority))  # no pins configured
             return
         if priority and buttons.priority is not None:
             self._press_pin(buttons.priority.button)
@@ -157,7 +170,7 @@ class Simulation:
 
     def type_keys(self, counter: int, keys: str) -> None:
         """Type on the counter's keypad: digits . - + * / and "E" (or a newline) for Enter."""
-        keypads = self.office.devices.keypads
+        keypads = self.devices.keypads
         allowed = set("0123456789.-+*/E\n")
         if keypads is None or keypads.simulated is None:
             raise KeyError("no simulated keypads")
@@ -179,7 +192,7 @@ class Simulation:
     # -- outputs -----------------------------------------------------------------
 
     def _printer(self) -> SimulatedPrinter:
-        worker = self.office.devices.printer
+        worker = self.devices.printer
         if worker is None or not isinstance(worker.printer, SimulatedPrinter):
             raise KeyError("no simulated printer")
         return worker.printer
@@ -191,10 +204,7 @@ class Simulation:
 
     def board_png(self) -> bytes:
         """The board's current frame (drawn by the main thread)."""
-        return self._main(lambda: self.office_board_png())
-
-    def office_board_png(self) -> bytes:  # replaced by kiosk.run with the board's own
-        raise KeyError("no board")
+        return self._main(self._board_png)
 
     def last_announcement_wav(self) -> bytes | None:
         """The last announcement the simulated speaker played."""

@@ -13,7 +13,8 @@ from datetime import datetime
 
 from kiosk import days
 from kiosk.config import Config
-from kiosk.engine import Engine, Ticket
+from kiosk.engine import Engine
+from kiosk.state import Ticket
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,20 @@ class Banner:
     kind: str
     text_vi: str
     text_en: str = ""
+
+
+@dataclass(frozen=True)
+class Beep:
+    """A refused keypad action or a failed print, for the counter page to sound and explain.
+
+    ``seq`` grows with every beep of the office, so a page beeps once per new
+    one; ``count`` is how many beeps the counter (or every counter) had so far.
+    """
+
+    seq: int
+    count: int
+    text_vi: str
+    text_en: str
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,7 @@ class CounterView:
     last_called: str | None  # the last number it called today (shown on the board)
     rating_open: bool
     rating_buttons: bool
+    beep: Beep | None = None  # the latest beep for this counter (its own, or one for every counter)
 
 
 @dataclass(frozen=True)
@@ -156,8 +172,10 @@ def build_view(
     version: int,
     banners: tuple[Banner, ...] = (),
     printer: str = "",
+    beeps: dict[int | None, Beep] | None = None,
 ) -> OfficeView:
-    """The office as ``engine`` holds it at ``now``."""
+    """The office as ``engine`` holds it at ``now``; ``beeps``: the latest per counter (None: every counter)."""
+    beeps = beeps or {}
     config: Config = engine.config
     state = engine.state
     tickets = list(state.tickets.values())
@@ -180,6 +198,8 @@ def build_view(
                 last_called=called.display if called else None,
                 rating_open=live.rating_ticket is not None,
                 rating_buttons=counter.rating_buttons,
+                beep=max((b for b in (beeps.get(counter.number), beeps.get(None)) if b), key=lambda b: b.seq,
+                         default=None),
             )
         )
     day = days.business_day(now, config.site.tz, config.site.day_starts_at)

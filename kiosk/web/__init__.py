@@ -1,28 +1,7 @@
-"""The local web pages: officer page per counter, leader page, JSON API, simulate-mode API.
+"""The local web pages: an officer page per counter, the leader page, their JSON API, and the simulate-mode panel.
 
-``create_app(office, web_config)`` builds the FastAPI app; ``start_server(office,
-web_config)`` runs it with uvicorn in a daemon thread and returns a handle with
-``.stop()``. See ``docs/web.md``.
-
-The app and server are imported on first use: ``kiosk.config`` imports
-``kiosk.web.config`` for the ``[web]`` section, and the app imports the engine,
-which imports the config.
+:func:`kiosk.web.app.create_app` builds the FastAPI app for an office (what it
+may ask of the office is :class:`kiosk.web.office.OfficeForPages`);
+:func:`kiosk.web.server.start_server` serves it with uvicorn in a thread.
+See ``docs/web.md``.
 """
-
-from typing import Any
-
-from kiosk.web.config import WebConfig
-
-__all__ = ["WebConfig", "WebServer", "create_app", "start_server"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "create_app":
-        from kiosk.web.app import create_app
-
-        return create_app
-    if name in ("WebServer", "start_server"):
-        from kiosk.web import server
-
-        return getattr(server, name)
-    raise AttributeError(name)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 import secrets
 import threading
 import time
-import unicodedata
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -29,11 +27,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from drivers.base import DeviceError
 from drivers.camera import MJPEG_CONTENT_TYPE, mjpeg_chunks
-from kiosk import engine as cmd
 from kiosk.errors import DomainError
+from kiosk.officer import ACTIONS, BadAction, officer_command
 from kiosk.view import OfficeView
 from kiosk.web.auth import Credentials, LoginRefused, sign, unsign
+from kiosk.web.api import ApiError, error_response, plain, view_json
 from kiosk.web.config import WebConfig, is_loopback
+from kiosk.web.office import OfficeForPages
+from kiosk.web.sim import add_sim_routes
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +47,6 @@ MAX_WAIT = 25.0
 MAX_CAMERA_VIEWERS = 4
 #: Long-polls at once; more wait their turn instead of starving the action requests.
 MAX_LONG_POLLS = 16
-
-
-class ApiError(Exception):
-    """A refused request: HTTP ``status`` and the reason in Vietnamese and English."""
-
-    def __init__(self, status: int, code: str, vi: str, en: str) -> None:
-        super().__init__(en)
-        self.status, self.code, self.vi, self.en = status, code, vi, en
-
-
-def _error(status: int, code: str, vi: str, en: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": code, "vi": vi, "en": en, **extra}, status_code=status,
-                        headers={"Cache-Control": "no-store"})
 
 
 # ---------------------------------------------------------------------------
@@ -84,83 +72,20 @@ class ActionBody(_Body):
     name: str | None = Field(default=None, max_length=100)
 
 
-#: Officer actions: name -> (the body field it needs, its Vietnamese and English label).
-ACTIONS: dict[str, tuple[str | None, str, str]] = {
-    "next": (None, "Gọi số tiếp theo", "Call next"),
-    "recall": (None, "Gọi lại", "Recall"),
-    "no_show": (None, "Vắng mặt", "No-show"),
-    "start": (None, "Bắt đầu phục vụ", "Start service"),
-    "complete": (None, "Hoàn thành", "Complete"),
-    "pause": (None, "Tạm dừng", "Pause"),
-    "resume": (None, "Tiếp tục làm việc", "Resume"),
-    "close": (None, "Đóng quầy", "Close counter"),
-    "call_number": ("number", "Gọi số", "Call a number"),
-    "transfer": ("service", "Chuyển dịch vụ", "Transfer"),
-    "reactivate": ("number", "Khôi phục số vắng mặt", "Reactivate"),
-    "reprint": ("number", "In lại phiếu", "Reprint"),
-    "call_name": ("name", "Gọi tên nhận kết quả", "Call by name"),
-}
-
-_NUMBER = re.compile(r"[A-Za-z0-9]{1,12}")
-_FIELD_TEXT = {
-    "number": ("Hãy nhập số thứ tự (chữ số, có thể có chữ cái đầu).", "Enter a ticket number (digits, maybe a letter first)."),
-    "service": ("Hãy chọn dịch vụ để chuyển đến.", "Choose the service to transfer to."),
-    "name": ("Hãy nhập họ tên công dân.", "Enter the citizen's name."),
-}
+#: The officer actions the page posts. Signing in and out is the page's login
+#: (with the officer's PIN), never an action; the pause toggle is the keypad's.
+PAGE_ACTIONS = frozenset(ACTIONS) - {"sign_in", "sign_out", "pause_or_resume"}
 
 
 def command_for(action: str, counter: int, body: ActionBody) -> Any:
-    """The engine command an officer action stands for; :class:`ApiError` when its field is missing or bad."""
-    if action not in ACTIONS:
+    """The engine command an officer action stands for; :class:`ApiError` when it is unknown or its field is bad."""
+    if action not in PAGE_ACTIONS:
         raise ApiError(404, "unknown_action", f"Không có thao tác {action!r}.", f"there is no action {action!r}")
-    needed = ACTIONS[action][0]
-    value = getattr(body, needed) if needed else None
-    if needed:
-        value = unicodedata.normalize("NFC", (value or "")).strip()
-        if not value or (needed == "number" and not _NUMBER.fullmatch(value)):
-            vi, en = _FIELD_TEXT[needed]
-            raise ApiError(422, f"bad_{needed}", vi, en)
-    simple = {
-        "next": cmd.CallNext, "recall": cmd.Recall, "no_show": cmd.NoShow, "start": cmd.StartService,
-        "complete": cmd.Complete, "pause": cmd.Pause, "resume": cmd.Resume, "close": cmd.CloseCounter,
-    }
-    if action in simple:
-        return simple[action](counter)
-    if action == "call_number":
-        return cmd.CallNumber(counter, value)
-    if action == "transfer":
-        return cmd.Transfer(counter, value)
-    if action == "reactivate":
-        return cmd.Reactivate(value, counter)
-    if action == "reprint":
-        return cmd.Reprint(value, counter)
-    return cmd.CallByName(counter, value)
-
-
-# ---------------------------------------------------------------------------
-# The view as JSON
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def view_json(office: Any, view: OfficeView, names: dict[str, str]) -> dict[str, Any]:
-    """The snapshot as JSON for the pages, with the rating level labels and officer names added."""
-    data = _plain(asdict(view))
-    for counter in data["counters"]:
-        counter["officer_name"] = names.get(counter["officer"] or "", "")
-    levels = office.config.rating.levels
-    data["rating_levels"] = [{"vi": t.vi, "en": t.get("en")} for t in levels]
-    data["camera"] = getattr(office, "camera", None) is not None
-    data["simulation"] = getattr(office, "simulation", None) is not None
-    return data
+    needs = ACTIONS[action].needs
+    try:
+        return officer_command(action, counter, getattr(body, needs) if needs else None)
+    except BadAction as exc:
+        raise ApiError(404 if exc.code == "unknown_action" else 422, exc.code, exc.vi, exc.en) from None
 
 
 class _CameraStream(StreamingResponse):
@@ -197,14 +122,14 @@ class Session:
         return {"csrf": self.csrf, "exp": self.exp, "leader": self.leader, "officer": self.officer}
 
 
-def create_app(office: Any, web_config: WebConfig | None = None, clock: Any = time.time) -> FastAPI:
+def create_app(office: OfficeForPages, web_config: WebConfig | None = None, clock: Any = time.time) -> FastAPI:
     """The web app for ``office`` (see the contract in ``docs/web.md``).
 
     The sim API is added only when ``office.simulation`` is set; then ``bind``
     must be a loopback address (ValueError otherwise), since it needs no login.
     """
     web_config = web_config or WebConfig()
-    simulate = getattr(office, "simulation", None) is not None
+    simulate = office.simulation is not None
     if simulate and not is_loopback(web_config.bind):
         raise ValueError(
             f"simulate mode serves the sim API without login, so [web] bind must be a loopback address "
@@ -225,41 +150,41 @@ def create_app(office: Any, web_config: WebConfig | None = None, clock: Any = ti
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.vi, exc.en)
+        return error_response(exc.status, exc.code, exc.vi, exc.en)
 
     @app.exception_handler(LoginRefused)
     async def _login_refused(request: Request, exc: LoginRefused) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.vi, exc.en)
+        return error_response(exc.status, exc.code, exc.vi, exc.en)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return _error(409, exc.code, exc.text("vi"), exc.text("en"))
+        return error_response(409, exc.code, exc.text("vi"), exc.text("en"))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         where = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()
         )
-        return _error(422, "bad_request", f"Yêu cầu không hợp lệ ({where}).", f"Malformed request ({where}).")
+        return error_response(422, "bad_request", f"Yêu cầu không hợp lệ ({where}).", f"Malformed request ({where}).")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
             if request.url.path.startswith("/sim") and not simulate:
-                return _error(404, "not_simulating", "Chỉ có ở chế độ mô phỏng (kiosk run --simulate).",
+                return error_response(404, "not_simulating", "Chỉ có ở chế độ mô phỏng (kiosk run --simulate).",
                               "Only in simulate mode (kiosk run --simulate).")
-            return _error(404, "not_found", "Không có trang này.", "There is no such page.")
+            return error_response(404, "not_found", "Không có trang này.", "There is no such page.")
         if exc.status_code == 400:  # a body that is not JSON at all
-            return _error(400, "bad_request", "Yêu cầu không hợp lệ (nội dung không đọc được).",
+            return error_response(400, "bad_request", "Yêu cầu không hợp lệ (nội dung không đọc được).",
                           "Malformed request (the body cannot be read).")
         if exc.status_code == 405:
-            return _error(405, "method_not_allowed", "Phương thức không được phép.", "Method not allowed.")
-        return _error(exc.status_code, "http_error", str(exc.detail), str(exc.detail))
+            return error_response(405, "method_not_allowed", "Phương thức không được phép.", "Method not allowed.")
+        return error_response(exc.status_code, "http_error", str(exc.detail), str(exc.detail))
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
         log.exception("web: %s %s failed", request.method, request.url.path)
-        return _error(500, "internal", "Lỗi bên trong máy kiosk; xem nhật ký (journalctl -u kiosk).",
+        return error_response(500, "internal", "Lỗi bên trong máy kiosk; xem nhật ký (journalctl -u kiosk).",
                       "Internal error in the kiosk; see the log (journalctl -u kiosk).")
 
     # -- sessions
@@ -429,7 +354,7 @@ def create_app(office: Any, web_config: WebConfig | None = None, clock: Any = ti
         need_counter(n)
         generation = credentials.check_officer(body.code, body.pin, client_of(request))
         code = body.code.strip()
-        submit(cmd.SignIn(n, code))
+        submit(officer_command("sign_in", n, code))
         session.officer = {"code": code, "counter": n, "gen": generation}
         session.exp = clock() + max_age  # the login lasts session_minutes from now
         session.csrf = secrets.token_urlsafe(24)  # a new token after login
@@ -447,7 +372,7 @@ def create_app(office: Any, web_config: WebConfig | None = None, clock: Any = ti
             current = counter_view(office.view(), n)
             if current is not None and current.officer == session.officer.get("code"):
                 try:
-                    submit(cmd.SignOut(n))
+                    submit(officer_command("sign_out", n))
                 except DomainError:
                     pass  # already signed out (keypad)
             session.officer = None
@@ -466,7 +391,7 @@ def create_app(office: Any, web_config: WebConfig | None = None, clock: Any = ti
         current = counter_view(view, n)
         return json_with_session(
             {"ok": True, "action": action, "events": [e.type for e in events],
-             "counter": _plain(asdict(current)) if current else None, "version": view.version},
+             "counter": plain(asdict(current)) if current else None, "version": view.version},
             session,
         )
 
@@ -497,7 +422,7 @@ def create_app(office: Any, web_config: WebConfig | None = None, clock: Any = ti
         if not session.leader:
             raise ApiError(401, "login_required", "Hãy đăng nhập bằng mật khẩu lãnh đạo.",
                            "Log in with the leader password.")
-        camera = getattr(office, "camera", None)
+        camera = office.camera
         if camera is None:
             raise ApiError(404, "no_camera", "Kiosk này không có camera ([camera] enabled = false).",
                            "This kiosk has no camera ([camera] enabled = false).")
@@ -521,10 +446,8 @@ def create_app(office: Any, web_config: WebConfig | None = None, clock: Any = ti
             headers={"Cache-Control": "no-store, private", "X-Accel-Buffering": "no"},
         )
 
-    if simulate:
-        from kiosk.web.sim import add_sim_routes
-
-        add_sim_routes(app, office, check_origin, latest_view, page)
+    if office.simulation is not None:
+        add_sim_routes(app, office, office.simulation, check_origin, latest_view, page)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

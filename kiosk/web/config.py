@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from drivers.section import Section
 
 
-class WebConfig(BaseModel):
+class WebConfig(Section):
     """The ``[web]`` section: where the officer and leader pages are served."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = Field(
         default=True, description="Whether the kiosk serves the officer and leader pages at all."

@@ -14,6 +14,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from kiosk.web.api import ApiError, view_json
+from kiosk.web.office import OfficeForPages, SimulationForPages
+
 #: Keypad symbols a simulated keypad accepts ("E" is Enter).
 KEYPAD_KEYS = frozenset("0123456789.-+*/E")
 MAX_KEYS = 64
@@ -22,15 +25,13 @@ _LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 def add_sim_routes(
     app: FastAPI,
-    office: Any,
+    office: OfficeForPages,
+    sim: SimulationForPages,
     check_origin: Callable[[Request], None],
     latest_view: Callable[[int | None, float], Awaitable[Any]],
     page: Callable[..., HTMLResponse],
 ) -> None:
-    """Add ``/sim`` and ``/sim/...`` to ``app`` for ``office.simulation``."""
-    from kiosk.web.app import ApiError, view_json
-
-    sim = office.simulation
+    """Add ``/sim`` and ``/sim/...`` to ``app``, driving ``sim``, the simulated devices of ``office``."""
 
     def local_only(request: Request, post: bool = False) -> None:
         host = request.headers.get("host", "")

@@ -14,7 +14,8 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from kiosk.config import Config, load_config
-from kiosk.web import WebConfig, create_app
+from kiosk.web.app import create_app
+from kiosk.web.config import WebConfig
 from kiosk.web.auth import add_officer, set_leader_password
 from tests.conftest import DEMO, at
 from tests.web.fakes import FakeOffice

@@ -18,7 +18,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from drivers.fonts import font_path
-from kiosk import engine as cmd
+from kiosk import commands as cmd
 from kiosk.config import Config
 from kiosk.engine import Engine, run
 from kiosk.store import StoredEvent
@@ -26,7 +26,7 @@ from kiosk.view import Banner, OfficeView, build_view
 
 
 class FakeOffice:
-    """Implements ``submit``, ``view``, ``wait_for_change``, ``config``, ``camera``, ``simulation``."""
+    """Implements :class:`kiosk.web.office.OfficeForPages` (tests/web/test_office_contract.py checks it)."""
 
     def __init__(self, config: Config, start: datetime, camera: Any = None, simulate: bool = False) -> None:
         self.config = config

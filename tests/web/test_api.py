@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk import engine as cmd
+from kiosk import commands as cmd
 from kiosk.errors import DomainError
 from tests.web.conftest import login_leader, login_officer
 

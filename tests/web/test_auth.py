@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from drivers.camera import CameraConfig, SimulatedCamera
-from kiosk import engine as cmd
+from drivers.camera import CameraConfig
+from drivers.camera.simulated import SimulatedCamera
+from kiosk import commands as cmd
 from kiosk.web.auth import (
     LOCK_SECONDS,
     MAX_TRIES,

@@ -14,12 +14,16 @@ from pathlib import Path
 import pytest
 from playwright import sync_api  # the Python package only; the browser is Debian's chromium
 
-from drivers.camera import CameraConfig, SimulatedCamera
-from kiosk import engine as cmd
-from kiosk.web import WebConfig, start_server
+from drivers.camera import CameraConfig
+from drivers.camera.simulated import SimulatedCamera
+from kiosk import commands as cmd
+from kiosk.web.config import WebConfig
+from kiosk.web.server import start_server
 from tests.conftest import at
 from tests.web.conftest import LEADER_PASSWORD, OFFICERS
 from tests.web.fakes import FakeOffice
+
+pytestmark = pytest.mark.browser  # headless Chromium: not in make test-fast
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

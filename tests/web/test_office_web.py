@@ -20,6 +20,8 @@ from tests.conftest import DEMO
 from tests.test_office import drive, wait_for
 from tests.web.test_browser import ARGS, CHROMIUM, TABLET
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]  # headless Chromium: not in make test-fast
+
 if not shutil.which(CHROMIUM):
     pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
 
@@ -58,6 +60,12 @@ def test_officer_leader_and_sim_pages_drive_the_real_office(tmp_path: Path) -> N
             wav = wait_for(lambda: process.office.simulation.last_announcement_wav())
             assert wav[:4] == b"RIFF"
             page.screenshot(path=str(shots / "counter.png"), full_page=True)
+            # A keypad action the queue refuses (counter 1 still holds 1001) beeps on the counter page.
+            process.office.simulation.type_keys(1, "E")
+            page.wait_for_function("document.getElementById('message').textContent.includes('đang phục vụ số 1001')",
+                                   timeout=10000)
+            assert page.is_visible("#message")
+            page.screenshot(path=str(shots / "counter-beep.png"), full_page=True)
             # The leader sees the counter with its officer and ticket.
             leader = browser.new_page(viewport=TABLET)
             leader.goto(f"{url}/leader")
@@ -71,3 +79,4 @@ def test_officer_leader_and_sim_pages_drive_the_real_office(tmp_path: Path) -> N
             browser.close()
 
     drive(process, body)
+    print(f"screenshots in {shots}")

@@ -14,8 +14,10 @@ import httpx
 import pytest
 from PIL import Image
 
-from drivers.camera import MJPEG_CONTENT_TYPE, CameraConfig, SimulatedCamera
-from kiosk.web import WebConfig, start_server
+from drivers.camera import MJPEG_CONTENT_TYPE, CameraConfig
+from drivers.camera.simulated import SimulatedCamera
+from kiosk.web.config import WebConfig
+from kiosk.web.server import start_server
 from kiosk.web.app import MAX_CAMERA_VIEWERS
 from tests.conftest import at
 from tests.web.conftest import LEADER_PASSWORD

@@ -8,8 +8,9 @@ import wave
 import pytest
 from PIL import Image
 
-from kiosk import engine as cmd
-from kiosk.web import WebConfig, create_app
+from kiosk import commands as cmd
+from kiosk.web.app import create_app
+from kiosk.web.config import WebConfig
 from tests.conftest import at
 from tests.web.fakes import FakeOffice
 

@@ -6,6 +6,23 @@ const $ = id => document.getElementById(id);
 const message = $("message");
 let running = false;
 let me = null;
+let heardBeep = null;  // the seq of the last beep shown; null until the first view
+
+// The keypad has no buzzer: a refused keypad action or a failed print beeps here.
+function beep(c) {
+  const seen = heardBeep;
+  heardBeep = c.beep ? c.beep.seq : 0;
+  if (seen === null || !c.beep || c.beep.seq <= seen) return;
+  Kiosk.show(message, "error", c.beep.text_vi, c.beep.text_en);
+  try {
+    const audio = beep.audio || (beep.audio = new AudioContext());
+    const tone = audio.createOscillator();
+    tone.frequency.value = 880;
+    tone.connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.2);
+  } catch (e) { /* no sound output here: the reason is still shown */ }
+}
 
 const DONE = {
   next: "Đã gọi số", call_number: "Đã gọi số", recall: "Đã gọi lại số", no_show: "Đã báo vắng",
@@ -35,6 +52,7 @@ function render(view) {
     showLogin("Cán bộ đã đăng xuất khỏi quầy này.", "The officer was signed out of this counter.");
     return;
   }
+  beep(c);
   $("title").replaceChildren(c.name_vi, Kiosk.el("small", {}, c.name_en));
   $("who").replaceChildren(...Kiosk.both(`Cán bộ: ${c.officer_name || ""} (${c.officer || "—"})`,
                                          `Officer: ${c.officer || "—"}`));

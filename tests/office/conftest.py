@@ -1,0 +1,102 @@
+"""Unit tests of :class:`kiosk.app.Office`: its engine thread over a real store, every device a fake.
+
+Each test runs in milliseconds: no process, no pygame, no simulated hardware.
+The fakes record what the office asked of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from drivers.printer import PrinterState, PrinterStatus
+from kiosk import commands as cmd
+from kiosk.app import Office
+from kiosk.clock import FakeClock
+from kiosk.devices import Devices
+from kiosk.store import Store, StoredEvent
+from tests.conftest import at, small_config
+
+
+@dataclass
+class FakePrintWorker:
+    """Takes print jobs; ``status`` is what the printer reports (None: not asked yet)."""
+
+    status: PrinterStatus | None = None
+    jobs: list[Any] = field(default_factory=list)
+
+    def submit(self, job: Any) -> None:
+        self.jobs.append(job)
+
+    def stop(self) -> None:
+        pass
+
+
+@dataclass
+class FakeAnnouncer:
+    """Records what the loudspeaker was asked to say."""
+
+    said: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def call(self, display: str, counter: int) -> None:
+        self.said.append(("call", display, counter))
+
+    def rating_prompt(self) -> None:
+        self.said.append(("rating_prompt",))
+
+    def rating_thanks(self) -> None:
+        self.said.append(("rating_thanks",))
+
+    def results_ready(self, name: str, counter: int) -> None:
+        self.said.append(("results_ready", name, counter))
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class FakeButtons:
+    """Records the LEDs' states."""
+
+    leds: dict[tuple[str, Any], str] = field(default_factory=dict)
+
+    def set_service_led(self, service: str, state: str) -> None:
+        self.leds[("service", service)] = state
+
+    def set_rating_leds(self, counter: int, state: str) -> None:
+        self.leds[("rating", counter)] = state
+
+    def set_priority_led(self, state: str) -> None:
+        self.leds[("priority", None)] = state
+
+
+@dataclass
+class Harness:
+    office: Office
+    printer: FakePrintWorker
+    announcer: FakeAnnouncer
+    buttons: FakeButtons
+    stored: list[StoredEvent]
+
+    def settle(self) -> None:
+        """Wait until the engine thread has handled everything posted so far (the inbox is FIFO)."""
+        self.office.submit(cmd.Tick())
+
+    def counter(self, number: int) -> Any:
+        return next(c for c in self.office.view().counters if c.number == number)
+
+
+@pytest.fixture
+def harness(tmp_path) -> Iterator[Harness]:
+    config = small_config()
+    clock = FakeClock(at("2026-11-24 08:00"))
+    printer, announcer, buttons = FakePrintWorker(PrinterStatus(PrinterState.OK, "ready")), FakeAnnouncer(), FakeButtons()
+    stored: list[StoredEvent] = []
+    devices = Devices(printer=printer, announcer=announcer, buttons=buttons)  # type: ignore[arg-type]
+    office = Office(config, lambda: Store(tmp_path / "k.db", config, clock), clock, devices, on_events=stored.extend)
+    office.start()
+    yield Harness(office, printer, announcer, buttons, stored)
+    office.stop()

@@ -23,7 +23,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["kiosk", "kiosk.*", "drivers", "drivers.*", "central", "central.*"]),
     include_package_data=True,
-    package_data={"kiosk.web": ["static/*"]},
+    package_data={"kiosk.web": ["static/*"], "central": ["templates/*"]},
     data_files=shipped("sounds") + shipped("config"),
     install_requires=[
         "pydantic>=2.7,<3",
@@ -52,16 +52,20 @@ setup(
             "sqlalchemy>=2.0",
             "alembic>=1.13",
             "psycopg[binary]>=3.1",
+            "jinja2>=3.1",
         ],
         "test": [
             "pytest>=8",
             "pytest-timeout>=2.2",  # a hung test fails with its traceback instead of stalling CI
+            "pytest-xdist>=3.5",  # make test-fast runs on both cores
             "hypothesis>=6.100",
             "schemathesis>=3.30",
             "playwright>=1.40",  # the browser is Debian's chromium, never `playwright install`
             "sqlalchemy>=2.0",
             "alembic>=1.13",
             "psycopg[binary]>=3.1",
+            "jinja2>=3.1",
+            "import-linter>=2.0",  # the layers of docs/architecture.md, checked by make test
         ],
     },
     entry_points={"console_scripts": ["kiosk = kiosk.cli:main", "kiosk-central = central.cli:main"]},

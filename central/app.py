@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from central import __version__, core
+from drivers.base import nfc_all
 from central.db import is_migrated, make_engine, migrate, reader
 
 log = logging.getLogger(__name__)
@@ -28,16 +29,6 @@ API = "/api/v1"
 MAX_PAYLOAD_CHARS = 64 * 1024
 ENROL_FAILURES_PER_MINUTE = 10
 _ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
-
-
-def _nfc_json(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, dict):
-        return {_nfc_json(k): _nfc_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nfc_json(v) for v in value]
-    return value
 
 
 def _clean(value: str) -> str:
@@ -112,7 +103,7 @@ class EventIn(BaseModel):
     @classmethod
     def _payload(cls, value: dict[str, Any]) -> dict[str, Any]:
         try:
-            text = json.dumps(_nfc_json(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            text = json.dumps(nfc_all(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
             text.encode("utf-8")
         except (UnicodeEncodeError, ValueError, RecursionError) as exc:
             raise ValueError(f"payload cannot be stored as UTF-8 JSON ({type(exc).__name__})") from None
@@ -280,7 +271,7 @@ def create_app(db_url: str = "sqlite:///central.db", *, auto_migrate: bool = Tru
                 "seq": e.seq,
                 "uuid": e.uuid,
                 "type": e.type,
-                "payload": json.dumps(_nfc_json(e.payload), ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+                "payload": json.dumps(nfc_all(e.payload), ensure_ascii=False, sort_keys=True, separators=(",", ":")),
                 "wall_time": e.wall_time,
                 "wall_us": core.iso_to_us(e.wall_time),
                 "mono_ns": e.mono_ns,

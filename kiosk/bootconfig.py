@@ -14,7 +14,6 @@ issues no tickets.
 from __future__ import annotations
 
 import json
-import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from drivers.base import write_atomic
 from kiosk.config import Config, ConfigError, Problem, parse_config, resolve_paths
 
 
@@ -96,18 +96,9 @@ def load_at_boot(defaults: Path | None, boot: Path | None, last_good: Path) -> L
         except (OSError, ValueError, KeyError, ConfigError):
             return Loaded(None, problem, "none")
     base = (defaults or boot).parent  # type: ignore[union-attr]
-    _write_atomic(last_good, json.dumps({"data": data, "base": str(base)}, ensure_ascii=False))
+    write_atomic(last_good, json.dumps({"data": data, "base": str(base)}, ensure_ascii=False))
     return Loaded(config, None, "files")
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
 
 
 _CODE_LINE = re.compile(r"^(\s*)enrolment_code\s*=.*$", re.MULTILINE)
@@ -122,5 +113,5 @@ def remove_enrolment_code(path: Path, now: datetime) -> bool:
     if not _CODE_LINE.search(text):
         return False
     note = f"# enrolment_code: used and removed by the kiosk on {now:%Y-%m-%d %H:%M}"
-    _write_atomic(path, _CODE_LINE.sub(lambda m: m.group(1) + note, text, count=1))
+    write_atomic(path, _CODE_LINE.sub(lambda m: m.group(1) + note, text, count=1))
     return True

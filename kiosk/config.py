@@ -8,6 +8,12 @@ and what is wrong::
 List indices in key paths count from 1, as a technician counts the
 ``[[services]]`` blocks in the file. Unknown keys are errors, so a typo is never
 silently ignored. All text is stored NFC-normalised.
+
+The office-level sections are modelled here; each device's section comes from
+``drivers/<device>/config.py``. Like them, this module imports only pydantic,
+the standard library and those config modules, so that reading a config file
+loads no device library. It is a little over 500 lines because the models and
+the checks that span sections belong together.
 """
 
 from __future__ import annotations
@@ -15,50 +21,37 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from drivers.board import BoardConfig
-from drivers.buttons import ButtonsConfig, validate_buttons
-from drivers.camera import CameraConfig
-from drivers.keypad import KeypadConfig
-from drivers.printer import PrinterConfig
-from drivers.speaker import SpeakerConfig
-from kiosk.sync import SyncConfig
-from kiosk.web.config import WebConfig
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from drivers.base import nfc_all
+from drivers.board.config import BoardConfig
+from drivers.buttons.config import ButtonsConfig, validate_buttons
+from drivers.camera.config import CameraConfig
+from drivers.keypad.config import KeypadConfig
+from drivers.printer.config import PrinterConfig
+from drivers.section import Section
+from drivers.speaker.config import SpeakerConfig
+from kiosk.web.config import WebConfig
+
 Language = Literal["vi", "en"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _nfc(value: Any) -> Any:
-    """NFC-normalise every string inside ``value`` (dicts and lists included)."""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, dict):
-        return {_nfc(k): _nfc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nfc(v) for v in value]
-    return value
-
-
-class Model(BaseModel):
-    """Base of every config section: unknown keys are errors, models are frozen."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+#: Base of every section model: unknown keys are errors, models are frozen.
+Model = Section
 
 
 class Text(Model):
@@ -292,6 +285,35 @@ class Rating(Model):
     window_seconds: int = Field(default=30, ge=5, le=600, description="Seconds the rating buttons stay lit.")
 
 
+class SyncConfig(Model):
+    """The ``[sync]`` section of the office's TOML file: where and how to sync."""
+
+    server_url: str | None = Field(
+        default=None, description="The central server, e.g. https://central.example.gov.vn. Empty: no sync."
+    )
+    enrolment_code: str | None = Field(
+        default=None, description="One-time code from `kiosk-central enrolment-code SITE`, used by `kiosk enroll`."
+    )
+    token_file: str = Field(
+        default="/var/lib/kiosk/central-token.json", description="Where the device token is kept (mode 0600)."
+    )
+    ca_file: str | None = Field(
+        default=None, description="PEM file of the CA that signed the server's certificate, if not a public CA."
+    )
+    config_cache: str = Field(
+        default="/var/lib/kiosk/central-config.json", description="The last good configuration from the server."
+    )
+    interval_seconds: float = Field(
+        default=1.0, gt=0, le=3600, description="Seconds between uploads when idle (and no wake() came)."
+    )
+    batch_size: int = Field(default=500, ge=1, le=1000, description="Events per request (the server takes up to 1000).")
+    heartbeat_seconds: float = Field(default=30.0, gt=0, le=3600, description="Seconds between heartbeats.")
+    config_seconds: float = Field(default=300.0, gt=0, le=86400, description="Seconds between config checks.")
+    timeout_seconds: float = Field(default=20.0, gt=0, le=600, description="Network timeout of one request.")
+    backoff_base_seconds: float = Field(default=1.0, gt=0, le=600, description="First backoff cap after a failure.")
+    backoff_max_seconds: float = Field(default=300.0, gt=0, le=86400, description="Largest backoff cap.")
+
+
 class Store(Model):
     """Where the office's data lives."""
 
@@ -323,7 +345,7 @@ class Config(Model):
     @model_validator(mode="before")
     @classmethod
     def _normalise(cls, data: Any) -> Any:
-        return _nfc(data)
+        return nfc_all(data)
 
     def service(self, service_id: str) -> Service:
         """The service with this id (KeyError if none)."""

@@ -25,7 +25,6 @@ import random
 import shutil
 import sqlite3
 import ssl
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -34,43 +33,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+
+from drivers.base import write_atomic
+from kiosk.config import ConfigError, SyncConfig, parse_config
 
 log = logging.getLogger(__name__)
 
 SOFTWARE_VERSION = "0.1.0"
 API = "/api/v1"
-
-
-class SyncConfig(BaseModel):
-    """The ``[sync]`` section of the office's TOML file: where and how to sync."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    server_url: str | None = Field(
-        default=None, description="The central server, e.g. https://central.example.gov.vn. Empty: no sync."
-    )
-    enrolment_code: str | None = Field(
-        default=None, description="One-time code from `kiosk-central enrolment-code SITE`, used by `kiosk enroll`."
-    )
-    token_file: str = Field(
-        default="/var/lib/kiosk/central-token.json", description="Where the device token is kept (mode 0600)."
-    )
-    ca_file: str | None = Field(
-        default=None, description="PEM file of the CA that signed the server's certificate, if not a public CA."
-    )
-    config_cache: str = Field(
-        default="/var/lib/kiosk/central-config.json", description="The last good configuration from the server."
-    )
-    interval_seconds: float = Field(
-        default=1.0, gt=0, le=3600, description="Seconds between uploads when idle (and no wake() came)."
-    )
-    batch_size: int = Field(default=500, ge=1, le=1000, description="Events per request (the server takes up to 1000).")
-    heartbeat_seconds: float = Field(default=30.0, gt=0, le=3600, description="Seconds between heartbeats.")
-    config_seconds: float = Field(default=300.0, gt=0, le=86400, description="Seconds between config checks.")
-    timeout_seconds: float = Field(default=20.0, gt=0, le=600, description="Network timeout of one request.")
-    backoff_base_seconds: float = Field(default=1.0, gt=0, le=600, description="First backoff cap after a failure.")
-    backoff_max_seconds: float = Field(default=300.0, gt=0, le=86400, description="Largest backoff cap.")
 
 
 class SyncError(Exception):
@@ -90,20 +60,7 @@ class _Retry(Exception):
 
 def write_token(path: str | Path, data: dict[str, Any]) -> Path:
     """Write the token file atomically, readable by its owner only (mode 0600)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".token-")  # mkstemp creates it 0600
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, json.dumps(data), mode=0o600)
 
 
 def read_token(path: str | Path) -> dict[str, Any]:
@@ -513,8 +470,6 @@ class SyncWorker:
         if response.status_code in (304, 404):
             return
         data = response.json()
-        from kiosk.config import ConfigError, parse_config
-
         try:
             config = parse_config(data["config"], source=f"central config v{data['version']}")
         except (ConfigError, KeyError, TypeError) as exc:
@@ -522,11 +477,8 @@ class SyncWorker:
             log.error("the server's configuration is not valid here; keeping the current one:\n%s", exc)
             self._config_etag = response.headers.get("ETag")
             return
-        cache = Path(self.config.config_cache)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"version": data["version"], "config": data["config"]}, ensure_ascii=False))
-        os.replace(tmp, cache)
+        write_atomic(self.config.config_cache,
+                     json.dumps({"version": data["version"], "config": data["config"]}, ensure_ascii=False))
         self._config_etag = response.headers.get("ETag")
         self._config_version = data["version"]
         assert self.on_config is not None

@@ -5,13 +5,17 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from kiosk.config import load_config
+import pytest
+
+from kiosk.config import SyncConfig, load_config
 from kiosk.printing import ticket_view
 from kiosk.simulation import pair_keypads, simulated_config
-from kiosk.sync import SyncConfig, enroll_with, read_token
+from kiosk.sync import enroll_with, read_token
 from tests.central.conftest import assert_exactly_once
 from tests.conftest import DEMO
 from tests.test_office import run_office, wait_for
+
+pytestmark = pytest.mark.process  # the whole kiosk process: not in make test-fast
 
 
 def office_with_sync(tmp_path, live, central):
@@ -73,7 +77,7 @@ def test_the_office_syncs_every_event_exactly_once_and_shows_when_it_is_offline(
 
 
 def test_the_ticket_qr_code_opens_its_public_page(tmp_path):
-    from kiosk.engine import Ticket
+    from kiosk.state import Ticket
 
     config = load_config(DEMO).model_copy(update={"sync": SyncConfig(server_url="https://central.example.vn/")})
     ticket = Ticket(id="t-1", day="2026-11-24", service="oto", number=1001, display="1001", priority=False,

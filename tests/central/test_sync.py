@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from kiosk import sync
-from kiosk.sync import SyncConfig, SyncError, SyncWorker, enroll, mark_acked
+from kiosk.config import SyncConfig
+from kiosk.sync import SyncError, SyncWorker, enroll, mark_acked
 from tests.central.conftest import (
     ROOT_DIR,
     Central,
@@ -149,6 +150,7 @@ def test_answer_lost_after_commit_is_resent_and_nothing_doubles(central: Central
     assert_exactly_once(central, kiosk.device_id, kiosk.db)
 
 
+@pytest.mark.crash
 def test_kiosk_killed_during_upload(central: Central, live: LiveServer, tmp_path: Path) -> None:
     central.site()
     db = tmp_path / "kiosk.db"

@@ -1,7 +1,8 @@
 # The two commands of a fresh machine:
 #   make demo   set up, then run the demo office
 #   make test   set up, then run every test
-.PHONY: setup demo test bench
+# While working: make test-fast (everything but the slow kinds, docs/development.md).
+.PHONY: setup demo test test-fast bench
 
 setup:
 	./scripts/setup.sh
@@ -11,6 +12,9 @@ demo: setup
 
 test: setup
 	.venv/bin/python -m pytest -q
+
+test-fast: setup
+	.venv/bin/python -m pytest -q -n 2 -m "not (crash or properties or postgres or browser or process)"
 
 bench: setup
 	.venv/bin/python bench/bench_store.py

@@ -11,6 +11,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from kiosk.bootconfig import load_at_boot, merge, remove_enrolment_code
 from kiosk.run import Process
 from kiosk.simulation import ScaledClock, pair_keypads, simulated_config, weekday_morning
@@ -78,6 +80,7 @@ def test_an_invalid_value_names_the_key(tmp_path):
     assert loaded.problem == "queue.priority: 'sometimes' is not allowed; use one of 'strict' or 'interleave'"
 
 
+@pytest.mark.process
 def test_the_board_shows_the_error_and_tickets_are_still_issued(tmp_path):
     defaults, boot, last_good = layers(tmp_path, BOOT)
     load_at_boot(defaults, boot, last_good)
@@ -102,6 +105,7 @@ def test_the_board_shows_the_error_and_tickets_are_still_issued(tmp_path):
     assert seen["unit"] == "Công an huyện Đức Trọng"
 
 
+@pytest.mark.process
 def test_with_no_good_config_the_kiosk_shows_the_error_and_issues_nothing(tmp_path):
     defaults, boot, last_good = layers(tmp_path, "[site\n")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)

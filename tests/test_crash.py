@@ -14,7 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlite_utils
+
+pytestmark = pytest.mark.crash  # killed with SIGKILL: not in make test-fast
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = 24

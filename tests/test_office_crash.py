@@ -11,7 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.crash, pytest.mark.process]  # killed with SIGKILL: not in make test-fast
 
 
 def start(out: Path, mode: str) -> subprocess.Popen:

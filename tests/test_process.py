@@ -11,9 +11,12 @@ import sys
 import time
 import wave
 
+import pytest
 from PIL import Image
 
 from tests.conftest import DEMO, ROOT
+
+pytestmark = pytest.mark.process  # the whole kiosk process: not in make test-fast
 
 ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
 ENV.pop("DISPLAY", None)

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from central import core
 from central.app import create_app
-from kiosk import engine as E
+from kiosk import commands as E
 from kiosk.clock import FakeClock
 from kiosk.store import Store
 from tests.conftest import at, small_config
@@ -48,7 +48,7 @@ def new_pg_database(pg_server: str) -> tuple[str, Callable[[], None]]:
     return f"{pg_server}/{name}", drop
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty central database: a SQLite file, or a scratch PostgreSQL database."""
     if request.param == "sqlite":

@@ -278,6 +278,7 @@ def test_openapi_is_served(client: TestClient) -> None:
 # -- several server processes on one PostgreSQL ------------------------------------------
 
 
+@pytest.mark.postgres
 def test_two_servers_on_one_postgresql_store_concurrent_duplicates_once(pg_url: str) -> None:
     apps = [create_app(pg_url), create_app(pg_url)]
     with apps[0].state.engine.begin() as conn:
@@ -303,6 +304,7 @@ def test_two_servers_on_one_postgresql_store_concurrent_duplicates_once(pg_url: 
         a.state.engine.dispose()
 
 
+@pytest.mark.postgres
 def test_database_down_is_503_with_retry_after(pg_server: str) -> None:
     from tests.central.conftest import new_pg_database
 

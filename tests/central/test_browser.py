@@ -12,6 +12,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.central.conftest import Central, LiveServer
 from tests.central.test_dashboard import PASSWORD, build_offices
 
+pytestmark = pytest.mark.browser  # headless Chromium: not in make test-fast
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kiosk.bootconfig import load_layers
 from kiosk.run import Process
 from kiosk.simulation import ScaledClock, pair_keypads, simulated_config, weekday_morning
 from kiosk.sync import read_token
 from tests.conftest import DEMO
 from tests.test_office import drive, wait_for
+
+pytestmark = pytest.mark.process  # the whole kiosk process: not in make test-fast
 
 
 def test_first_boot_enrols_retrying_until_the_server_answers(tmp_path, live, central):

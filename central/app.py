@@ -8,7 +8,6 @@ dependencies declared inside ``create_app`` from their annotations.)
 
 import json
 import logging
-import unicodedata
 import uuid as uuidlib
 from typing import Annotated, Any
 
@@ -21,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from central import __version__, core
-from drivers.base import nfc_all
+from drivers.base import nfc, nfc_all
 from central.db import is_migrated, make_engine, migrate, reader
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,7 @@ def _clean(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("text is not valid Unicode (lone surrogate)") from None
-    return unicodedata.normalize("NFC", value)
+    return nfc(value)
 
 
 SafeStr = Annotated[str, AfterValidator(_clean)]

@@ -64,12 +64,14 @@ def nfc_all(value: Any) -> Any:
     return value
 
 
-def write_atomic(path: str | Path, data: bytes | str, mode: int | None = None) -> Path:
+def write_atomic(path: str | Path, data: bytes | str, mode: int | None = None, folder_owner: bool = False) -> Path:
     """Replace ``path`` with ``data`` so that a power cut leaves the old file or the new, never half of one.
 
     The data goes to a temporary file in the same folder, is synced, given
     ``mode`` (before it holds anything, for secrets), renamed over ``path``,
-    and the folder is synced so the rename itself survives.
+    and the folder is synced so the rename itself survives. With
+    ``folder_owner``, a file written by root is given to the folder's owner
+    (``sudo kiosk ...`` writing a file the kiosk's user must read).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +85,9 @@ def write_atomic(path: str | Path, data: bytes | str, mode: int | None = None) -
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if folder_owner and os.geteuid() == 0:
+            folder = path.parent.stat()
+            os.chown(tmp, folder.st_uid, folder.st_gid)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -21,12 +21,12 @@ rule is here, in one place, where a reader can follow them together.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from drivers.base import nfc
 from kiosk import commands as cmd
 from kiosk import days, state
 from kiosk.config import Config, Service
@@ -415,7 +415,7 @@ class Engine:
 
     def _call_by_name(self, command: cmd.CallByName, now: datetime) -> list[Event]:
         self._counter(command.counter)
-        name = " ".join(unicodedata.normalize("NFC", command.name).split())
+        name = " ".join(nfc(command.name).split())
         if not 1 <= len(name) <= 60 or not all(c.isalpha() or c in " .-'" for c in name):
             raise DomainError("bad_name", name=command.name)
         return [Event("name_called", {"counter": command.counter, "name": name, "at": _iso(now)})]

@@ -10,11 +10,11 @@ service is number 2?) are the engine's, not decided here.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from drivers.base import nfc
 from kiosk import commands as cmd
 
 #: What an action needs besides the counter.
@@ -85,7 +85,7 @@ def officer_command(action: str, counter: int | None, value: str | None = None) 
         raise BadAction("unknown_action", f"Không có thao tác {action!r}.", f"there is no action {action!r}")
     text = ""
     if found.needs is not None:
-        text = unicodedata.normalize("NFC", value or "").strip()
+        text = nfc(value or "").strip()
         if not text or (found.needs == "number" and not _NUMBER.fullmatch(text)):
             vi, en = NEEDS_TEXT[found.needs]
             raise BadAction(f"bad_{found.needs}", vi, en)

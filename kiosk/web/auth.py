@@ -29,16 +29,15 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 import secrets
-import tempfile
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from drivers.base import nfc, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ def hash_secret(secret: str) -> dict[str, Any]:
     """A salted scrypt hash of ``secret`` (NFC-normalised) as a JSON-able record."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(
-        unicodedata.normalize("NFC", secret).encode("utf-8"),
+        nfc(secret).encode("utf-8"),
         salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=SCRYPT_DKLEN,
     )
     return {"salt": salt.hex(), "hash": digest.hex(), "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P}
@@ -86,7 +85,7 @@ def verify_secret(secret: str, record: dict[str, Any]) -> bool:
     try:
         expected = bytes.fromhex(record["hash"])
         digest = hashlib.scrypt(
-            unicodedata.normalize("NFC", secret).encode("utf-8"),
+            nfc(secret).encode("utf-8"),
             salt=bytes.fromhex(record["salt"]),
             n=int(record["n"]), r=int(record["r"]), p=int(record["p"]), dklen=len(expected),
             maxmem=64 * 1024 * 1024,
@@ -141,37 +140,16 @@ def load_file(path: str | Path) -> dict[str, Any]:
 
 
 def save_file(path: str | Path, doc: dict[str, Any]) -> None:
-    """Write ``doc`` to ``path`` atomically with mode 0600 (a power cut leaves the old or the new file)."""
-    path = Path(path)
+    """Write ``doc`` to ``path`` atomically with mode 0600 (a power cut leaves the old or the new file).
+
+    Run as root (``sudo kiosk users ...``), the file is given to the owner of its
+    folder, so the kiosk's user, who owns /var/lib/kiosk, can still read it.
+    """
+    text = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".credentials-", dir=path.parent)
+        write_atomic(path, text, mode=0o600, folder_owner=True)
     except OSError as exc:
-        raise CredentialsFileError(f"cannot write in {path.parent}: {exc.strerror}") from exc
-    try:
-        os.fchmod(fd, 0o600)  # before any secret is written
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(doc, out, ensure_ascii=False, indent=1, sort_keys=True)
-            out.flush()
-            os.fsync(out.fileno())
-        _give_to_directory_owner(tmp, path.parent)
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise CredentialsFileError(f"cannot write {path}: {exc.strerror}") from exc
-
-
-def _give_to_directory_owner(file: str, directory: Path) -> None:
-    # Run as root (sudo kiosk users ...), the file must still be readable by the
-    # kiosk's user, who owns /var/lib/kiosk.
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        info = directory.stat()
-        os.chown(file, info.st_uid, info.st_gid)
 
 
 # ---------------------------------------------------------------------------
@@ -197,7 +175,7 @@ def set_leader_password(path: str | Path, password: str) -> Result:
 def add_officer(path: str | Path, code: str, name: str, pin: str) -> Result:
     """Add an officer, or change their name and PIN. Ends that officer's sessions."""
     code = code.strip()
-    name = " ".join(unicodedata.normalize("NFC", name).split())
+    name = " ".join(nfc(name).split())
     if not OFFICER_CODE.fullmatch(code):
         return 2, f"Mã cán bộ {code!r} phải có 1 đến 8 chữ số.\nOfficer code {code!r} must be 1 to 8 digits."
     if not 1 <= len(name) <= MAX_NAME:

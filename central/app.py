@@ -2,7 +2,9 @@
 
 ``create_app(db_url)`` builds an app on a database; everything it knows lives in
 that database, so any number of server processes can serve one PostgreSQL.
-(No ``from __future__ import annotations`` here: FastAPI resolves the
+The request models are strict (JSON's own types, as the served OpenAPI document
+says, to the exact bounds); ``central.guard`` refuses oversized and unreadable
+bodies before they reach them. (No ``from __future__ import annotations`` here: FastAPI resolves the
 dependencies declared inside ``create_app`` from their annotations.)
 """
 
@@ -15,11 +17,11 @@ from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from central import __version__, core
+from central import __version__, core, guard
 from drivers.base import nfc, nfc_all
 from central.db import is_migrated, make_engine, migrate, reader
 
@@ -42,7 +44,40 @@ def _clean(value: str) -> str:
     return nfc(value)
 
 
-SafeStr = Annotated[str, AfterValidator(_clean)]
+# The OpenAPI document says what _clean refuses, so that a client (or schemathesis) knows it.
+SafeStr = Annotated[str, AfterValidator(_clean), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})]
+#: Request models take JSON's types as they are: "1" is not a number and "yes" not a boolean.
+STRICT = ConfigDict(extra="forbid", strict=True)
+
+
+def _whole(value: Any) -> Any:
+    # JSON Schema's "integer" includes 379.0 (a number with no fraction); strict mode
+    # alone would refuse it. Strings ("1") and booleans stay refused.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+_WHOLE = BeforeValidator(_whole)
+# Integers as the OpenAPI document means them (a JSON number without a fraction), with
+# their bounds. The bounds come before the validator so pydantic writes them into the
+# document as minimum/maximum.
+Seq = Annotated[int, Field(ge=1, le=2**53), _WHOLE]
+MonoNs = Annotated[int, Field(ge=0, le=2**62), _WHOLE]  # 146 years of uptime; fits a BIGINT
+Count = Annotated[int, Field(ge=0), _WHOLE]
+CounterNo = Annotated[int, Field(ge=0, le=10_000), _WHOLE]
+Small = Annotated[int, Field(ge=0, le=100_000), _WHOLE]
+Waiting = Annotated[int, Field(ge=0, le=10**6), _WHOLE]
+#: A service id as a key of ``queues``: the document says what _clean refuses there too.
+QueueKey = Annotated[SafeStr, Field(max_length=64)]
+
+
+def _queues_schema(schema: dict[str, Any]) -> None:
+    # Pydantic puts the key's pattern in patternProperties, which leaves other keys unchecked
+    # in the document; say what the model checks: every key, every value.
+    values = schema.pop("patternProperties", {}) or {}
+    schema["propertyNames"] = {"maxLength": 64, "pattern": "^[^\\u0000]*$"}
+    schema["additionalProperties"] = next(iter(values.values()), {"type": "integer"})
 
 
 # -- request and answer models --------------------------------------------------
@@ -51,7 +86,7 @@ SafeStr = Annotated[str, AfterValidator(_clean)]
 class EnrollIn(BaseModel):
     """A one-time enrolment code and the kiosk's hardware serial."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     code: SafeStr = Field(min_length=4, max_length=40, description="The code `kiosk-central enrolment-code` printed.")
     serial: str = Field(pattern=_ID, description="The device's hardware serial (e.g. the Pi's CPU serial).")
 
@@ -68,15 +103,16 @@ class EnrollOut(BaseModel):
 class EventIn(BaseModel):
     """One event exactly as the kiosk's ``events`` table holds it."""
 
-    model_config = ConfigDict(extra="forbid")
-    seq: int = Field(ge=1, le=2**53, description="Per-device sequence number, gapless from 1.")
+    model_config = STRICT
+    seq: Seq = Field(description="Per-device sequence number, gapless from 1.")
     uuid: str = Field(description="The event's UUID.", json_schema_extra={"format": "uuid"})
     type: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="Event type, e.g. `ticket_issued`.")
     payload: dict[str, Any] = Field(description="The event's data (a JSON object).")
     wall_time: str = Field(
-        max_length=64, description="The device's wall clock, ISO 8601 with UTC offset.", json_schema_extra={"format": "date-time"}
+        max_length=64, description="The device's wall clock, RFC 3339 (ISO 8601 with T and a UTC offset).",
+        json_schema_extra={"format": "date-time"},
     )
-    mono_ns: int = Field(ge=0, le=2**62, description="The device's monotonic clock, nanoseconds since boot.")
+    mono_ns: MonoNs = Field(description="The device's monotonic clock, nanoseconds since boot.")
     boot_id: str = Field(pattern=_ID, description="The kernel's boot id when the event was written.")
     clock_synced: bool = Field(description="Whether the wall clock was NTP-synchronised then.")
     device_id: SafeStr | None = Field(default=None, max_length=64, description="If given, must be the token's device.")
@@ -95,14 +131,14 @@ class EventIn(BaseModel):
         try:
             core.iso_to_us(value)
         except (ValueError, OverflowError) as exc:
-            raise ValueError(f"not an ISO 8601 time with UTC offset ({exc})") from None
+            raise ValueError(f"not an RFC 3339 (ISO 8601) time with UTC offset: {exc}") from None
         return value
 
     @field_validator("payload")
     @classmethod
     def _payload(cls, value: dict[str, Any]) -> dict[str, Any]:
         try:
-            text = json.dumps(nfc_all(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            text = json.dumps(nfc_all(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
             text.encode("utf-8")
         except (UnicodeEncodeError, ValueError, RecursionError) as exc:
             raise ValueError(f"payload cannot be stored as UTF-8 JSON ({type(exc).__name__})") from None
@@ -114,16 +150,18 @@ class EventIn(BaseModel):
 class BatchIn(BaseModel):
     """Up to 1,000 events of the device that owns the token."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     device_id: SafeStr = Field(max_length=64, description="The device id received at enrolment.")
     boot_id: str | None = Field(default=None, pattern=_ID, description="The device's current boot id.")
-    sent_mono_ns: int | None = Field(
-        default=None, ge=0, le=2**62, description="The device's monotonic clock when it sent this request."
+    sent_mono_ns: MonoNs | None = Field(
+        default=None, description="The device's monotonic clock when it sent this request."
     )
     events: list[EventIn] = Field(max_length=core.MAX_BATCH)
 
 
 class Rejected(BaseModel):
+    """One event and why: refused (not stored), or stored with its time quarantined."""
+
     seq: int
     uuid: str
     reason: str
@@ -137,11 +175,16 @@ class BatchOut(BaseModel):
     duplicates: int
     rejected: list[Rejected]
     gaps: list[list[int]] = Field(description="Ranges [first, last] of seqs missing above acked_seq.")
+    quarantined: list[Rejected] = Field(
+        default_factory=list,
+        description="Events stored and acknowledged whose time the server does not believe, each with the reason "
+        "(the kiosk logs them): see docs/sync-protocol.md#time.",
+    )
 
 
 class CounterIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    number: int = Field(ge=0, le=10_000)
+    model_config = STRICT
+    number: CounterNo
     mode: SafeStr = Field(max_length=20)
     officer: SafeStr | None = Field(default=None, max_length=40)
     ticket: SafeStr | None = Field(default=None, max_length=40, description="Display number being served.")
@@ -150,31 +193,37 @@ class CounterIn(BaseModel):
 class TicketIn(BaseModel):
     """A ticket still waiting or being served (feeds the public ticket page)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     ticket_id: str = Field(pattern=_ID)
     display: SafeStr = Field(max_length=40)
     service: SafeStr = Field(max_length=64)
     state: str = Field(pattern=r"^(waiting|called|serving)$")
-    counter: int | None = Field(default=None, ge=0, le=10_000)
-    position: int | None = Field(default=None, ge=0, le=100_000)
-    wait_minutes: int | None = Field(default=None, ge=0, le=100_000)
+    counter: CounterNo | None = None
+    position: Small | None = None
+    wait_minutes: Small | None = None
 
 
 class HeartbeatIn(BaseModel):
     """The kiosk's health, sent every minute or so."""
 
-    model_config = ConfigDict(extra="forbid")
-    queues: dict[Annotated[SafeStr, Field(max_length=64)], Annotated[int, Field(ge=0, le=10**6)]] = Field(default_factory=dict, description="Waiting tickets per service id.")
+    model_config = STRICT
+    queues: dict[QueueKey, Waiting] = Field(
+        default_factory=dict,
+        description="Waiting tickets per service id.",
+        json_schema_extra=_queues_schema,
+    )
     counters: list[CounterIn] = Field(default_factory=list, max_length=500)
     tickets: list[TicketIn] = Field(default_factory=list, max_length=5000)
-    outbox_depth: int = Field(default=0, ge=0, description="Events not yet acknowledged.")
-    oldest_unsynced_age_s: float | None = Field(default=None, ge=0, description="Age of the oldest of them.")
+    outbox_depth: Count = Field(default=0, description="Events not yet acknowledged.")
+    oldest_unsynced_age_s: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="Age of the oldest of them, in seconds."
+    )
     clock_synced: bool = False
     software_version: SafeStr = Field(default="", max_length=40)
-    config_version: int | None = Field(default=None, ge=0)
-    free_disk_bytes: int | None = Field(default=None, ge=0)
+    config_version: Count | None = None
+    free_disk_bytes: Count | None = None
     boot_id: str | None = Field(default=None, pattern=_ID)
-    sent_mono_ns: int | None = Field(default=None, ge=0, le=2**62)
+    sent_mono_ns: MonoNs | None = Field(default=None, description="The monotonic clock when it sent this.")
 
 
 class ConfigOut(BaseModel):
@@ -201,8 +250,10 @@ class Invalid(BaseModel):
 _bearer = HTTPBearer(auto_error=False, description="The token received at enrolment.")
 
 
-def create_app(db_url: str = "sqlite:///central.db", *, auto_migrate: bool = True) -> FastAPI:
-    """The server on ``db_url`` (SQLite file or ``postgresql://...``)."""
+def create_app(
+    db_url: str = "sqlite:///central.db", *, auto_migrate: bool = True, max_body_bytes: int = guard.MAX_BODY_BYTES
+) -> FastAPI:
+    """The server on ``db_url`` (SQLite file or ``postgresql://...``); bodies over ``max_body_bytes`` get 413."""
     engine: Engine = make_engine(db_url)
     if auto_migrate:
         migrate(engine)
@@ -215,6 +266,10 @@ def create_app(db_url: str = "sqlite:///central.db", *, auto_migrate: bool = Tru
         description="Central server of the one-stop queue kiosks. Protocol: docs/sync-protocol.md.",
     )
     app.state.engine = engine
+    # Refuse an oversized body before reading it (413), and a body FastAPI cannot
+    # parse with the 422 the OpenAPI document lists (central/guard.py).
+    app.add_middleware(guard.BodyLimit, limit=max_body_bytes)
+    app.router.route_class = guard.JsonRoute
     read = reader(engine)
 
     @app.exception_handler(core.Refused)
@@ -241,9 +296,14 @@ def create_app(db_url: str = "sqlite:///central.db", *, auto_migrate: bool = Tru
         with read.connect() as conn:
             return core.device_for_token(conn, creds.credentials if creds else None)
 
+    too_large: dict[int | str, dict[str, Any]] = {413: {"model": Problem, "description": "Request body too large"}}
     refusals: dict[int | str, dict[str, Any]] = {401: {"model": Problem}, 403: {"model": Problem}, 422: {"model": Invalid}}
 
-    @app.post(f"{API}/enroll", response_model=EnrollOut, responses={403: {"model": Problem}, 422: {"model": Invalid}, 429: {"model": Problem}})
+    @app.post(
+        f"{API}/enroll",
+        response_model=EnrollOut,
+        responses={403: {"model": Problem}, 422: {"model": Invalid}, 429: {"model": Problem}, **too_large},
+    )
     def enroll(body: EnrollIn, request: Request) -> dict[str, Any]:
         """Trade a one-time enrolment code for a device id and token.
 
@@ -260,7 +320,7 @@ def create_app(db_url: str = "sqlite:///central.db", *, auto_migrate: bool = Tru
                 core.hit(conn, key, limit=2**31)  # count the failure only
             raise
 
-    @app.post(f"{API}/events", response_model=BatchOut, responses=refusals)
+    @app.post(f"{API}/events", response_model=BatchOut, responses={**refusals, **too_large})
     def post_events(body: BatchIn, dev: Annotated[Any, Depends(device)]) -> dict[str, Any]:
         """Store a batch of events idempotently; answer what is acknowledged, rejected and missing."""
         if body.device_id != dev.id or any(e.device_id not in (None, dev.id) for e in body.events):
@@ -283,7 +343,7 @@ def create_app(db_url: str = "sqlite:///central.db", *, auto_migrate: bool = Tru
             result = core.ingest(conn, dev, rows, body.boot_id, body.sent_mono_ns)
         return result.__dict__
 
-    @app.post(f"{API}/heartbeat", status_code=204, responses=refusals)
+    @app.post(f"{API}/heartbeat", status_code=204, responses={**refusals, **too_large})
     def post_heartbeat(body: HeartbeatIn, dev: Annotated[Any, Depends(device)]) -> Response:
         """Record the kiosk's health and its live tickets."""
         with engine.begin() as conn:
@@ -320,7 +380,32 @@ def create_app(db_url: str = "sqlite:///central.db", *, auto_migrate: bool = Tru
     from central import web
 
     web.mount(app, engine)
+    generated = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # FastAPI's OpenAPI model holds bounds as floats (4.611686018427388e+18 for 2**62): put
+        # back exact integers, so the document says what the models check, to the last digit.
+        if app.openapi_schema is None:
+            app.openapi_schema = _exact_numbers(generated())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _exact_numbers(value: Any) -> Any:
+    """``value`` with every integral float bound (``maximum: 10000.0``) as an int."""
+    if isinstance(value, dict):
+        return {
+            k: int(v) if k in _BOUNDS and isinstance(v, float) and v.is_integer() else _exact_numbers(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_exact_numbers(v) for v in value]
+    return value
+
+
+_BOUNDS = {"maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "multipleOf"}
 
 
 def app_from_env() -> FastAPI:

@@ -2,7 +2,7 @@
 
     kiosk-central migrate
     kiosk-central add-site ld-csgt "Phòng CSGT Lâm Đồng" --province "Lâm Đồng"
-    kiosk-central set-config ld-csgt /path/to/kiosk.toml
+    kiosk-central set-config ld-csgt /path/to/kiosk.toml --server-url https://central.example.gov.vn
     kiosk-central add-user director1 --role director
     kiosk-central enrolment-code ld-csgt
     kiosk-central serve --host 0.0.0.0 --port 8080
@@ -58,7 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("set-config", help="give a site a kiosk configuration (TOML, checked first)")
     _db_arg(p)
     p.add_argument("site", help="site code")
-    p.add_argument("file", help="the kiosk's TOML configuration")
+    p.add_argument("file", help="the kiosk's TOML configuration (what central may push: docs/central.md)")
+    p.add_argument(
+        "--server-url",
+        default=os.environ.get("KIOSK_CENTRAL_URL"),
+        help="the address kiosks reach this server at; the file's [sync] server_url must be it "
+        "(default: $KIOSK_CENTRAL_URL, else the site's current configuration's)",
+    )
 
     p = sub.add_parser("add-user", help="add a dashboard user (asks for the password)")
     _db_arg(p)
@@ -104,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         if args.command == "set-config":
-            return _set_config(engine, args.site, args.file)
+            return _set_config(engine, args.site, args.file, args.server_url)
         if args.command == "add-user":
             password = sys.stdin.readline().rstrip("\n") if args.password_stdin else _ask_password()
             with engine.begin() as conn:
@@ -133,9 +139,10 @@ def _ask_password() -> str:
     return first
 
 
-def _set_config(engine, site: str, path: str) -> int:  # type: ignore[no-untyped-def]
+def _set_config(engine, site: str, path: str, server_url: str | None) -> int:  # type: ignore[no-untyped-def]
     import tomllib
 
+    from central import pushed
     from kiosk.config import ConfigError, load_config
 
     try:
@@ -146,7 +153,7 @@ def _set_config(engine, site: str, path: str) -> int:  # type: ignore[no-untyped
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
     with engine.begin() as conn:
-        version = core.set_site_config(conn, site, data)
+        version = pushed.push(conn, site, data, server_url)  # refused if it would cut the kiosks off
     print(f"site {site} now has configuration version {version}")
     return 0
 

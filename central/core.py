@@ -10,28 +10,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from central.models import Boot, Device, EnrolmentCode, Event, LiveTicket, RateLimit, Site, User
+from central import times
+from central.models import Device, EnrolmentCode, Event, LiveTicket, RateLimit, Site, User
 
 #: The most events one POST may carry.
 MAX_BATCH = 1000
-#: An anchor found from the server's receive time replaces the stored one only
-#: when it is tighter by more than this: rewriting a boot's corrected times for a
-#: few milliseconds is not worth it.
-ANCHOR_SLACK_US = 1_000_000
 #: Enrolment codes expire after this long unless told otherwise.
 CODE_TTL_S = 24 * 3600
 ROLES = ("admin", "director", "leader")
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def now_us() -> int:
@@ -44,13 +40,45 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))", re.ASCII
+)
+
+
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date, any year (H. Hinnant's algorithm)."""
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
 def iso_to_us(text: str) -> int:
-    """ISO 8601 with an offset -> epoch microseconds (ValueError otherwise)."""
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise ValueError("wall_time has no UTC offset")
-    delta = moment - EPOCH
-    return delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds
+    """An RFC 3339 date-time (ISO 8601 with ``T`` and an offset) -> epoch microseconds; ValueError otherwise.
+
+    Exactly what the OpenAPI document's ``format: date-time`` allows: year 0000
+    and a leap second (``:60``, counted as the next second) included, which
+    Python's ``datetime`` cannot hold.
+    """
+    found = _RFC3339.fullmatch(text)
+    if found is None:
+        raise ValueError("expected YYYY-MM-DDTHH:MM:SS[.fraction] and an offset (Z or +HH:MM)")
+    y, mo, d, h, mi, sec = (int(found.group(i)) for i in range(1, 7))
+    leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    month_days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    if not (1 <= mo <= 12 and 1 <= d <= month_days[mo - 1] and h <= 23 and mi <= 59 and sec <= 60):
+        raise ValueError("no such date or time of day")
+    offset = 0
+    if found.group(9):
+        oh, om = int(found.group(10)), int(found.group(11))
+        if oh > 23 or om > 59:
+            raise ValueError("no such UTC offset")
+        offset = (1 if found.group(9) == "+" else -1) * (oh * 60 + om) * 60
+    micro = int((found.group(7) or "0")[:6].ljust(6, "0"))
+    seconds = _days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset
+    return seconds * 1_000_000 + micro
 
 
 class Refused(Exception):
@@ -198,20 +226,23 @@ def enroll(conn: Connection, code: str, serial: str) -> dict[str, Any]:
 
     The same serial enrolled again at the same site keeps its device id (its
     events continue) and gets a new token; the old token stops working.
+
+    A lost answer can be retried: the kiosk that used the code (same serial) may
+    use it again until the code expires or the server has heard from the kiosk
+    with its token (an upload or a heartbeat after the enrolment). The retry gets
+    a *new* token, which replaces the one in the lost answer (the server keeps one
+    token per device). Anyone else is refused as before.
     """
     now = now_us()
+    code_hash = sha256(normalise_code(code))
     used = conn.execute(
         update(EnrolmentCode)
-        .where(
-            EnrolmentCode.code_hash == sha256(normalise_code(code)),
-            EnrolmentCode.used_us.is_(None),
-            EnrolmentCode.expires_us > now,
-        )
+        .where(EnrolmentCode.code_hash == code_hash, EnrolmentCode.used_us.is_(None), EnrolmentCode.expires_us > now)
         .values(used_us=now)
         .returning(EnrolmentCode.site_id)
     ).first()
     if used is None:
-        raise Refused(403, "the enrolment code is unknown, already used or expired; ask for a new one")
+        return _enroll_again(conn, code_hash, serial, now)
     site_id = used.site_id
     token = secrets.token_urlsafe(32)
     existing = conn.execute(select(Device.id).where(Device.site_id == site_id, Device.serial == serial)).first()
@@ -228,6 +259,34 @@ def enroll(conn: Connection, code: str, serial: str) -> dict[str, Any]:
                 acked_seq=0, max_seq=0,
             )
         )
+    conn.execute(
+        update(EnrolmentCode).where(EnrolmentCode.code_hash == code_hash).values(serial=serial, device_id=device_id)
+    )
+    return _enrolled(conn, site_id, device_id, token)
+
+
+def _enroll_again(conn: Connection, code_hash: str, serial: str, now: int) -> dict[str, Any]:
+    """A used code presented again: a retry by the kiosk that used it gets a new token; anything else is refused."""
+    refused = Refused(403, "the enrolment code is unknown, already used or expired; ask for a new one")
+    stmt = select(EnrolmentCode.__table__).where(EnrolmentCode.code_hash == code_hash)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # two retries at once: one after the other
+    row = conn.execute(stmt).first()
+    if row is None or row.used_us is None or row.expires_us <= now or row.serial != serial or row.device_id is None:
+        raise refused
+    device = conn.execute(select(Device.__table__).where(Device.id == row.device_id)).first()
+    if (
+        device is None
+        or (device.revoked_us is not None and device.revoked_us >= row.used_us)  # revoked since: an admin's decision
+        or (device.last_seen_us is not None and device.last_seen_us >= row.used_us)  # it has synced: the answer arrived
+    ):
+        raise refused
+    token = secrets.token_urlsafe(32)
+    conn.execute(update(Device).where(Device.id == device.id).values(token_hash=sha256(token)))
+    return _enrolled(conn, row.site_id, device.id, token)
+
+
+def _enrolled(conn: Connection, site_id: int, device_id: str, token: str) -> dict[str, Any]:
     site = conn.execute(select(Site.code, Site.name).where(Site.id == site_id)).one()
     return {"device_id": device_id, "token": token, "site": site.code, "site_name": site.name}
 
@@ -263,6 +322,7 @@ class IngestResult:
     duplicates: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
     gaps: list[list[int]] = field(default_factory=list)
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _lock_device(conn: Connection, device_id: str) -> Any:
@@ -270,41 +330,6 @@ def _lock_device(conn: Connection, device_id: str) -> Any:
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()  # one batch of a device at a time, across processes
     return conn.execute(stmt).one()
-
-
-def _update_anchor(
-    conn: Connection, device_id: str, boot_id: str, candidate: int, source: str, boots: dict[str, Any]
-) -> None:
-    """Record a better start-of-boot estimate and re-correct the boot's stored events."""
-    current = boots.get(boot_id)
-    if current is not None:
-        if current.source == "ntp" and source != "ntp":
-            return
-        if current.source == source and (source == "ntp" or current.anchor_us - candidate <= ANCHOR_SLACK_US):
-            return
-        conn.execute(
-            update(Boot).where(Boot.device_id == device_id, Boot.boot_id == boot_id).values(
-                anchor_us=candidate, source=source
-            )
-        )
-        conn.execute(
-            update(Event)
-            .where(Event.device_id == device_id, Event.boot_id == boot_id, Event.clock_synced.is_(False))
-            .values(corrected_us=candidate + Event.mono_ns // 1000)
-        )
-    else:
-        conn.execute(
-            Boot.__table__.insert().values(device_id=device_id, boot_id=boot_id, anchor_us=candidate, source=source)
-        )
-        conn.execute(
-            update(Event)
-            .where(
-                Event.device_id == device_id, Event.boot_id == boot_id, Event.clock_synced.is_(False),
-                Event.corrected_us.is_(None),
-            )
-            .values(corrected_us=candidate + Event.mono_ns // 1000)
-        )
-    boots[boot_id] = Boot(device_id=device_id, boot_id=boot_id, anchor_us=candidate, source=source)
 
 
 def _walk(conn: Connection, device_id: str, acked: int) -> tuple[int, list[list[int]], int]:
@@ -390,39 +415,30 @@ def ingest(
             continue
         new.append(ev)
 
-    # Time: where did each boot's monotonic clock start? Synchronised events say
-    # it exactly; otherwise the request itself bounds it (sent after the event).
-    boot_ids = {ev["boot_id"] for ev in new} | ({boot_id} if boot_id else set())
-    boots = {
-        b.boot_id: b
-        for b in conn.execute(
-            select(Boot.__table__).where(Boot.device_id == dev.id, Boot.boot_id.in_(list(boot_ids)))
-        ).all()
-    } if boot_ids else {}
-    for ev in new:
-        if ev["clock_synced"]:
-            _update_anchor(conn, dev.id, ev["boot_id"], ev["wall_us"] - ev["mono_ns"] // 1000, "ntp", boots)
+    # Time (central.times): where did each boot's monotonic clock start, and which
+    # times can be right? The request itself is the server's own observation.
+    boots = times.Boots(conn, dev.id, {ev["boot_id"] for ev in new} | ({boot_id} if boot_id else set()))
     if boot_id and sent_mono_ns is not None:
-        _update_anchor(conn, dev.id, boot_id, received - sent_mono_ns // 1000, "server", boots)
+        boots.observe_server(boot_id, received, sent_mono_ns)
+    new.sort(key=lambda ev: ev["seq"])
+    for ev in new:
+        times.time_event(boots, ev, received, result.quarantined)
+    boots.save()  # re-corrects the boots' stored events where their anchor moved
 
     if new:
         rows = []
         last_unsynced: dict[str, tuple[int, int]] = {}
         for ev in new:
-            boot = boots.get(ev["boot_id"])
-            if ev["clock_synced"]:
-                corrected = ev["wall_us"]  # a synchronised clock is the truth
-            else:
-                corrected = boot.anchor_us + ev["mono_ns"] // 1000 if boot is not None else None
+            corrected = times.correct_event(boots, ev, received, result.quarantined)
             if corrected is not None and not ev["clock_synced"]:
                 last_unsynced[ev["boot_id"]] = (corrected, ev["wall_us"])
+            if ev["quarantine"]:
+                ev["quarantine"] = ev["quarantine"][:300]
             rows.append({**ev, "device_id": dev.id, "site_id": dev.site_id, "received_us": received, "corrected_us": corrected})
         conn.execute(_insert(conn, Event).on_conflict_do_nothing(), rows)
         result.stored = len(rows)
         for b, (corrected, wall) in last_unsynced.items():
-            conn.execute(
-                update(Boot).where(Boot.device_id == dev.id, Boot.boot_id == b).values(offset_us=corrected - wall)
-            )
+            boots.set_offset(b, corrected - wall)
 
     acked, gaps, top = _walk(conn, dev.id, dev.acked_seq)
     result.acked_seq, result.gaps = acked, gaps
@@ -438,14 +454,10 @@ def ingest(
 def heartbeat(conn: Connection, device: Any, body: dict[str, Any]) -> None:
     """Keep the device's latest heartbeat and its live tickets (for the public ticket page)."""
     received = now_us()
-    boots: dict[str, Any] = {}
     if body.get("boot_id") and body.get("sent_mono_ns") is not None:
-        row = conn.execute(
-            select(Boot.__table__).where(Boot.device_id == device.id, Boot.boot_id == body["boot_id"])
-        ).first()
-        if row is not None:
-            boots[row.boot_id] = row
-        _update_anchor(conn, device.id, body["boot_id"], received - body["sent_mono_ns"] // 1000, "server", boots)
+        boots = times.Boots(conn, device.id, {body["boot_id"]})
+        boots.observe_server(body["boot_id"], received, body["sent_mono_ns"])
+        boots.save()
     tickets = body.pop("tickets", []) or []
     conn.execute(
         update(Device)

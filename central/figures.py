@@ -16,6 +16,12 @@ Composite score of a site (0-100, higher is better), used by the ranking:
 - attendance: 1 - no-show rate (no-shows over tickets that were completed or no-show).
 
 A site with no tickets in the period is listed without a rank.
+
+Every figure survives any stored value (``tests/central/test_figures_survive.py``
+inserts arbitrary rows): a payload that is not a JSON object, a field of the
+wrong type, a time outside :data:`FIRST_US`..:data:`LAST_US` (or a quarantined
+wall time, see ``central.times``) count as unknown, never as an error, and a
+negative duration (called before issued: a clock that jumped) is left out.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select
 
 from central.models import Event, Site
+from central.times import PRODUCT_EPOCH_US
 
 TICKET_TYPES = (
     "ticket_issued", "ticket_called", "service_started", "ticket_completed", "ticket_no_show",
@@ -38,10 +45,18 @@ TICKET_TYPES = (
 )
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 PERIODS = ("day", "week", "month")
+#: Times the figures use: from 2025-01-01 (central.times.PRODUCT_EPOCH_US) to before
+#: 9000-01-01 (far from the calendar's end in any time zone). Anything else is unknown.
+FIRST_US = PRODUCT_EPOCH_US
+LAST_US = 221_845_392_000_000_000
+#: Days a page may ask for (further out, a period's arithmetic would leave the calendar).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(8999, 12, 1)
 
 
 def period_days(period: str, day: date) -> tuple[date, date]:
     """The first and the day after the last business day of the period containing ``day``."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"day must be between {FIRST_DAY} and {LAST_DAY}")
     if period == "day":
         return day, day + timedelta(days=1)
     if period == "week":
@@ -60,8 +75,8 @@ class TicketFacts:
 
     day: str
     service: str
-    issued_us: int
-    hour: int
+    issued_us: int | None
+    hour: int | None
     state: str = "waiting"
     called_us: int | None = None
     started_us: int | None = None
@@ -69,6 +84,13 @@ class TicketFacts:
     counter: int | None = None
     officer: str | None = None
     rating: int | None = None
+
+
+def _minutes(begin: int | None, end: int | None) -> float | None:
+    """Minutes from ``begin`` to ``end``; None when either is unknown or the clock ran backwards."""
+    if begin is None or end is None or end < begin:
+        return None
+    return (end - begin) / 60e6
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -92,13 +114,14 @@ class Figures:
 
     def add(self, t: TicketFacts) -> None:
         self.tickets += 1
-        if t.called_us is not None:
-            self.waits.append((t.called_us - t.issued_us) / 60e6)
+        wait = _minutes(t.issued_us, t.called_us)
+        if wait is not None:
+            self.waits.append(wait)
         if t.state == "completed":
             self.completed += 1
-            begin = t.started_us or t.called_us
-            if begin is not None and t.finished_us is not None:
-                self.services.append((t.finished_us - begin) / 60e6)
+            service = _minutes(t.started_us or t.called_us, t.finished_us)
+            if service is not None:
+                self.services.append(service)
         if t.state == "no_show":
             self.no_shows += 1
         if t.rating is not None:
@@ -138,8 +161,31 @@ def site_tz(site: Any) -> ZoneInfo:
     """The site's time zone, from its configuration when it has one."""
     try:
         return ZoneInfo(json.loads(site.config_json)["site"]["timezone"]) if site.config_json else ZoneInfo(DEFAULT_TZ)
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, OSError):  # OSError: a name too long for a file name
         return ZoneInfo(DEFAULT_TZ)
+
+
+def _payload(text: Any) -> dict[str, Any]:
+    """A stored payload as a dict ({} when it is not a JSON object)."""
+    try:
+        data = json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _when(row: Any) -> int | None:
+    """An event's time for the figures: corrected, else its own unless quarantined; None if unbelievable."""
+    at = row.corrected_us if row.corrected_us is not None else (row.wall_us if row.quarantine is None else None)
+    return at if isinstance(at, int) and FIRST_US <= at < LAST_US else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _counter(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000 else None
 
 
 def tickets(conn: Connection, site: Any, first: date, end: date) -> list[TicketFacts]:
@@ -149,7 +195,7 @@ def tickets(conn: Connection, site: Any, first: date, end: date) -> list[TicketF
     hi = datetime.combine(end + timedelta(days=2), datetime.min.time(), tz)
     to_us = lambda d: int(d.astimezone(timezone.utc).timestamp() * 1_000_000)  # noqa: E731
     rows = conn.execute(
-        select(Event.device_id, Event.type, Event.payload, Event.wall_us, Event.corrected_us)
+        select(Event.device_id, Event.type, Event.payload, Event.wall_us, Event.corrected_us, Event.quarantine)
         .where(
             Event.site_id == site.id,
             Event.type.in_(TICKET_TYPES),
@@ -160,12 +206,20 @@ def tickets(conn: Connection, site: Any, first: date, end: date) -> list[TicketF
     ).all()
     found: dict[tuple[str, str], TicketFacts] = {}
     for row in rows:
-        data = json.loads(row.payload)
-        at = row.corrected_us if row.corrected_us is not None else row.wall_us
-        key = (row.device_id, str(data.get("ticket_id")))
+        data = _payload(row.payload)
+        ticket_id = data.get("ticket_id")
+        if not isinstance(ticket_id, str | int) or isinstance(ticket_id, bool):
+            continue
+        at = _when(row)
+        key = (row.device_id, str(ticket_id))
         if row.type == "ticket_issued":
-            local = datetime.fromtimestamp(at / 1e6, tz)
-            found[key] = TicketFacts(day=str(data.get("day")), service=str(data.get("service")), issued_us=at, hour=local.hour)
+            day, service = data.get("day"), data.get("service")
+            if not isinstance(day, str):
+                continue  # no business day: it belongs to no period
+            found[key] = TicketFacts(
+                day=day, service=service if isinstance(service, str) else "?", issued_us=at,
+                hour=datetime.fromtimestamp(at / 1e6, tz).hour if at is not None else None,
+            )
             continue
         t = found.get(key)
         if t is None:
@@ -173,12 +227,12 @@ def tickets(conn: Connection, site: Any, first: date, end: date) -> list[TicketF
         if row.type == "ticket_called":
             t.state = "called"
             t.called_us = t.called_us or at
-            t.counter, t.officer = data.get("counter"), data.get("officer")
+            t.counter, t.officer = _counter(data.get("counter")), _text(data.get("officer"))
         elif row.type == "service_started":
             t.state, t.started_us = "serving", at
         elif row.type == "ticket_completed":
             t.state, t.finished_us = "completed", at
-            t.officer = data.get("officer") or t.officer
+            t.officer = _text(data.get("officer")) or t.officer
         elif row.type == "ticket_no_show":
             t.state = "no_show"
         elif row.type == "ticket_reactivated":
@@ -186,7 +240,8 @@ def tickets(conn: Connection, site: Any, first: date, end: date) -> list[TicketF
         elif row.type == "ticket_expired":
             t.state = "expired"
         elif row.type == "rating_recorded":
-            t.rating = data.get("level")
+            level = data.get("level")
+            t.rating = level if isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 5 else None
     lo_day, hi_day = first.isoformat(), end.isoformat()
     return [t for t in found.values() if lo_day <= t.day < hi_day]
 
@@ -205,7 +260,8 @@ def site_figures(conn: Connection, site: Any, period: str, day: date) -> dict[st
             groups["counter"][t.counter].add(t)
         if t.officer:
             groups["officer"][t.officer].add(t)
-        by_hour[t.service][t.hour] += 1
+        if t.hour is not None:
+            by_hour[t.service][t.hour] += 1
     row = total.row()
     return {
         "first": first,

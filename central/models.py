@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -63,13 +64,20 @@ class Session(Base):
 
 
 class EnrolmentCode(Base):
-    """A one-time, expiring code that lets one kiosk of a site enrol."""
+    """A one-time, expiring code that lets one kiosk of a site enrol.
+
+    ``serial`` and ``device_id`` say which kiosk used it: that kiosk alone may
+    use it again (a retry after a lost answer) until the code expires or the
+    server hears from the kiosk with its token.
+    """
 
     __tablename__ = "enrolment_codes"
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     expires_us: Mapped[int] = mapped_column(BigInteger)
     used_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    serial: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    device_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class Device(Base):
@@ -107,6 +115,11 @@ class Event(Base):
     clock_synced: Mapped[bool] = mapped_column(Boolean)
     received_us: Mapped[int] = mapped_column(BigInteger)
     corrected_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    #: Why the server did not believe this event's time when it arrived (told to
+    #: the device in the ingest answer); NULL for a time that can be right. A
+    #: quarantined event is stored and counted, but its ``wall_time`` is never used:
+    #: its corrected time comes from its boot's anchor, as for an unsynchronised one.
+    quarantine: Mapped[str | None] = mapped_column(String(300), nullable=True)
     __table_args__ = (
         UniqueConstraint("device_id", "seq", name="uq_events_device_seq"),
         Index("ix_events_site_wall", "site_id", "wall_us"),
@@ -117,19 +130,27 @@ class Boot(Base):
     """One boot of one device and where its monotonic clock started in real time.
 
     ``anchor_us + mono_ns / 1000`` is the corrected time of an event of this boot
-    written while the clock was not synchronised (a synchronised event keeps its own wall time).
-    ``source`` says how the anchor was found: ``ntp`` (an event written with a
-    synchronised clock) beats ``server`` (the server's receive time minus the
-    device's monotonic time when it sent the request: never early, late by at
-    most the network delay).
+    whose own wall time is not used (written while the clock was not
+    synchronised, or quarantined); a believable synchronised event keeps its own.
+    Two observations feed the anchor (``central.times`` has the rules):
+    ``ntp_us`` (the first believable synchronised event of the boot: its wall time
+    minus its monotonic time) beats ``server_us`` (the server's receive time
+    minus the device's monotonic time when it sent a request: never early, late
+    by at most the network delay), unless ``ntp_disputed``: a later synchronised
+    event of the boot disagreed with it, so neither is trusted over the server.
+    ``anchor_us``/``source`` are the anchor in use (``ntp``, ``server``, or
+    NULL/``none`` while nothing is known).
     """
 
     __tablename__ = "boots"
     device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     boot_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    anchor_us: Mapped[int] = mapped_column(BigInteger)
+    anchor_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     source: Mapped[str] = mapped_column(String(10))
     offset_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ntp_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    server_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ntp_disputed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class LiveTicket(Base):

@@ -104,6 +104,82 @@ def test_revoked_token_is_refused_and_reenrolment_keeps_the_device(central: Cent
     assert answer.json()["acked_seq"] == 2
 
 
+def test_a_lost_enrolment_answer_can_be_retried_by_the_same_kiosk(central: Central, client: TestClient) -> None:
+    """Issue 11, point 3: the answer was lost after the server created the device; the kiosk asks again."""
+    central.site()
+    code = central.code()
+    lost = client.post("/api/v1/enroll", json={"code": code, "serial": "pi-1"})
+    assert lost.status_code == 200
+    retry = client.post("/api/v1/enroll", json={"code": code.lower(), "serial": "pi-1"})
+    assert retry.status_code == 200, retry.text
+    assert retry.json()["device_id"] == lost.json()["device_id"] and retry.json()["site"] == "ld"
+    assert retry.json()["token"] != lost.json()["token"]
+    assert central.scalar("SELECT COUNT(*) FROM devices") == 1
+    # The new token replaces the lost one: one token per device.
+    body = {"device_id": retry.json()["device_id"], "events": [event(1)]}
+    assert client.post("/api/v1/events", json=body, headers={"Authorization": f"Bearer {lost.json()['token']}"}).status_code == 401
+    assert client.post("/api/v1/events", json=body, headers={"Authorization": f"Bearer {retry.json()['token']}"}).status_code == 200
+    # Once the server has heard from the kiosk with its token, the code is spent for good.
+    again = client.post("/api/v1/enroll", json={"code": code, "serial": "pi-1"})
+    assert again.status_code == 403 and "already used" in again.json()["detail"]
+
+
+def test_an_enrolment_retry_by_anyone_else_is_refused(central: Central, client: TestClient) -> None:
+    central.site()
+    code = central.code()
+    first = client.post("/api/v1/enroll", json={"code": code, "serial": "pi-1"}).json()
+    other = client.post("/api/v1/enroll", json={"code": code, "serial": "pi-2"})
+    assert other.status_code == 403 and "already used" in other.json()["detail"]
+    # After a heartbeat (the kiosk got its token) ...
+    headers = {"Authorization": f"Bearer {first['token']}"}
+    assert client.post("/api/v1/heartbeat", json={}, headers=headers).status_code == 204
+    assert client.post("/api/v1/enroll", json={"code": code, "serial": "pi-1"}).status_code == 403
+    # ... after the code expired ...
+    late = central.code()
+    assert client.post("/api/v1/enroll", json={"code": late, "serial": "pi-3"}).status_code == 200
+    with central.engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE enrolment_codes SET expires_us = {core.now_us() - 1}")
+    assert client.post("/api/v1/enroll", json={"code": late, "serial": "pi-3"}).status_code == 403
+    # ... and after an admin revoked the device it created.
+    revoked = central.code()
+    device = client.post("/api/v1/enroll", json={"code": revoked, "serial": "pi-4"}).json()
+    with central.engine.begin() as conn:
+        core.revoke(conn, device["device_id"])
+    assert client.post("/api/v1/enroll", json={"code": revoked, "serial": "pi-4"}).status_code == 403
+    assert central.scalar("SELECT revoked_us FROM devices WHERE serial = 'pi-4'") is not None
+
+
+def test_the_kiosk_enrols_although_the_first_answer_was_lost(central: Central, live, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The real kiosk client, through a link that swallows the server's first answer."""
+    from kiosk.enrolment import enroll, SyncError
+    from kiosk.sync import SyncWorker
+    from tests.central.faults import DroppingProxy
+    from tests.central.test_sync import fast_config
+
+    central.site()
+    code = central.code()
+    proxy = DroppingProxy(live.port)
+    proxy.drop_responses = 1
+    token_file = tmp_path / "token.json"
+    try:
+        with pytest.raises(SyncError, match="cannot reach"):
+            enroll(proxy.url, code, "pi-lost", token_file)
+        assert proxy.dropped == 1 and central.scalar("SELECT COUNT(*) FROM devices") == 1  # the server did it
+        enroll(proxy.url, code, "pi-lost", token_file)  # what `kiosk enroll` and the first boot do: try again
+        token = json.loads(token_file.read_text())
+        store = kiosk_store(tmp_path / "kiosk.db")
+        serve_citizens(store, 1)
+        store.close()
+        worker = SyncWorker(tmp_path / "kiosk.db", fast_config(proxy.url, tmp_path, token_file=str(token_file)),
+                            on_acked=lambda seq: None)
+        worker.sync_once()
+        worker.stop()
+        assert worker.acked_seq == len(store_rows(tmp_path / "kiosk.db"))
+        assert central.scalar("SELECT device_id FROM events LIMIT 1") == token["device_id"]
+    finally:
+        proxy.close()
+
+
 def test_missing_or_unknown_token_is_401(client: TestClient, device: dict) -> None:
     body = {"device_id": device["device_id"], "events": [event(1)]}
     assert client.post("/api/v1/events", json=body).status_code == 401
@@ -117,8 +193,8 @@ def test_same_batch_twice_changes_nothing(central: Central, client: TestClient, 
     batch = [event(s) for s in range(1, 6)]
     first = post(client, device, batch).json()
     second = post(client, device, batch).json()
-    assert first == {"acked_seq": 5, "stored": 5, "duplicates": 0, "rejected": [], "gaps": []}
-    assert second == {"acked_seq": 5, "stored": 0, "duplicates": 5, "rejected": [], "gaps": []}
+    assert first == {"acked_seq": 5, "stored": 5, "duplicates": 0, "rejected": [], "gaps": [], "quarantined": []}
+    assert second == {"acked_seq": 5, "stored": 0, "duplicates": 5, "rejected": [], "gaps": [], "quarantined": []}
     assert central.scalar("SELECT COUNT(*) FROM events") == 5
 
 
@@ -182,9 +258,9 @@ def test_batches_over_1000_are_refused(client: TestClient, device: dict) -> None
     assert post(client, device, [event(s) for s in range(1, 1001)]).json()["acked_seq"] == 1000
 
 
-def test_non_json_body_is_4xx(client: TestClient, device: dict) -> None:
+def test_non_json_body_is_422_with_the_reason(client: TestClient, device: dict) -> None:
     answer = client.post("/api/v1/events", content=b"\xff\x00garbage", headers={**device["headers"], "Content-Type": "application/json"})
-    assert 400 <= answer.status_code < 500
+    assert answer.status_code == 422 and "not UTF-8" in answer.json()["detail"][0]
 
 
 def test_real_kiosk_events_round_trip_unchanged(central: Central, client: TestClient, device: dict, tmp_path) -> None:

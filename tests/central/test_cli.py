@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, inspect
 from central import cli
 from central.db import normalise_url
 from tests.central.conftest import ROOT_DIR, free_port
+from tests.central.test_push_rules import pushable_demo
 from tests.conftest import DEMO
 
 
@@ -45,7 +46,13 @@ def test_bring_an_office_online_from_the_command_line(db_url: str, capsys: pytes
     bad.write_text('[site]\nunit_nam = "x"\n', encoding="utf-8")
     code, _, err = run(capsys, "set-config", "ld-csgt", str(bad), "--db", db_url)
     assert code == 1 and "not a valid kiosk configuration" in err and "unit_name" in err
-    code, out, _ = run(capsys, "set-config", "ld-csgt", str(DEMO), "--db", db_url)
+    # The demo file sets what stays each kiosk's own ([store], [web]) and no [sync]: refused (issue 11, point 4).
+    url = "https://central.example.gov.vn"
+    code, _, err = run(capsys, "set-config", "ld-csgt", str(DEMO), "--server-url", url, "--db", db_url)
+    assert code == 1 and "[store] stays local" in err and "[sync] server_url is missing" in err
+    good = tmp_path / "good.toml"
+    good.write_text(pushable_demo(url), encoding="utf-8")
+    code, out, _ = run(capsys, "set-config", "ld-csgt", str(good), "--server-url", url, "--db", db_url)
     assert code == 0 and "version 1" in out
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("mật-khẩu-dài-đủ\n"))
     code, out, _ = run(capsys, "add-user", "truong", "--role", "leader", "--site", "ld-csgt", "--password-stdin", "--db", db_url)

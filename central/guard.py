@@ -1,0 +1,151 @@
+"""What every request passes before a handler sees it: a size limit, and a JSON body that can be read.
+
+- :class:`BodyLimit` (ASGI middleware) answers 413 to a body larger than
+  :data:`MAX_BODY_BYTES`: at once when ``Content-Length`` says so (the body is
+  never read), and while it streams otherwise (a chunked body is counted and
+  cut off at the limit). So an unauthenticated 100 MB upload costs the server
+  nothing but the first chunks.
+- :class:`JsonRoute` reads a JSON body before FastAPI does and turns what
+  FastAPI would answer with a bare 400 (bytes that are not UTF-8, nesting too
+  deep for the parser, a number too long to convert) into the 422 the OpenAPI
+  document lists, with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: The largest request body (8 MiB): a full batch of 1,000 ordinary events is a
+#: few hundred KiB; a kiosk that meets the limit halves its batches (kiosk/sync.py).
+MAX_BODY_BYTES = 8 * 1024 * 1024
+#: JSON nested deeper than this is refused (the kiosk sends at most a few levels).
+MAX_DEPTH = 64
+
+
+class TooLarge(HTTPException):
+    """The body grew past the limit while it streamed (FastAPI re-raises HTTPExceptions from body reading)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _too_large(limit))
+
+
+def _too_large(limit: int) -> str:
+    return f"the request body is larger than {limit} bytes ({limit // (1024 * 1024)} MiB); send less at a time"
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for a request body over ``limit`` bytes, decided before or while it is read."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = _content_length(scope)
+        if length is not None and length > self.limit:
+            await _refuse(send, self.limit)  # the body is never read
+            return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise TooLarge(self.limit)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except TooLarge:
+            if started:
+                raise
+            await _refuse(send, self.limit)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _refuse(send: Send, limit: int) -> None:
+    body = json.dumps({"detail": _too_large(limit)}).encode()
+    await send({
+        "type": "http.response.start",
+        "status": 413,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close")],
+    })
+    await send({"type": "http.response.body", "body": body})
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests (iteratively: no recursion on hostile input)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+def _invalid(reason: str) -> RequestValidationError:
+    return RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": reason, "input": None}])
+
+
+class JsonRoute(APIRoute):
+    """An API route whose JSON body problems are 422s with the reason, never FastAPI's bare 400."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        takes_body = self.body_field is not None  # a GET's stray body stays unread, as FastAPI leaves it
+
+        async def route(request: Request) -> Response:
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if takes_body and (kind == "application/json" or kind.endswith("+json")):
+                raw = await request.body()  # cached on the request: FastAPI reads the same bytes
+                if raw:
+                    try:
+                        text = raw.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        raise _invalid(f"the body is not UTF-8 (byte {exc.start})") from None
+                    try:
+                        value = json.loads(text)
+                    except json.JSONDecodeError as exc:
+                        raise _invalid(f"the body is not JSON ({exc.msg} at character {exc.pos})") from None
+                    except RecursionError:
+                        raise _invalid(f"the body nests deeper than {MAX_DEPTH} levels") from None
+                    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+                        raise _invalid(f"the body cannot be read as JSON ({exc})") from None
+                    if _depth(value) > MAX_DEPTH:
+                        raise _invalid(f"the body nests deeper than {MAX_DEPTH} levels")
+                    request._json = value  # what request.json() returns: parsed once
+            return await handler(request)
+
+        return route

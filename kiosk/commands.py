@@ -153,7 +153,7 @@ class PrintResult:
 
 @dataclass(frozen=True)
 class Reprint:
-    """An officer asks for a ticket to be printed again (after a failed print)."""
+    """An officer asks for a ticket to be printed again (after a failed print, or one whose outcome is unknown)."""
 
     number: str
     counter: int | None = None

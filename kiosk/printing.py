@@ -4,10 +4,18 @@ A slow or jammed printer must never delay a call at a counter, so the engine
 thread only queues a print job and goes on. The worker renders the ticket
 image, sends it, and reports the outcome (and any change of the printer's
 status) back to the engine thread through the office's inbox.
+
+No number is issued that the printer cannot print: before a press gets a
+number, the engine thread asks the worker (:meth:`PrintWorker.check_press`)
+and goes on; the worker reads the printer's status afresh, ahead of any queued
+ticket, and answers with :class:`PressChecked` through the office's inbox.
+Only then is the number committed. A press waits at most for the ticket being
+printed; a call never waits for the printer at all.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
@@ -18,6 +26,7 @@ from datetime import datetime
 from drivers.printer import Printer, PrinterError, PrinterState, PrinterStatus
 from drivers.printer.ticket import TicketView, render_ticket
 from kiosk.config import Config
+from kiosk.estimate import wait_range
 from kiosk.state import Ticket
 
 log = logging.getLogger(__name__)
@@ -50,6 +59,29 @@ class PrinterReport:
     status: PrinterStatus
 
 
+@dataclass(frozen=True)
+class PressChecked:
+    """The answer to a press: the printer's status read just now (issue a number only if it can print)."""
+
+    service_id: str
+    priority: bool
+    status: PrinterStatus
+
+
+@dataclass(frozen=True)
+class _PressCheck:
+    """A citizen's press waiting for the printer's word, and where the answer goes."""
+
+    service_id: str
+    priority: bool
+    reply: Callable[[PressChecked], None]
+
+
+# The worker's queue takes press checks before print jobs (a number should not
+# wait for other citizens' tickets to print), and the stop mark after both.
+_CHECK, _JOB, _STOP = 0, 1, 2
+
+
 def ticket_view(config: Config, ticket: Ticket) -> TicketView:
     """What the ticket of ``ticket`` shows; the QR code opens its public page on the central server."""
     server = config.sync.server_url if config.sync is not None else None
@@ -64,7 +96,8 @@ def ticket_view(config: Config, ticket: Ticket) -> TicketView:
         number=ticket.display,
         priority=ticket.priority,
         people_ahead=ticket.ahead,
-        wait_minutes=ticket.wait_minutes if ticket.ahead else None,
+        wait_minutes=ticket.wait_minutes,
+        wait_range=wait_range(ticket.wait_minutes),  # the same words as the QR page's
         issued_at=datetime.fromisoformat(ticket.issued_at).astimezone(config.site.tz),
         qr_url=qr_url,
         hotline=config.site.hotline,
@@ -78,7 +111,9 @@ class PrintWorker:
     def __init__(self, printer: Printer, post: Callable[[object], None]) -> None:
         self.printer = printer
         self.post = post
-        self.jobs: queue.Queue[PrintJob | None] = queue.Queue()
+        # (rank, order, item): checks first, then jobs, each in the order given.
+        self.jobs: queue.PriorityQueue[tuple[int, int, _PressCheck | PrintJob | None]] = queue.PriorityQueue()
+        self._order = itertools.count()
         self._status: PrinterStatus | None = None
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="printer", daemon=True)
@@ -96,23 +131,32 @@ class PrintWorker:
 
     def submit(self, job: PrintJob) -> None:
         """Queue a ticket; returns at once."""
-        self.jobs.put(job)
+        self.jobs.put((_JOB, next(self._order), job))
+
+    def check_press(self, service_id: str, priority: bool, reply: Callable[[PressChecked], None]) -> None:
+        """Read the printer's status afresh for a press and ``reply`` with :class:`PressChecked` (from the
+        worker's thread); returns at once."""
+        self.jobs.put((_CHECK, next(self._order), _PressCheck(service_id, priority, reply)))
 
     def stop(self, timeout: float = 30.0) -> None:
         """Finish the ticket being printed (and any queued), then stop."""
-        self.jobs.put(None)
+        self.jobs.put((_STOP, next(self._order), None))
         self._thread.join(timeout)
 
     def _run(self) -> None:
         while True:
             try:
-                job = self.jobs.get(timeout=STATUS_POLL_SECONDS)
+                _, _, item = self.jobs.get(timeout=STATUS_POLL_SECONDS)
             except queue.Empty:
                 self._check_status()
                 continue
-            if job is None:
+            if item is None:
                 return
-            self._print(job)
+            if isinstance(item, _PressCheck):
+                status = self._check_status()  # posts a PrinterReport first if the state changed
+                item.reply(PressChecked(item.service_id, item.priority, status))
+                continue
+            self._print(item)
 
     def _print(self, job: PrintJob) -> None:
         try:
@@ -131,12 +175,13 @@ class PrintWorker:
         self.post(Printed(job.ticket_id, True))
         self._check_status()
 
-    def _check_status(self) -> None:
+    def _check_status(self) -> PrinterStatus:
         try:
             status = self.printer.status()
         except Exception as exc:
             status = PrinterStatus(PrinterState.OFFLINE, f"cannot read the printer's status: {exc}")
         self._set_status(status)
+        return status
 
     def _set_status(self, status: PrinterStatus) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ anything: the rules are in :mod:`kiosk.engine`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -54,9 +55,11 @@ class Ticket:
     recalls: int = 0
     transfers: int = 0
     ahead: int = 0
-    wait_minutes: int = 0
+    wait_minutes: int | None = 0  # the estimate printed (kiosk.estimate); None: no staffed counter
     rating: int | None = None
-    printed: bool | None = None  # None: not printed yet; False: the print failed
+    # None: with the printer, no report yet (at a start the office records an unknown one as False);
+    # False: the print failed or its outcome is unknown, an officer may reprint; True: printed.
+    printed: bool | None = None
 
 
 @dataclass
@@ -98,7 +101,16 @@ class Rating:
 
 @dataclass
 class State:
-    """Everything the engine decides from. ``tickets`` holds the current day only."""
+    """Everything the engine decides from. ``tickets`` holds the current day only.
+
+    A day can be entered more than once: a clock that ran ahead moved the office
+    into a later day, and the office returned to the real day (``day_returned``)
+    or, later, reached that later day again. ``day_numbers`` keeps, for every
+    day the office has left, each service's tickets issued that day and its last
+    number, so that numbering on such a day carries on instead of giving a
+    number twice. ``day_opened_seq`` is ``next_queue_seq`` when the current stay
+    began: the tickets of an earlier stay on the same day are not loaded.
+    """
 
     day: str | None = None
     next_queue_seq: int = 1
@@ -106,10 +118,21 @@ class State:
     counters: dict[int, CounterState] = field(default_factory=dict)
     services: dict[str, ServiceState] = field(default_factory=dict)
     ratings: dict[str, Rating] = field(default_factory=dict)
+    day_numbers: dict[str, dict[str, DayNumbers]] = field(default_factory=dict)
+    day_opened_seq: int = 0
+
+
+@dataclass(frozen=True)
+class DayNumbers:
+    """One service's numbering on a day the office has left: tickets issued and the last number."""
+
+    issued: int
+    last_number: int | None
 
 
 #: What ``apply`` changed: ("ticket", id), ("counter", n), ("service", id),
-#: ("rating", ticket_id) or ("meta", key). The store rewrites those rows.
+#: ("rating", ticket_id) or ("meta", key), key being "day", "next_queue_seq",
+#: "day_opened_seq" or "numbers:<day>" (:func:`meta_value`). The store rewrites those rows.
 Touched = set[tuple[str, Any]]
 
 
@@ -118,23 +141,69 @@ def apply(state: State, event: Event) -> Touched:
     return APPLY[event.type](state, event.data)
 
 
+NUMBERS_KEY = "numbers:"
+
+
+def meta_value(state: State, key: str) -> str | None:
+    """The ``meta`` row ``key`` as text (None: no row), for the store's projection."""
+    if key == "day":
+        return state.day
+    if key == "next_queue_seq":
+        return str(state.next_queue_seq)
+    if key == "day_opened_seq":
+        return str(state.day_opened_seq)
+    if key.startswith(NUMBERS_KEY):
+        numbers = state.day_numbers.get(key[len(NUMBERS_KEY):])
+        if numbers is None:
+            return None
+        return json.dumps({s: [n.issued, n.last_number] for s, n in sorted(numbers.items())}, separators=(",", ":"))
+    raise KeyError(key)
+
+
+def parse_day_numbers(text: str) -> dict[str, DayNumbers]:
+    """A ``numbers:<day>`` meta row back into its numbers (:func:`meta_value`'s inverse)."""
+    return {service: DayNumbers(issued, last) for service, (issued, last) in json.loads(text).items()}
+
+
 # ---------------------------------------------------------------------------
 # One function per event type.
 
 
-def _day_started(state: State, data: dict[str, Any]) -> Touched:
-    state = state
-    state.day = data["day"]
+def _enter_day(state: State, day: str) -> Touched:
+    """Leave the current day (keeping its numbering) and enter ``day``, fresh or where it was left."""
+    touched: Touched = {("meta", "day"), ("meta", "day_opened_seq")}
+    if state.day is not None:
+        left = {s.id: DayNumbers(s.issued_today, s.last_number) for s in state.services.values() if s.issued_today}
+        if left:
+            state.day_numbers[state.day] = left
+            touched.add(("meta", NUMBERS_KEY + state.day))
+    state.day = day
+    state.day_opened_seq = state.next_queue_seq
     state.tickets.clear()
     state.ratings.clear()
-    touched: Touched = {("meta", "day")}
+    earlier = state.day_numbers.get(day, {})
     for service in state.services.values():
-        service.issued_today = 0
+        numbers = earlier.get(service.id)
+        service.issued_today = numbers.issued if numbers else 0
+        if numbers is not None and numbers.last_number is not None:
+            # Numbering that carries on across days continues from this day's own
+            # last number, so the day's numbers stay one run without a repeat.
+            service.last_number = numbers.last_number
         touched.add(("service", service.id))
     for counter in state.counters.values():
         counter.calls_since_priority = None
         touched.add(("counter", counter.number))
     return touched
+
+
+def _day_started(state: State, data: dict[str, Any]) -> Touched:
+    return _enter_day(state, data["day"])
+
+
+def _day_returned(state: State, data: dict[str, Any]) -> Touched:
+    # The clock, once synchronised, showed that the current day lay in the
+    # future: the office goes back to the real day ``day`` (from ``from_day``).
+    return _enter_day(state, data["day"])
 
 
 def _day_closed(state: State, data: dict[str, Any]) -> Touched:
@@ -332,6 +401,7 @@ def _release(state: State, ticket: Ticket) -> Touched:
 
 APPLY: dict[str, Callable[[State, dict[str, Any]], Touched]] = {
     "day_started": _day_started,
+    "day_returned": _day_returned,
     "day_closed": _day_closed,
     "ticket_expired": _ticket_expired,
     "ticket_issued": _ticket_issued,

@@ -32,7 +32,17 @@ from kiosk import schema
 from kiosk.config import Config
 from kiosk.commands import Command
 from kiosk.engine import Engine
-from kiosk.state import CounterState, Event, Rating, ServiceState, State, Ticket
+from kiosk.state import (
+    NUMBERS_KEY,
+    CounterState,
+    Event,
+    Rating,
+    ServiceState,
+    State,
+    Ticket,
+    meta_value,
+    parse_day_numbers,
+)
 from kiosk.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -119,18 +129,21 @@ class Store:
         raised. Any other failure rolls everything back.
         """
         now = now if now is not None else self.clock.now()
+        # Read once: the day may move back only on a synchronised clock, and the
+        # events say the same about the clock as the rule that wrote them.
+        synced = self.clock.synced()
         stored: list[StoredEvent] = []
         refusal: DomainError | None = None
         try:
             with self.db.atomic():
-                for event in self.engine.roll(now):
-                    stored.append(self._write(event, now, self._last_seq + len(stored) + 1))
+                for event in self.engine.roll(now, synced):
+                    stored.append(self._write(event, now, synced, self._last_seq + len(stored) + 1))
                 try:
                     decided = self.engine.decide(command, now)
                 except DomainError as exc:
                     refusal, decided = exc, []
                 for event in decided:
-                    stored.append(self._write(event, now, self._last_seq + len(stored) + 1))
+                    stored.append(self._write(event, now, synced, self._last_seq + len(stored) + 1))
         except BaseException:
             self._reload()  # the transaction rolled back; so must memory
             raise
@@ -140,7 +153,7 @@ class Store:
             raise refusal
         return stored
 
-    def _write(self, event: Event, now: datetime, seq: int) -> StoredEvent:
+    def _write(self, event: Event, now: datetime, synced: bool, seq: int) -> StoredEvent:
         row = StoredEvent(
             seq=seq,
             uuid=str(uuid.uuid4()),
@@ -149,7 +162,7 @@ class Store:
             wall_time=now.isoformat(),
             mono_ns=self.clock.monotonic_ns(),
             boot_id=self.clock.boot_id,
-            clock_synced=self.clock.synced(),
+            clock_synced=synced,
         )
         self.db.execute(
             "INSERT INTO events (seq, uuid, type, payload, wall_time, mono_ns, boot_id, clock_synced) "
@@ -244,9 +257,16 @@ def _meta(db: sqlite_utils.Database, key: str) -> str | None:
 
 
 def load_state(db: sqlite_utils.Database) -> State:
-    """The engine's state as the projections hold it (the current day's tickets)."""
-    state = State(day=_meta(db, "day"), next_queue_seq=int(_meta(db, "next_queue_seq") or 1))
-    for row in db.query("SELECT * FROM tickets WHERE day = ?", [state.day]):
+    """The engine's state as the projections hold it (the current stay's tickets)."""
+    state = State(
+        day=_meta(db, "day"),
+        next_queue_seq=int(_meta(db, "next_queue_seq") or 1),
+        day_opened_seq=int(_meta(db, "day_opened_seq") or 0),  # 0: a store older than day_returned
+    )
+    # A day entered again (the clock ran ahead, then was corrected) keeps the
+    # tickets of its earlier stay in the table; they are all final and not the
+    # engine's any more: their queue_seq is below the current stay's.
+    for row in db.query("SELECT * FROM tickets WHERE day = ? AND queue_seq >= ?", [state.day, state.day_opened_seq]):
         row["priority"] = bool(row["priority"])
         row["printed"] = None if row["printed"] is None else bool(row["printed"])
         state.tickets[row["id"]] = Ticket(**row)
@@ -255,7 +275,10 @@ def load_state(db: sqlite_utils.Database) -> State:
     for row in db.query("SELECT * FROM services"):
         state.services[row["id"]] = ServiceState(**row)
     for row in db.query("SELECT * FROM ratings WHERE day = ?", [state.day]):
-        state.ratings[row["ticket_id"]] = Rating(**row)
+        if row["ticket_id"] in state.tickets:
+            state.ratings[row["ticket_id"]] = Rating(**row)
+    for row in db.query("SELECT key, value FROM meta WHERE key LIKE ?", [NUMBERS_KEY + "%"]):
+        state.day_numbers[row["key"][len(NUMBERS_KEY):]] = parse_day_numbers(row["value"])
     return state
 
 
@@ -263,8 +286,11 @@ def project(db: sqlite_utils.Database, engine: Engine, event: Event) -> None:
     """Apply ``event`` to the engine and rewrite the projection rows it touched."""
     for kind, key in sorted(engine.apply(event), key=str):
         if kind == "meta":
-            value = engine.state.day if key == "day" else engine.state.next_queue_seq
-            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, str(value)])
+            value = meta_value(engine.state, key)
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", [key])
+            else:
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
             continue
         table, pk = _TABLE_KEYS[kind]
         source = {

@@ -70,17 +70,80 @@ def test_clock_set_backwards_keeps_numbering_and_does_not_reopen_the_day(open_st
     assert [e.type for e in store.events()].count("day_started") == 1
 
 
-def test_a_closed_day_is_never_reopened(open_store, small, clock):
+def test_a_closed_day_is_not_reopened_while_the_clock_is_unsure(open_store, small, clock):
     store = open_store(small)
     clock.set(at("2026-11-24 09:00"))
     issue(store)
     clock.set(at("2026-11-25 09:00"))
     assert issue(store) == "1001"
+    clock.is_synced = False  # the clock lost its time source
     clock.set(at("2026-11-24 10:00"))  # back into the closed day
     assert issue(store) == "1002"
     assert store.engine.state.day == "2026-11-25"
-    days = [e.data["day"] for e in store.events() if e.type == "day_started"]
+    days = [e.data["day"] for e in store.events() if e.type in ("day_started", "day_returned")]
     assert days == ["2026-11-24", "2026-11-25"]
+
+
+def test_a_clock_that_ran_ahead_returns_to_the_real_day_once_synchronised(open_store, small, clock):
+    store = open_store(small)
+    clock.set(at("2026-11-24 09:00"))
+    assert [issue(store), issue(store)] == ["1001", "1002"]
+    store.execute(cmd.CallNext(1))
+    # A technician types the wrong year; the clock is no longer synchronised.
+    clock.is_synced = False
+    clock.set(at("2027-11-24 09:05"))
+    assert [issue(store), issue(store, "b")] == ["1001", "B001"]
+    assert store.engine.state.day == "2027-11-24"
+    # The date is put right by hand: still unsure, so the day does not move back.
+    clock.set(at("2026-11-24 09:10"))
+    assert issue(store) == "1002"
+    assert store.engine.state.day == "2027-11-24"
+    # NTP synchronises: the office returns to the real day, with an event that says so.
+    clock.is_synced = True
+    events = store.execute(cmd.Tick())
+    assert [e.type for e in events] == ["ticket_expired"] * 3 + ["day_closed", "day_returned"]
+    assert events[-1].data == {"day": "2026-11-24", "from_day": "2027-11-24", "at": "2026-11-24T02:10:00+00:00"}
+    assert events[-1].clock_synced is True
+    assert store.engine.state.day == "2026-11-24"
+    assert store.engine.state.tickets == {}  # the 24th's first stay closed when the clock jumped
+    # Numbering on the real day carries on after the numbers it gave before the jump.
+    assert [issue(store), issue(store, "b")] == ["1003", "B001"]
+    store.close()
+    store = open_store(small)  # a restart keeps all of it
+    assert issue(store) == "1004"
+    assert sorted(t.display for t in store.engine.state.tickets.values()) == ["1003", "1004", "B001"]
+    # The next real day starts by itself and numbering restarts.
+    clock.set(at("2026-11-25 07:00"))
+    assert issue(store) == "1001"
+    assert [e.data["day"] for e in store.events() if e.type == "day_started"] == [
+        "2026-11-24", "2027-11-24", "2026-11-25",
+    ]
+    states = {
+        (row["day"], row["display"]): row["state"]
+        for row in store.db.query("SELECT day, display, state FROM tickets WHERE day != '2026-11-25'")
+    }
+    assert sorted(states) == [
+        ("2026-11-24", "1001"), ("2026-11-24", "1002"),  # the first stay
+        ("2026-11-24", "1003"), ("2026-11-24", "1004"), ("2026-11-24", "B001"),  # the second
+        ("2027-11-24", "1001"), ("2027-11-24", "1002"), ("2027-11-24", "B001"),  # the future day
+    ]
+    assert set(states.values()) == {"expired"}
+
+
+def test_a_clock_ahead_at_boot_and_the_future_day_reached_later(open_store, small, clock):
+    # The Pi boots with a clock two days ahead and no network.
+    clock.is_synced = False
+    clock.set(at("2026-11-26 08:00"))
+    store = open_store(small)
+    assert [issue(store), issue(store)] == ["1001", "1002"]
+    clock.set(at("2026-11-24 08:30"))
+    clock.is_synced = True
+    assert issue(store) == "1001"  # the real day never had a ticket: numbering starts
+    assert store.engine.state.day == "2026-11-24"
+    # Two days later the real clock reaches the day the office once visited: its numbers carry on.
+    clock.set(at("2026-11-26 08:00"))
+    assert issue(store) == "1003"
+    assert store.engine.state.services["a"].issued_today == 3
 
 
 def test_forward_jump_past_midnight_expires_the_old_day(open_store, small, clock):

@@ -4,6 +4,14 @@ For every sequence hypothesis tries, through the real store on a real SQLite fil
 no number is issued twice in a business day, every ticket is in exactly one
 state (a final one once its day has closed), a counter never holds two tickets,
 the event sequence has no gap, and the projections equal a replay of the events.
+
+The clock is a fake one over a "real" time that only moves forward: it can fall
+behind or run ahead (unsynchronised, or synchronised to a bad NTP answer) and be
+synchronised again. The business day never moves back on an unsure clock; on a
+synchronised one the office is on that clock's day after every command (so it
+returns from a future day); each day's numbers of a daily-reset service are
+``start``, ``start+1``, ... without a gap or a repeat, however often the day was
+entered; and what a restart loads equals what the engine held.
 """
 
 from __future__ import annotations
@@ -22,9 +30,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from kiosk import commands as cmd
 from kiosk.clock import FakeClock
+from kiosk.engine import Engine
 from kiosk.errors import DomainError
 from kiosk.state import FINAL_STATES
-from kiosk.store import Store, replay
+from kiosk.store import Store, load_state, replay
 from tests.conftest import at, small_config
 
 pytestmark = pytest.mark.properties  # hypothesis, many examples: not in make test-fast
@@ -62,9 +71,12 @@ class QueueMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="kiosk-prop-"))
-        self.clock = FakeClock(at("2026-11-24 08:00"))
+        self.real = at("2026-11-24 08:00")  # the true time; the clock reads real + offset
+        self.offset = timedelta(0)
+        self.clock = FakeClock(self.real)
         self.store = Store(self.folder / "kiosk.db", CONFIG, self.clock)
         self.issued: list[str] = []
+        self.last_day: str | None = None  # the business day after the previous step
 
     def teardown(self) -> None:
         self.store.close()
@@ -75,6 +87,10 @@ class QueueMachine(RuleBasedStateMachine):
             self.store.execute(command)
         except DomainError:
             pass  # a refusal is a legal outcome; the invariants still hold
+        # Every command rolls the day first: on a synchronised clock the office
+        # is then on that clock's business day, forward or back.
+        if self.clock.synced():
+            assert self.store.engine.state.day == self.store.engine.business_day(self.clock.now()).isoformat()
 
     # -- operations --------------------------------------------------------
 
@@ -137,19 +153,43 @@ class QueueMachine(RuleBasedStateMachine):
 
     # -- time and restarts --------------------------------------------------
 
+    def _set_clock(self) -> None:
+        self.clock.set(self.real + self.offset)
+
     @rule(minutes=st.integers(1, 240))
     def time_passes(self, minutes: int) -> None:
-        self.clock.advance(minutes=minutes)
-
-    @rule(hours=st.integers(1, 72))
-    def clock_jumps_back(self, hours: int) -> None:
-        self.clock.advance(hours=-hours)
+        self.real += timedelta(minutes=minutes)
+        self._set_clock()
 
     @rule(minutes=st.integers(0, 600))
-    def clock_jumps_past_midnight(self, minutes: int) -> None:
-        local = self.clock.now().astimezone(CONFIG.site.tz)
+    def midnight_passes(self, minutes: int) -> None:
+        local = self.real.astimezone(CONFIG.site.tz)
         midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-        self.clock.set(midnight + timedelta(minutes=minutes))
+        self.real = midnight + timedelta(minutes=minutes)
+        self._set_clock()
+
+    @rule(hours=st.integers(1, 72))
+    def clock_falls_behind(self, hours: int) -> None:
+        # A Pi without an RTC boots with an old time: unsure until NTP answers.
+        self.offset -= timedelta(hours=hours)
+        self.clock.is_synced = False
+        self._set_clock()
+
+    # Whole days keep the time of day (services open), so the real clock later
+    # reaches the day the office visited ahead of time.
+    @rule(hours=st.one_of(st.sampled_from([24, 48]), st.integers(1, 72), st.integers(1, 24 * 400)),
+          synced=st.booleans())
+    def clock_runs_ahead(self, hours: int, synced: bool) -> None:
+        # A technician's typo (unsynchronised) or a bad NTP answer (synchronised).
+        self.offset = timedelta(hours=hours)
+        self.clock.is_synced = synced
+        self._set_clock()
+
+    @rule()
+    def clock_is_synchronised(self) -> None:
+        self.offset = timedelta(0)
+        self.clock.is_synced = True
+        self._set_clock()
 
     @rule()
     def restart(self) -> None:
@@ -157,6 +197,31 @@ class QueueMachine(RuleBasedStateMachine):
         self.store = Store(self.folder / "kiosk.db", CONFIG, self.clock)
 
     # -- invariants -----------------------------------------------------------
+
+    @invariant()
+    def the_day_moves_back_only_on_a_synchronised_clock(self) -> None:
+        day = self.store.engine.state.day
+        if self.last_day is not None and day is not None and day < self.last_day:
+            assert self.clock.synced()
+            assert day == self.store.engine.business_day(self.clock.now()).isoformat()
+            returned = [e for e in self.store.events() if e.type in ("day_started", "day_returned")][-1]
+            assert returned.type == "day_returned" and returned.data["from_day"] == self.last_day
+        self.last_day = day
+
+    @invariant()
+    def daily_numbers_run_from_start_without_a_gap(self) -> None:
+        # Service "a" restarts at 1 every business day: however often a day was
+        # entered (the clock ran ahead and came back), its numbers are 1..n.
+        numbers: dict[str, list[int]] = {}
+        for event in self.store.events():
+            if event.type == "ticket_issued" and event.data["service"] == "a":
+                numbers.setdefault(event.data["day"], []).append(event.data["number"])
+        for day, issued in numbers.items():
+            assert issued == list(range(1, len(issued) + 1)), day
+
+    @invariant()
+    def a_restart_loads_what_the_engine_held(self) -> None:
+        assert Engine(CONFIG, load_state(self.store.db)).state == self.store.engine.state
 
     @invariant()
     def no_number_twice_in_a_day(self) -> None:
@@ -196,9 +261,9 @@ class QueueMachine(RuleBasedStateMachine):
             stored = list(self.store.db.query(f"SELECT * FROM {table} ORDER BY {key}"))
             again = list(rebuilt.query(f"SELECT * FROM {table} ORDER BY {key}"))
             assert stored == again, table
-        for key in ("day", "next_queue_seq"):
-            query = "SELECT value FROM meta WHERE key = ?"
-            assert self.store.db.execute(query, [key]).fetchone() == rebuilt.execute(query, [key]).fetchone()
+        query = ("SELECT key, value FROM meta WHERE key IN ('day', 'next_queue_seq', 'day_opened_seq') "
+                 "OR key LIKE 'numbers:%' ORDER BY key")
+        assert list(self.store.db.execute(query)) == list(rebuilt.execute(query))
 
 
 QueueMachine.TestCase.settings = settings(

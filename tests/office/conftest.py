@@ -6,7 +6,7 @@ The fakes record what the office asked of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,19 +17,29 @@ from kiosk import commands as cmd
 from kiosk.app import Office
 from kiosk.clock import FakeClock
 from kiosk.devices import Devices
+from kiosk.printing import PressChecked
 from kiosk.store import Store, StoredEvent
 from tests.conftest import at, small_config
 
 
 @dataclass
 class FakePrintWorker:
-    """Takes print jobs; ``status`` is what the printer reports (None: not asked yet)."""
+    """Takes print jobs; ``status`` is the last status read (None: not asked yet).
+
+    A press check is answered at once, on the engine thread, with ``fresh``
+    (what reading the printer now says; ``status`` when not set).
+    """
 
     status: PrinterStatus | None = None
     jobs: list[Any] = field(default_factory=list)
+    fresh: PrinterStatus | None = None
 
     def submit(self, job: Any) -> None:
         self.jobs.append(job)
+
+    def check_press(self, service_id: str, priority: bool, reply: Callable[[PressChecked], None]) -> None:
+        status = self.fresh or self.status or PrinterStatus(PrinterState.OK, "ready")
+        reply(PressChecked(service_id, priority, status))
 
     def stop(self) -> None:
         pass

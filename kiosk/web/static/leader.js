@@ -62,7 +62,7 @@ function render(view) {
     ...view.queue.map(t => row([
       el("span", {}, el("b", {}, t.number), t.priority ? el("span", {class: "pill prio"}, " Ưu tiên") : ""),
       names[t.service] || t.service,
-      (Kiosk.TICKET[t.state] || [t.state])[0] + (t.counter ? ` · quầy ${t.counter}` : "") + (t.printed ? "" : " · chưa in"),
+      (Kiosk.TICKET[t.state] || [t.state])[0] + (t.counter ? ` · quầy ${t.counter}` : "") + (t.printed ? "" : " · chưa in / not printed"),
       t.issued_at.slice(11, 16)])),
   );
   if (!view.queue.length) $("queue").append(row(["Không có ai đang chờ / Nobody waiting", "", "", ""]));

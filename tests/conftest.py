@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -87,3 +88,33 @@ def open_store(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[[Config], 
     for store in opened:
         if store._lock_fd is not None:
             store.close()
+
+
+def checkout_files(root: Path = ROOT) -> dict[str, tuple[int, int]]:
+    """What the tests must never write in the checkout, by path: (size, mtime) of every file under
+    ``var/`` (where ``kiosk run --simulate`` keeps the demo's credentials) and of every
+    ``*credentials*.json`` elsewhere (dot-folders and caches left out)."""
+    found: dict[str, tuple[int, int]] = {}
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d not in ("__pycache__", "node_modules")]
+        relative = Path(folder).relative_to(root)
+        for name in files:
+            path = relative / name
+            if path.parts[0] == "var" or ("credentials" in name and name.endswith(".json")):
+                try:
+                    info = (Path(folder) / name).stat()
+                except FileNotFoundError:
+                    continue
+                found[str(path)] = (info.st_size, info.st_mtime_ns)
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_untouched() -> Iterator[None]:
+    """The test suite writes only under temporary folders: known test passwords must never end up in
+    the checkout, where `kiosk run --simulate` would use them. Fails the session's last test otherwise."""
+    before = checkout_files()
+    yield
+    after = checkout_files()
+    written = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+    assert not written, f"the tests wrote into the checkout (use tmp_path): {', '.join(written)}"

@@ -9,7 +9,7 @@ that was dropped (the app beeps), and :class:`KeypadPaired`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 #: What a keypad can ask for: the officers' actions, named as in
@@ -28,11 +28,16 @@ class KeypadAction:
     ``value`` is the ticket number for ``call_number``, the service's position
     counted from 1 for ``transfer``, the officer's code for ``sign_in`` (leading
     zeros count), the counter for ``pair``; None for the rest.
+
+    ``pin`` is the PIN typed after the code for ``sign_in`` (None when none was
+    typed). It is left out of ``repr`` so that logging or printing the action
+    never shows it.
     """
 
     counter: int | None
     action: ActionKind
     value: str | None = None
+    pin: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,17 @@
 :class:`KeySequenceParser` is a state machine with no I/O, no clock of its own
 and no threads: it is fed the symbols of :mod:`drivers.keypad.keymap` with a
 clock reading and returns :class:`KeypadAction` / :class:`KeypadRejected`.
-Half-typed input times out. The sequences (see docs/buttons-and-keypads.md):
+Half-typed input times out. ``* * code Enter`` (no PIN) is passed on as a
+sign-in without a PIN, which the app refuses saying a PIN is needed. The PIN is
+carried in :attr:`KeypadAction.pin`, never in a reason or a ``repr``. The
+sequences (see docs/buttons-and-keypads.md):
 
     Enter                 next            .                 recall
     -                     no-show         +                 complete (opens the rating window)
     digits *              call that number
     / digit(s) Enter      transfer to the n-th service of the config (1-based)
     0 held 1 s            pause / resume  (the symbol ``long:0``)
-    * * code Enter        sign in officer <code>      * * Enter   sign out
+    * * code * PIN Enter  sign in officer <code> with their PIN       * * Enter   sign out
     / / PIN Enter counter Enter   pair this keypad to <counter>
     Backspace             clear what was typed
 """
@@ -18,7 +21,6 @@ Half-typed input times out. The sequences (see docs/buttons-and-keypads.md):
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from drivers.keypad.events import ActionKind, KeypadAction, KeypadRejected
 from drivers.keypad.keymap import CLEAR, DIGITS, DOT, ENTER, LONG_ZERO, MINUS, PLUS, SLASH, STAR, SYMBOLS
@@ -27,7 +29,7 @@ from drivers.keypad.keymap import CLEAR, DIGITS, DOT, ENTER, LONG_ZERO, MINUS, P
 SINGLE_KEY_ACTIONS: dict[str, ActionKind] = {ENTER: "next", DOT: "recall", MINUS: "no_show", PLUS: "complete"}
 
 # The parser's states: what the half-typed input is so far (_DISCARD: the rest of a refused number).
-_IDLE, _NUMBER, _STAR, _OFFICER, _SLASH, _TRANSFER, _PAIR_PIN, _PAIR_COUNTER, _DISCARD = range(9)
+_IDLE, _NUMBER, _STAR, _OFFICER, _OFFICER_PIN, _SLASH, _TRANSFER, _PAIR_PIN, _PAIR_COUNTER, _DISCARD = range(10)
 _MAX_SERVICE_DIGITS = 2
 _MAX_COUNTER_DIGITS = 3
 _MAX_PIN_DIGITS = 8
@@ -68,6 +70,7 @@ class KeySequenceParser:
         self.device = device
         self._state = _IDLE
         self._digits = ""
+        self._code = ""  # the officer code, while its PIN is typed
         self._last_key_at: float | None = None
 
     @property
@@ -98,6 +101,7 @@ class KeySequenceParser:
     def _reset(self) -> None:
         self._state = _IDLE
         self._digits = ""
+        self._code = ""
 
     def _reject(self, reason: str) -> KeypadRejected:
         return KeypadRejected(self.counter, reason, self.device)
@@ -106,13 +110,13 @@ class KeySequenceParser:
         # A bad digit means the person is still typing a number, and a refused
         # PIN is followed by the counter number: ignore the rest of it. Any
         # other key ends the sequence.
-        self._digits = ""
+        self._digits = self._code = ""
         self._state = _DISCARD if key in DIGITS or rest_follows else _IDLE
         return [self._reject(reason)]
 
-    def _action(self, action: ActionKind, value: str | None = None) -> list[Output]:
+    def _action(self, action: ActionKind, value: str | None = None, pin: str | None = None) -> list[Output]:
         self._reset()
-        return [KeypadAction(self.counter, action, value)]
+        return [KeypadAction(self.counter, action, value, pin)]
 
     def _add_digit(self, key: str, limit: int, what: str) -> list[Output]:
         if len(self._digits) >= limit:
@@ -158,15 +162,24 @@ class KeySequenceParser:
             if key == STAR:
                 self._state, self._digits = _OFFICER, ""
                 return []
-            return self._garbage(key, f"* then {key}: sign in with * * code Enter")
+            return self._garbage(key, f"* then {key}: sign in with * * code * PIN Enter")
         if state == _OFFICER:
             if key in DIGITS:
                 return self._add_digit(key, self.max_digits, "officer code")
             if key == ENTER:
                 if self._digits:
-                    return self._action("sign_in", self._digits)
+                    return self._action("sign_in", self._digits)  # no PIN: the app says one is needed
                 return self._action("sign_out")
-            return self._garbage(key, f"* * then {key}: sign in with * * code Enter")
+            if key == STAR and self._digits:
+                self._state, self._code, self._digits = _OFFICER_PIN, self._digits, ""
+                return []
+            return self._garbage(key, f"* * then {key}: sign in with * * code * PIN Enter")
+        if state == _OFFICER_PIN:
+            if key in DIGITS:
+                return self._add_digit(key, _MAX_PIN_DIGITS, "PIN")
+            if key == ENTER:
+                return self._action("sign_in", self._code, self._digits)
+            return self._garbage(key, f"* * code * PIN then {key}: end the PIN with Enter")
         if state == _SLASH:
             if key in DIGITS:
                 self._state, self._digits = _TRANSFER, key

@@ -121,8 +121,8 @@ def pad(tmp_path):
     return Pad(tmp_path, service_count=3, counters={1, 2, 3, 4})
 
 
-def act(action: str, counter: int = 3, value: str | None = None) -> KeypadAction:
-    return KeypadAction(counter, action, value)
+def act(action: str, counter: int = 3, value: str | None = None, pin: str | None = None) -> KeypadAction:
+    return KeypadAction(counter, action, value, pin)
 
 
 def reasons(posted: list) -> list[str]:
@@ -145,7 +145,8 @@ def reasons(posted: list) -> list[str]:
         ("1005*", act("call_number", value="1005")),
         ("0042*", act("call_number", value="42")),
         ("/2\n", act("transfer", value="2")),
-        ("**0123\n", act("sign_in", value="0123")),
+        ("**0123*2580\n", act("sign_in", value="0123", pin="2580")),
+        ("**0123\n", act("sign_in", value="0123")),  # no PIN: the app refuses it, saying a PIN is needed
         ("**\n", act("sign_out")),
     ],
 )
@@ -236,7 +237,7 @@ def test_garbage_is_dropped_with_one_beep_and_never_acts(pad):
     assert reasons(pad.type("12+")) == ["a number then +: to call a number type it then *"]
     assert pad.type("\n") == [act("next")]  # the sequence ended with +: Enter is Next again
     assert reasons(pad.type("12\n")) == ["a number then enter: to call a number type it then *"]
-    assert reasons(pad.type("*5")) == ["* then 5: sign in with * * code Enter"]
+    assert reasons(pad.type("*5")) == ["* then 5: sign in with * * code * PIN Enter"]
     assert pad.type("67\n") == []  # the rest of that number is ignored, up to Enter
     assert pad.type("\n") == [act("next")]
     assert reasons(pad.type("/+")) == ["/ then +: transfer with / service Enter"]
@@ -257,6 +258,23 @@ def test_over_long_numbers_are_dropped_with_one_beep(pad):
     assert reasons(pad.type("/123")) == ["service position longer than 2 digits"]
     assert pad.type("\n") == []
     assert pad.type("/3\n") == [act("transfer", value="3")]
+
+
+def test_sign_in_takes_the_code_then_the_pin_and_never_shows_the_pin(pad):
+    (signed,) = pad.type("**0123*97531\n")
+    assert (signed.action, signed.value, signed.pin) == ("sign_in", "0123", "97531")
+    assert "97531" not in repr(signed) and "97531" not in str(signed)  # logs and `python -m drivers.keypad`
+    # A code, then * at once, then nothing typed for the PIN: a sign-in with an empty PIN (refused by the app).
+    assert pad.type("**42*\n") == [act("sign_in", value="42", pin="")]
+    # No code before the PIN's *, a PIN that is too long, a stray key: one beep, no PIN in the reason.
+    assert reasons(pad.type("***")) == ["* * then *: sign in with * * code * PIN Enter"]
+    assert reasons(pad.type("**7*123456789")) == ["PIN longer than 8 digits"]
+    assert pad.type("\n") == []  # the rest of the PIN is ignored up to Enter
+    assert reasons(pad.type("**7*12+")) == ["* * code * PIN then +: end the PIN with Enter"]
+    # Half-typed PINs time out like anything else, and are forgotten.
+    pad.type("**7*13")
+    assert reasons(pad.wait(6)) == ["timeout: half-typed input dropped"]
+    assert pad.type("**\n") == [act("sign_out")]
 
 
 def test_very_long_garbage_never_crashes(pad):

@@ -16,7 +16,7 @@ with warnings.catch_warnings():
 from kiosk.config import Config, load_config
 from kiosk.web.app import create_app
 from kiosk.web.config import WebConfig
-from kiosk.web.auth import add_officer, set_leader_password
+from kiosk.credentials import add_officer, set_leader_password
 from tests.conftest import DEMO, at
 from tests.web.fakes import FakeOffice
 

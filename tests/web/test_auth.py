@@ -1,24 +1,33 @@
-"""Logins: no default password, hashed storage, wrong PINs, lockout, CSRF, the camera behind the login."""
+"""Logins: no default password, hashed storage, wrong PINs, lockout, CSRF, sessions ended at logout,
+the camera behind the login, and `kiosk users` (passwords asked at a terminal or read from a pipe)."""
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from drivers.camera import CameraConfig
 from drivers.camera.simulated import SimulatedCamera
 from kiosk import commands as cmd
-from kiosk.web.auth import (
+from kiosk.credentials import (
     LOCK_SECONDS,
     MAX_TRIES,
+    Credentials,
     add_officer,
     list_officers,
     remove_officer,
     set_leader_password,
 )
+from kiosk.users import users_command
+from tests.conftest import DEMO, ROOT
 from tests.web.conftest import LEADER_PASSWORD, OFFICERS, csrf_of, login_leader, login_officer
 
 
@@ -211,8 +220,6 @@ def test_no_camera_gives_404_with_a_message(make_client) -> None:
 
 
 def test_users_command(tmp_path: Path) -> None:
-    from kiosk.web.auth import users_command
-
     path = tmp_path / "c.json"
     printed: list[str] = []
     answers = iter(["mật khẩu mới 1", "mật khẩu mới 1", "2468", "1357"])
@@ -226,7 +233,7 @@ def test_users_command(tmp_path: Path) -> None:
 
 
 def test_one_device_guessing_across_codes_is_locked(make_client, credentials: Path) -> None:
-    from kiosk.web.auth import MAX_CLIENT_TRIES
+    from kiosk.credentials import MAX_CLIENT_TRIES
 
     now = [0.0]
     client, _ = make_client()
@@ -244,3 +251,134 @@ def test_one_device_guessing_across_codes_is_locked(make_client, credentials: Pa
     now[0] += LOCK_SECONDS + 1
     assert client.post("/api/counter/1/login", json={"code": "1234", "pin": "4321"},
                        headers={"X-CSRF-Token": token}).status_code == 200
+
+
+# -- sessions end at logout, on the server (a copied cookie stops working) -----
+
+
+def test_officer_logout_ends_the_session_for_a_copied_cookie_too(make_client) -> None:
+    client, office = make_client()
+    headers = login_officer(client, counter=2, code="5678")
+    thief = TestClient(client.app)  # another browser on the same server, with a copy of the cookie
+    thief.cookies.set("kiosk_session", client.cookies.get("kiosk_session"))
+    # The copy works while the officer is logged in (it is the same cookie) ...
+    assert thief.get("/api/view").status_code == 200
+    assert client.post("/api/counter/2/logout", headers=headers).status_code == 200
+    # ... and not after the logout, although it is signed and has not expired.
+    assert thief.get("/api/view").status_code == 401
+    assert thief.post("/api/counter/2/pause", headers=headers).status_code == 401
+    assert thief.get("/api/me").json()["officer"] is None
+    assert client.get("/api/view").status_code == 401
+    assert len(client.app.state.sessions) == 0
+
+
+def test_leader_logout_ends_the_session_for_a_copied_cookie_too(make_client) -> None:
+    client, _ = make_client()
+    headers = login_leader(client)
+    copied = client.cookies.get("kiosk_session")
+    assert client.post("/api/leader/logout", headers=headers).status_code == 200
+    client.cookies.set("kiosk_session", copied)  # the cookie as it was before the logout
+    assert client.get("/api/view").status_code == 401
+    assert client.get("/api/me").json()["leader"] is False
+
+
+def test_a_new_login_does_not_revive_an_old_cookie(make_client) -> None:
+    client, _ = make_client()
+    login_leader(client)
+    before = client.cookies.get("kiosk_session")
+    login_leader(client)  # logging in again gives a new session id
+    client.cookies.set("kiosk_session", before)
+    assert client.get("/api/view").status_code == 401
+
+
+def test_signing_out_on_the_keypad_ends_the_officers_page_session(make_client) -> None:
+    client, office = make_client()
+    headers = login_officer(client, counter=1)
+    copied = client.cookies.get("kiosk_session")
+    office.submit(cmd.SignOut(1))  # `* * Enter` on counter 1's keypad
+    response = client.post("/api/counter/1/pause", headers=headers)
+    assert response.status_code == 401 and response.json()["error"] == "signed_out"
+    # The officer signs in again on the keypad: the old page session stays ended.
+    office.submit(cmd.SignIn(1, "1234"))
+    client.cookies.set("kiosk_session", copied)
+    assert client.get("/api/view").status_code == 401
+    assert client.post("/api/counter/1/pause", headers=headers).status_code == 401
+
+
+def test_a_restarted_kiosk_knows_no_old_session(make_client) -> None:
+    client, _ = make_client()
+    login_leader(client)
+    restarted, _ = make_client()  # a new app: its sessions are in memory
+    restarted.cookies.set("kiosk_session", client.cookies.get("kiosk_session"))
+    assert restarted.get("/api/view").status_code == 401
+
+
+# -- `kiosk users`: passwords from a pipe --------------------------------------
+
+
+def test_users_command_reads_a_pipe_with_or_without_stdin_flag(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    printed: list[str] = []
+    # Not a terminal: one line, asked once, no flag needed (`echo PASSWORD | kiosk users set-leader-password`).
+    assert users_command(["set-leader-password"], path, out=printed.append,
+                         stdin=io.StringIO("mật khẩu lãnh đạo\n")) == 0
+    assert users_command(["--stdin", "add-officer", "77", "Phạm Thị Dung"], path, out=printed.append,
+                         stdin=io.StringIO("1357\n")) == 0
+    credentials = Credentials(path)
+    assert credentials.check_leader("mật khẩu lãnh đạo") and credentials.check_officer("77", "1357")
+    # Nothing on the pipe: a sentence and exit 2, nothing changed.
+    assert users_command(["add-officer", "78", "Lê Văn Cường"], path, out=printed.append,
+                         stdin=io.StringIO("")) == 2
+    assert "No password or PIN on standard input" in printed[-1] and "78" not in credentials.officer_names()
+
+    # At a terminal, Ctrl-D or Ctrl-C cancels with a sentence.
+    def eof(_: str) -> str:
+        raise EOFError
+
+    assert users_command(["set-leader-password"], path, ask=eof, out=printed.append) == 1
+    assert "Đã hủy, không thay đổi gì." in printed[-1]
+
+
+def test_users_command_from_a_shell_pipe(tmp_path: Path) -> None:
+    """`echo ... | kiosk users ...` as the docs show it: with --stdin before or after, and without it."""
+    (tmp_path / "config").mkdir()
+    config = tmp_path / "config" / "demo.toml"
+    shutil.copy(DEMO, config)  # its credentials_file, ../var/simulate/credentials.json, lands under tmp_path
+
+    def users(*args: str, stdin: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "kiosk", "users", "--config", str(config), *args],
+                              input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+    runs = [
+        users("set-leader-password", stdin="mật khẩu lãnh đạo\n"),
+        users("--stdin", "add-officer", "1234", "Nguyễn Văn An", stdin="2468\n"),  # docs/web.md's example
+        users("add-officer", "5678", "Trần Thị Bình", "--stdin", stdin="8642\n"),
+    ]
+    for result in runs:
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    empty = users("set-leader-password", stdin="")
+    assert empty.returncode == 2 and "Traceback" not in empty.stderr
+    credentials = Credentials(tmp_path / "var" / "simulate" / "credentials.json")
+    credentials.check_leader("mật khẩu lãnh đạo")
+    credentials.check_officer("1234", "2468")
+    credentials.check_officer("5678", "8642")
+
+
+# -- the tests leave no passwords in the checkout ------------------------------
+
+
+def test_the_checkout_guard_sees_credentials_written_into_a_checkout(tmp_path: Path) -> None:
+    """tests/conftest.py's session fixture compares these snapshots of the real checkout."""
+    from tests.conftest import checkout_files
+
+    (tmp_path / "kiosk").mkdir()
+    (tmp_path / "kiosk" / "credentials.py").write_text("# source, not a credentials file\n", encoding="utf-8")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "credentials.json").write_text("{}", encoding="utf-8")
+    before = checkout_files(tmp_path)
+    assert before == {}
+    # What test_office_web.py used to do: the demo config's credentials file, in the checkout's var/.
+    assert set_leader_password(tmp_path / "var" / "simulate" / "credentials.json", LEADER_PASSWORD)[0] == 0
+    assert add_officer(tmp_path / "config" / "office-credentials.json", "1234", "Nguyễn Văn An", "4321")[0] == 0
+    (tmp_path / "kiosk" / "credentials.py").write_text("# edited\n", encoding="utf-8")
+    assert sorted(checkout_files(tmp_path)) == ["config/office-credentials.json", "var/simulate/credentials.json"]

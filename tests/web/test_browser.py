@@ -97,10 +97,22 @@ def test_officer_logs_in_and_calls_next(browser, office, shots: Path) -> None:
     page.wait_for_function("document.getElementById('ticket').textContent === '—'")
     page.set_viewport_size(PHONE)
     page.screenshot(path=str(shots / "counter-phone.png"), full_page=True)
+    copied = page.context.cookies()  # someone copies the login cookie before the officer logs out
     page.click("#logout")
     page.wait_for_selector("#login:not(.hidden)")
     assert office.view().counters[2].officer is None
     page.close()
+    # Logging out ended the session on the server: even with the officer back at the counter (keypad),
+    # the copied cookie opens the login form, not the panel, and the API refuses it.
+    office.submit(cmd.SignIn(3, "5678"))
+    context = browser.new_context(viewport=TABLET)
+    context.add_cookies(copied)
+    other = context.new_page()
+    other.goto(f"{url}/counter/3")
+    other.wait_for_selector("#login:not(.hidden)")
+    assert other.is_hidden("#panel")
+    assert context.request.get(f"{url}/api/view").status == 401
+    context.close()
 
 
 def test_leader_sees_counters_figures_and_camera(browser, office, shots: Path) -> None:

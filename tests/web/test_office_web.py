@@ -15,7 +15,7 @@ from playwright import sync_api
 from kiosk.config import load_config
 from kiosk.run import Process
 from kiosk.simulation import ScaledClock, pair_keypads, simulated_config, weekday_morning
-from kiosk.web.auth import add_officer, set_leader_password
+from kiosk.credentials import add_officer, set_leader_password
 from tests.conftest import DEMO
 from tests.test_office import drive, wait_for
 from tests.web.test_browser import ARGS, CHROMIUM, TABLET
@@ -28,8 +28,11 @@ if not shutil.which(CHROMIUM):
 
 def test_officer_leader_and_sim_pages_drive_the_real_office(tmp_path: Path) -> None:
     config = simulated_config(load_config(DEMO), tmp_path / "office", web_port=0)
+    # The demo config's credentials file is in the checkout (var/simulate/), which `kiosk run --simulate`
+    # uses: the test's known passwords go to its own folder.
+    credentials = str(tmp_path / "credentials.json")
+    config = config.model_copy(update={"web": config.web.model_copy(update={"credentials_file": credentials})})
     pair_keypads(config)
-    credentials = config.web.credentials_file
     assert add_officer(credentials, "1234", "Nguyễn Văn An", "2580")[0] == 0
     assert set_leader_password(credentials, "mật khẩu lãnh đạo")[0] == 0
     process = Process(config, None, ScaledClock(weekday_morning(config.site.tz, 8, 0)), simulate=True)
@@ -76,6 +79,25 @@ def test_officer_leader_and_sim_pages_drive_the_real_office(tmp_path: Path) -> N
             row = leader.inner_text("#counters tr[data-counter='1']")
             assert "1001" in row and "1234" in row
             leader.screenshot(path=str(shots / "leader.png"), full_page=True)
+            # Someone types a wrong PIN on counter 2's keypad: refused, the counter page says why,
+            # the board notes it (the counter page's session at counter 1 is untouched).
+            counter2 = browser.new_page(viewport=TABLET)
+            counter2.goto(f"{url}/counter/2")
+            counter2.fill("#code", "1234")
+            counter2.fill("#pin", "2580")
+            counter2.click("#login-button")
+            counter2.wait_for_selector("#panel:not(.hidden)")
+            process.office.simulation.type_keys(2, "**99999*2580E")
+            counter2.wait_for_function(
+                "document.getElementById('message').textContent.includes('Mã cán bộ hoặc mã PIN không đúng.')",
+                timeout=10000)
+            assert any(b.text_vi == "Quầy 2: đăng nhập không thành công" for b in process.office.view().banners)
+            assert process.office.view().counters[1].officer == "1234"
+            counter2.screenshot(path=str(shots / "counter-sign-in-refused.png"), full_page=True)
+            # The officer signs out on counter 2's keypad: that page goes back to the login form.
+            process.office.simulation.type_keys(2, "**E")
+            counter2.wait_for_selector("#login:not(.hidden)", timeout=10000)
+            assert process.office.view().counters[1].officer is None
             browser.close()
 
     drive(process, body)

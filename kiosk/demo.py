@@ -17,12 +17,14 @@ import random
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
+from kiosk.credentials import add_officer
 from kiosk.run import Process
 from kiosk.simulation import ScaledClock, Simulation, pair_keypads, simulated_config, weekday_morning
 
@@ -36,6 +38,13 @@ NO_SHOW_SHARE = 0.06
 #: Rating levels chosen by citizens who rate (best first).
 RATING_WEIGHTS = (0.55, 0.3, 0.1, 0.05)
 RATING_SHARE = 0.85
+#: The demo's officers, one per counter in order: (name, code, PIN). Written to the demo's own
+#: credentials file under --out; the officers sign in on their keypads with * * code * PIN Enter.
+OFFICERS = (
+    ("Nguyễn Văn An", "101", "2580"), ("Trần Thị Bình", "102", "3691"), ("Lê Văn Cường", "103", "4702"),
+    ("Phạm Thị Dung", "104", "5813"), ("Hoàng Văn Em", "105", "6924"), ("Vũ Thị Giang", "106", "7035"),
+    ("Đặng Văn Hải", "107", "8146"), ("Bùi Thị Hoa", "108", "9257"), ("Đỗ Văn Khánh", "109", "1368"),
+)
 
 
 @dataclass
@@ -96,8 +105,13 @@ class Summary:
 class Morning:
     """The script: run in its own thread against a started process."""
 
-    def __init__(self, process: Process, sim: Simulation, clock: ScaledClock, minutes: int, seed: int = 7) -> None:
+    def __init__(
+        self, process: Process, sim: Simulation, clock: ScaledClock, minutes: int, seed: int = 7,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        """``progress``: called with a line every 10 simulated minutes (``kiosk demo`` prints it)."""
         self.process = process
+        self.progress = progress
         self.sim = sim
         self.clock = clock
         self.minutes = minutes
@@ -129,8 +143,8 @@ class Morning:
         paper_back_at = paper_out_at + timedelta(minutes=max(2, self.minutes * 0.08))
         paper_state = "in"
         next_frame = start
-        for desk in self.desks.values():
-            self.sim.type_keys(desk.number, f"**{100 + desk.number}E")  # officers sign in
+        for desk, (_, code, pin) in zip(self.desks.values(), OFFICERS):
+            self.sim.type_keys(desk.number, f"**{code}*{pin}E")  # officers sign in with code and PIN
         step = timedelta(seconds=20)
         moment = start
         while moment < end:
@@ -145,16 +159,18 @@ class Morning:
             self._officers(moment)
             if moment >= next_frame:
                 self._save_frame()
+                self._report(moment, start)
                 next_frame = moment + timedelta(minutes=10)
             moment += step
         self._save_frame()
+        self._report(moment, start)
 
     def _arrivals(self, step: timedelta) -> None:
         for index, service in enumerate(self.config.services):
             rate = ARRIVALS_PER_MINUTE[index % len(ARRIVALS_PER_MINUTE)] * step.total_seconds() / 60
             if self.rng.random() < rate:
                 priority = service.priority_allowed and self.rng.random() < PRIORITY_SHARE
-                self.sim.press_service(service.id, priority=priority)
+                self.sim.press_service(service.id, priority=priority)  # gives no number while out of paper
 
     def _officers(self, moment: Any) -> None:
         view = self.office.view()
@@ -201,6 +217,16 @@ class Morning:
                 self.sim.press_rating(desk.number, level)
             desk.busy_until = moment + timedelta(minutes=1)
 
+    def _report(self, moment: datetime, start: datetime) -> None:
+        """One progress line: where the morning is and what it came to so far."""
+        if self.progress is None:
+            return
+        figures = self.office.view().figures
+        local = moment.astimezone(self.config.site.tz)
+        done = round((moment - start).total_seconds() / 60)
+        self.progress(f"demo {local:%H:%M} ({done}/{self.minutes} phút/min): đã cấp/issued {figures.issued}, "
+                      f"đã phục vụ/served {figures.served}, đang chờ/waiting {figures.waiting}")
+
     def _save_frame(self) -> None:
         png = self.sim.board_png()
         self.out_board.mkdir(parents=True, exist_ok=True)
@@ -208,18 +234,34 @@ class Morning:
         (self.out_board / f"board-{self.frames:03d}.png").write_bytes(png)
 
 
-def run_demo(config: Config, out: Path, minutes: int = 90, speed: float = 60.0, seed: int = 7) -> Summary:
-    """Run the demo morning; write everything under ``out``; return the summary."""
+def run_demo(
+    config: Config, out: Path, minutes: int = 90, speed: float = 60.0, seed: int = 7,
+    start: datetime | None = None, progress: Callable[[str], None] | None = None,
+) -> Summary:
+    """Run the demo morning from ``start`` (default Tuesday 24 November 2026, 07:30); write everything
+    under ``out``; return the summary. ``progress`` gets a line at the start and every 10 simulated minutes."""
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    config = simulated_config(config, out, web_port=None)  # headless: no pages
-    config = config.model_copy(update={"board": config.board.model_copy(update={"frames_dir": None})})
+    config = simulated_config(config, out, pages=False)  # headless: no pages
+    credentials = out / "credentials.json"  # the demo's officers only, never the office's file
+    config = config.model_copy(update={
+        "board": config.board.model_copy(update={"frames_dir": None}),
+        "web": config.web.model_copy(update={"credentials_file": str(credentials)}),
+    })
+    for (name, code, pin), _ in zip(OFFICERS, config.counters):
+        status, text = add_officer(credentials, code, name, pin)
+        if status != 0:
+            raise RuntimeError(text)
     pair_keypads(config)
-    clock = ScaledClock(weekday_morning(config.site.tz), speed)
+    clock = ScaledClock(start or weekday_morning(config.site.tz), speed)
+    if progress is not None:
+        progress(f"demo: {minutes} phút mô phỏng/simulated minutes from "
+                 f"{clock.now().astimezone(config.site.tz):%Y-%m-%d %H:%M}, {speed:g}x "
+                 f"(about {minutes * 60 / speed:.0f} s); files under {out}")
     process = Process(config, None, clock, simulate=True)
     process.start()
-    morning = Morning(process, process.office.simulation, clock, minutes, seed)
+    morning = Morning(process, process.office.simulation, clock, minutes, seed, progress)
     script = threading.Thread(target=morning.run, name="demo-script", daemon=True)
     script.start()
     process.run()

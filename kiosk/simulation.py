@@ -9,9 +9,11 @@ debounce, callback, queue, engine, printer worker.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -27,11 +29,19 @@ from kiosk.config import Config
 from kiosk.devices import Devices
 from kiosk.web.config import WebConfig
 
+#: How long a simulated press waits for the office to issue or refuse.
+PRESS_ANSWER_SECONDS = 5.0
 
-def simulated_config(config: Config, out: Path, headless: bool = True, web_port: int | None = 8080) -> Config:
+
+def simulated_config(
+    config: Config, out: Path, headless: bool = True, web_port: int | None = None, pages: bool = True
+) -> Config:
     """``config`` with every device simulated, writing under ``out``.
 
-    The pages are served on 127.0.0.1:``web_port`` (0: any free port; None: none).
+    The pages are served on 127.0.0.1:``web_port``; None: the config's
+    ``[web] port`` (8080 without a ``[web]`` section); 0: any free port. Without
+    ``pages`` none are served, but the ``[web]`` section stays: its credentials
+    file holds the officers' codes and PINs, which the keypads' sign-in checks.
 
     Sections the config lacks get defaults (the buttons only if configured:
     without pins, simulated presses go straight to the queue).
@@ -68,7 +78,8 @@ def simulated_config(config: Config, out: Path, headless: bool = True, web_port:
         updates["buttons"] = config.buttons.model_copy(update={"backend": "simulated"})
     # The pages, on this machine only: the simulation API has no login.
     web = config.web or WebConfig(credentials_file=str(out / "credentials.json"))
-    updates["web"] = None if web_port is None else web.model_copy(update={"bind": "127.0.0.1", "port": web_port})
+    port = web.port if web_port is None else web_port
+    updates["web"] = web.model_copy(update={"bind": "127.0.0.1", "port": port, "enabled": pages})
     return config.model_copy(update=updates)
 
 
@@ -110,6 +121,21 @@ class ScaledClock:
             time.sleep(ahead)
 
 
+@dataclass(frozen=True)
+class PressOutcome:
+    """How the office answered a simulated press: the number issued, or why none was."""
+
+    service_id: str
+    ticket: str | None  # the number issued; None when refused
+    code: str = ""  # why not: the engine's DomainError code ("not_open_yet", "daily_cap", ...) or "printer"
+    text_vi: str = ""  # the sentence the board shows
+    text_en: str = ""
+
+    @property
+    def refused(self) -> bool:
+        return self.ticket is None
+
+
 class Simulation:
     """Drive the simulated hardware of a running office, as people would."""
 
@@ -128,6 +154,12 @@ class Simulation:
         self._post = post
         self._main = main_thread_call
         self._board_png = board_png
+        # Presses one at a time, each waiting for the office's answer (press_handled), so the
+        # n-th outcome is the n-th press's.
+        self._press_lock = threading.Lock()
+        self._outcomes = threading.Condition()
+        self._handled = 0
+        self._last: PressOutcome | None = None
         keypads = devices.keypads
         if keypads is not None and keypads.simulated is not None:
             plugged = [keypads.simulated.plug(keypad_path(c.number)) for c in config.counters]
@@ -147,16 +179,36 @@ class Simulation:
         mock.drive_high()
         time.sleep(hold)
 
-    def press_service(self, service_id: str, priority: bool = False) -> None:
-        """Press a service's button (after the priority button when ``priority``)."""
+    def press_service(self, service_id: str, priority: bool = False) -> PressOutcome | None:
+        """Press a service's button (after the priority button when ``priority``) and wait for the office.
+
+        Returns the number issued or, when the office gave none (closed, daily
+        cap, no paper), why, in the board's words; None if the office did not
+        answer in :data:`PRESS_ANSWER_SECONDS`.
+        """
         self.config.service(service_id)  # KeyError for an unknown service
-        buttons = self.config.buttons
-        if buttons is None or self.devices.buttons is None or service_id not in buttons.services:
-            self._post(ServicePressed(service_id, priority))  # no pins configured
-            return
-        if priority and buttons.priority is not None:
-            self._press_pin(buttons.priority.button)
-        self._press_pin(buttons.services[service_id].button)
+        with self._press_lock:
+            with self._outcomes:
+                before = self._handled
+            buttons = self.config.buttons
+            if buttons is None or self.devices.buttons is None or service_id not in buttons.services:
+                self._post(ServicePressed(service_id, priority))  # no pins configured
+            else:
+                if priority and buttons.priority is not None:
+                    self._press_pin(buttons.priority.button)
+                self._press_pin(buttons.services[service_id].button)
+            with self._outcomes:
+                if not self._outcomes.wait_for(lambda: self._handled > before, PRESS_ANSWER_SECONDS):
+                    return None
+                assert self._last is not None
+                return self._last
+
+    def press_handled(self, service_id: str, ticket: str | None, refusal: tuple[str, str, str] | None) -> None:
+        """Called by the office (engine thread) when it has handled a press: the number, or (code, vi, en)."""
+        with self._outcomes:
+            self._handled += 1
+            self._last = PressOutcome(service_id, ticket, *refusal) if refusal else PressOutcome(service_id, ticket)
+            self._outcomes.notify_all()
 
     def press_rating(self, counter: int, level: int) -> None:
         """Press rating button ``level`` (1 = best) at ``counter``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -10,11 +11,17 @@ import subprocess
 import sys
 import time
 import wave
+from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
 
+from kiosk.config import load_config
+from kiosk.run import Process
+from kiosk.simulation import ScaledClock, pair_keypads, simulated_config, weekday_morning
 from tests.conftest import DEMO, ROOT
+from tests.test_office import drive, wait_for
 
 pytestmark = pytest.mark.process  # the whole kiosk process: not in make test-fast
 
@@ -47,6 +54,74 @@ def test_run_simulate_says_ready_and_stops_cleanly_on_sigterm(tmp_path):
     assert (tmp_path / "sim" / "kiosk.db").exists()
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_simulate_at_a_chosen_time_on_a_chosen_port(tmp_path: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "run", "--simulate", "--config", str(DEMO), "--out", str(tmp_path / "sim"),
+         "--at", "2026-11-24T01:38", "--port", str(port)],
+        cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+    )
+    try:
+        view = wait_for(lambda: _get_json(f"http://127.0.0.1:{port}/sim/view"), 60)
+        assert view["now"].startswith("2026-11-24T01:38")  # the office's clock, not this machine's
+        answer = httpx.post(f"http://127.0.0.1:{port}/sim/press/oto", timeout=20)
+        assert answer.status_code == 409
+        assert answer.json()["vi"] == "Dịch vụ Đăng ký xe ô tô chưa mở cửa; mở lúc 07:30"
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err[-2000:]
+    assert "clock 2026-11-24 01:38" in out and f"pages on http://127.0.0.1:{port}/sim" in out
+
+
+def _get_json(url: str) -> dict | None:
+    try:
+        response = httpx.get(url, timeout=2)
+    except httpx.HTTPError:
+        return None
+    return response.json() if response.status_code == 200 else None
+
+
+def test_run_at_without_simulate_is_refused() -> None:
+    result = subprocess.run([sys.executable, "-m", "kiosk", "run", "--config", str(DEMO), "--at", "2026-11-24T08:00"],
+                            cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert "--at needs --simulate" in result.stderr
+    bad = subprocess.run([sys.executable, "-m", "kiosk", "run", "--simulate", "--port", "70000"],
+                         cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert bad.returncode == 2 and "a TCP port is 0 to 65535" in bad.stderr
+
+
+def test_a_taken_port_is_named_on_the_board_and_in_the_log(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = simulated_config(load_config(DEMO), tmp_path / "office", web_port=port)
+        pair_keypads(config)
+        caplog.set_level(logging.INFO)
+        process = Process(config, None, ScaledClock(weekday_morning(config.site.tz, 8, 0)), simulate=True)
+        process.start()
+
+        def body() -> None:
+            banner = wait_for(lambda: next((b for b in process.office.view().banners if b.kind == "error"), None))
+            assert banner.text_vi == (f"Trang web không chạy được trên cổng {port} (127.0.0.1): "
+                                      "cổng đang bị chương trình khác sử dụng")
+            assert f"port {port}" in banner.text_en
+
+        drive(process, body)
+    logged = [r for r in caplog.records if r.getMessage() == "web pages not served"]
+    assert logged and logged[0].port == port
+
+
 def test_demo_writes_tickets_board_frames_announcements_and_a_summary(tmp_path):
     out = tmp_path / "demo"
     started = time.monotonic()
@@ -61,6 +136,12 @@ def test_demo_writes_tickets_board_frames_announcements_and_a_summary(tmp_path):
     assert summary["presses_refused_without_paper"] >= 1  # the printer ran out of paper for a while
     assert sum(summary["ratings"]) >= 1 and summary["satisfaction"] is not None
     assert "Đã cấp số / Tickets issued:" in result.stdout
+    # Progress while it runs (make demo is 90 s): a first line, then one every 10 simulated minutes.
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("demo: 40 phút mô phỏng/simulated minutes from 2026-11-24 07:30, 120x")
+    progress = [line for line in lines if line.startswith("demo 0")]
+    assert [line.split("(")[1].split(" ")[0] for line in progress] == ["0/40", "10/40", "20/40", "30/40", "40/40"]
+    assert f"đã cấp/issued {summary['issued']}," in progress[-1]
     tickets = sorted((out / "printer").glob("ticket-*.png"))
     assert len(tickets) == summary["tickets_printed"] >= 20
     assert Image.open(tickets[0]).width == 576

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from kiosk.simulation import PressOutcome
 from kiosk.web.api import ApiError, view_json
 from kiosk.web.office import OfficeForPages, SimulationForPages
 
@@ -90,10 +91,12 @@ def add_sim_routes(
             raise ApiError(422, "priority_not_allowed", f"Dịch vụ {service.name.vi} không cấp số ưu tiên.",
                            f"Service {service.name.get('en')} takes no priority tickets.")
         try:
-            sim.press_service(service_id, priority=priority)
+            outcome = sim.press_service(service_id, priority=priority)
         except (ValueError, KeyError) as exc:
             raise refused(exc) from None
-        return done(service=service_id, priority=priority)
+        if isinstance(outcome, PressOutcome) and outcome.refused:  # the same sentence as the board's notice
+            raise ApiError(409, outcome.code, outcome.text_vi, outcome.text_en)
+        return done(service=service_id, priority=priority, ticket=outcome.ticket if outcome else None)
 
     @app.post("/sim/rate/{counter}/{level}")
     def rate(request: Request, counter: int, level: int) -> JSONResponse:

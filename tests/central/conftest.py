@@ -22,27 +22,32 @@ from central.app import create_app
 from kiosk import commands as E
 from kiosk.clock import FakeClock
 from kiosk.store import Store
+from tests.central.pg_cluster import find_or_start
 from tests.conftest import at, small_config
-
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> str:
-    """The machine's PostgreSQL: the tests need it and fail (never skip) without it."""
-    with psycopg.connect(PG_ADMIN, connect_timeout=5) as conn:
-        conn.execute("SELECT 1")
-    return "postgresql://postgres@127.0.0.1:5432"
+def pg_server() -> Iterator[str]:
+    """A PostgreSQL server URL: the machine's on 127.0.0.1:5432 when it answers (trust auth for
+    ``postgres``), else a private cluster started for this session (each xdist worker its own) and
+    stopped at its end (tests/central/pg_cluster.py). Never skipped: without initdb it fails."""
+    url, cluster = find_or_start()
+    try:
+        yield url
+    finally:
+        if cluster is not None:
+            cluster.stop()
 
 
 def new_pg_database(pg_server: str) -> tuple[str, Callable[[], None]]:
-    """A scratch database with a unique name, and a function that drops it."""
+    """A scratch database with a unique name on ``pg_server``, and a function that drops it."""
     name = f"central_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+    admin = f"{pg_server}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
 
     def drop() -> None:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return f"{pg_server}/{name}", drop

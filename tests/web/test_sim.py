@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import io
 import wave
+from datetime import timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
 
 from kiosk import commands as cmd
+from kiosk.config import load_config
+from kiosk.run import Process, board_state
+from kiosk.simulation import ScaledClock, pair_keypads, simulated_config
 from kiosk.web.app import create_app
 from kiosk.web.config import WebConfig
-from tests.conftest import at
+from tests.conftest import DEMO, at
+from tests.test_office import drive, wait_for
 from tests.web.fakes import FakeOffice
 
 SIM_URLS = [
@@ -110,3 +117,50 @@ def test_sim_page_lists_the_panel(make_client) -> None:
     assert [s["id"] for s in layout["services"]] == ["oto", "xemay", "vipham"]
     assert [c["number"] for c in layout["counters"] if c["rating_buttons"]] == [1, 3, 5]
     assert "/sim" in client.get("/").text
+
+
+def test_simulate_mode_serves_on_the_configured_port(tmp_path: Path) -> None:
+    demo = load_config(DEMO)
+    assert simulated_config(demo, tmp_path).web.port == demo.web.port == 8080
+    on_8123 = demo.model_copy(update={"web": demo.web.model_copy(update={"port": 8123, "bind": "0.0.0.0"})})
+    web = simulated_config(on_8123, tmp_path).web
+    assert (web.bind, web.port) == ("127.0.0.1", 8123)  # [web] port honoured; loopback only
+    assert simulated_config(on_8123, tmp_path, web_port=9000).web.port == 9000  # kiosk run --simulate --port 9000
+    assert simulated_config(demo.model_copy(update={"web": None}), tmp_path).web.port == 8080
+    assert simulated_config(demo, tmp_path, pages=False).web.enabled is False  # kiosk demo: headless
+
+
+@pytest.mark.process
+def test_a_refused_press_is_on_the_board_and_in_the_sim_answer(tmp_path: Path) -> None:
+    """At 01:38 a press gives no ticket: the board says why and when it opens, and so does /sim's answer."""
+    config = simulated_config(load_config(DEMO), tmp_path / "office", web_port=0)
+    pair_keypads(config)
+    clock = ScaledClock(at("2026-11-24 01:38"))  # a Tuesday night
+    process = Process(config, None, clock, simulate=True)
+    process.start()
+    closed_vi = "Dịch vụ Đăng ký xe ô tô chưa mở cửa; mở lúc 07:30"
+
+    def body() -> None:
+        with httpx.Client(base_url=process.web.url, timeout=20) as client:
+            answer = client.post("/sim/press/oto")  # through the button's mock pin, as on a Pi
+            assert answer.status_code == 409, answer.text
+            assert (answer.json()["error"], answer.json()["vi"]) == ("not_open_yet", closed_vi)
+            banners = client.get("/sim/view").json()["banners"]
+            assert {"kind": "closed", "text_vi": closed_vi} in [{k: b[k] for k in ("kind", "text_vi")} for b in banners]
+            shown = board_state(process.office.view(), process.office.config).banners
+            assert [(b.kind, b.text_vi) for b in shown] == [("closed", closed_vi)]  # what the board draws
+            assert process.office.view().figures.issued == 0
+
+            clock.start += timedelta(hours=6, minutes=22)  # 08:00: the same button gives a number
+            answer = client.post("/sim/press/oto")
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["ticket"] == "1001"
+            assert closed_vi not in [b["text_vi"] for b in client.get("/sim/view").json()["banners"]]
+
+            assert client.post("/sim/paper?present=0").status_code == 200
+            wait_for(lambda: "Máy in hết giấy" in [b.text_vi for b in process.office.view().banners])
+            answer = client.post("/sim/press/oto")  # no number without paper, and the panel is told
+            assert answer.status_code == 409
+            assert (answer.json()["error"], answer.json()["vi"]) == ("printer", "Máy in không in được: chưa cấp số")
+
+    drive(process, body)

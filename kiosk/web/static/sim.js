@@ -23,12 +23,16 @@ async function post(url, body) {
   }
 }
 
-function press(service) {
+async function press(service) {
   // Priority is good for one press: turn it off for this press now, not when the
   // answer comes back (by then P may have been pressed again for the next one).
   const withPriority = priority;
   if (withPriority) togglePriority();
-  return post(`/sim/press/${encodeURIComponent(service)}?priority=${withPriority ? 1 : 0}`);
+  // The answer says what the citizen got: a number, or (409, shown by post) why not,
+  // e.g. "Dịch vụ ... chưa mở cửa; mở lúc 07:30", the board's banner.
+  const data = await post(`/sim/press/${encodeURIComponent(service)}?priority=${withPriority ? 1 : 0}`);
+  if (data && data.ticket) Kiosk.show(message, "ok", `Đã cấp số ${data.ticket}`, `Ticket ${data.ticket} issued`);
+  return data;
 }
 
 function togglePriority() {

@@ -30,6 +30,7 @@ from sqlalchemy import Engine, select
 from central import core, figures
 from central.db import reader
 from central.models import Device, LiveTicket, Session, Site, User
+from kiosk.estimate import wait_range
 
 COOKIE = "kc_session"
 PRE_COOKIE = "kc_login"
@@ -178,6 +179,8 @@ def mount(app: FastAPI, engine: Engine) -> None:
             chosen = date.fromisoformat(day) if day else datetime.now(tz).date()
         except ValueError:
             chosen = datetime.now(tz).date()
+        if not figures.FIRST_DAY <= chosen <= figures.LAST_DAY:
+            chosen = datetime.now(tz).date()  # e.g. 9999-12-31: a period there would leave the calendar
         return period, chosen
 
     # -- signing in and out --
@@ -342,6 +345,8 @@ def mount(app: FastAPI, engine: Engine) -> None:
             return render(request, "ticket.html", ticket=None)
         return render(request, "ticket.html", ticket={
             "display": t.display, "state": t.state, "counter": t.counter, "wait_minutes": t.wait_minutes,
+            # The range the ticket printed for these minutes: one rule (kiosk.estimate) for both.
+            "wait_range": wait_range(t.wait_minutes),
             "ahead": max(0, (t.position or 1) - 1),
             "updated": datetime.fromtimestamp(t.updated_us / 1e6, ZoneInfo(figures.DEFAULT_TZ)).strftime("%H:%M"),
         })

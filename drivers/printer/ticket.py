@@ -57,6 +57,8 @@ class TicketView:
     priority: bool = False
     people_ahead: int = 0
     wait_minutes: int | None = None
+    # (low, high) minutes, printed "khoảng 10–20 phút" (low 0: "dưới 5 phút"); when given, instead of wait_minutes.
+    wait_range: tuple[int, int] | None = None
     qr_url: str | None = None
     languages: tuple[str, ...] = ("vi", "en")
 
@@ -79,6 +81,11 @@ class TicketView:
             raise ValueError(f"people_ahead: {self.people_ahead} is negative")
         if self.wait_minutes is not None and self.wait_minutes < 0:
             raise ValueError(f"wait_minutes: {self.wait_minutes} is negative")
+        if self.wait_range is not None:
+            low, high = self.wait_range
+            object.__setattr__(self, "wait_range", (low, high))
+            if not 0 <= low < high:
+                raise ValueError(f"wait_range: {self.wait_range} is not (low, high) with 0 <= low < high")
 
     @property
     def english(self) -> bool:
@@ -328,6 +335,12 @@ class _Sheet:
 
 
 def _wait_texts(view: TicketView) -> tuple[str, str] | None:
+    if view.wait_range is not None:
+        low, high = view.wait_range
+        if low == 0:
+            return f"Thời gian chờ dự kiến: dưới {high} phút", f"Estimated wait: under {high} min"
+        # An en dash between the figures, as Vietnamese and English print a range.
+        return f"Thời gian chờ dự kiến: khoảng {low}–{high} phút", f"Estimated wait: about {low}–{high} min"
     minutes = view.wait_minutes
     if minutes is None:
         return None

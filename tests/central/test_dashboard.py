@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from central import core, figures
 from kiosk import commands as E
 from tests.central.conftest import Central, kiosk_store, serve_citizens, store_rows
+from tests.conftest import small_config
 
 PASSWORD = "mật-khẩu-đủ-dài"
 
@@ -150,10 +151,10 @@ def test_a_unit_leader_cannot_read_another_site(central: Central, offices: dict)
 def test_public_ticket_page_shows_place_and_counter_only(central: Central, offices: dict, tmp_path: Path) -> None:
     token = offices["ld"]
     headers = {"Authorization": f"Bearer {token['token']}"}
-    from kiosk.sync import heartbeat_from_store, _open_ro
+    from kiosk.outbox import heartbeat_from_store, open_read_only
 
-    conn = _open_ro(tmp_path / "ld.db")
-    body = heartbeat_from_store(conn, 0, expected_minutes={"a": 10, "b": 6})
+    conn = open_read_only(tmp_path / "ld.db")
+    body = heartbeat_from_store(conn, 0, small_config())
     conn.close()
     assert [t["ticket_id"] for t in body["tickets"]] == ["ld-waiting"]
     body["tickets"].append({"ticket_id": "ld-at-3", "display": "1009", "service": "a", "state": "serving", "counter": 3})
@@ -168,3 +169,37 @@ def test_public_ticket_page_shows_place_and_counter_only(central: Central, offic
     for text in (waiting, serving):
         assert "Lâm Đồng" not in text and "pi-ld" not in text and "Đăng xuất" not in text
     assert public.get("/t/%00").status_code == 200
+
+
+def test_a_tickets_qr_page_says_the_wait_its_ticket_printed(central: Central, tmp_path: Path) -> None:
+    """The ticket, the heartbeat and the public page: one estimate, one range, the same words."""
+    from drivers.printer.ticket import layout_ticket
+    from kiosk.printing import ticket_view
+    from kiosk.outbox import heartbeat_from_store, open_read_only
+
+    central.site("ld", "Phòng CSGT Lâm Đồng")
+    with central.engine.begin() as conn:
+        token = core.enroll(conn, core.new_enrolment_code(conn, "ld"), "pi-ld")
+    store = kiosk_store(tmp_path / "ld.db")
+    config, clock = store.engine.config, store.clock
+    store.execute(E.SignIn(1, "101"))
+    for i in range(4):
+        store.execute(E.Issue("a", f"ld-{i}"))
+    store.execute(E.CallNext(1))
+    store.execute(E.Issue("b", "ld-b"))  # service b: no counter staffed, no estimate
+    ticket = store.engine.state.tickets["ld-3"]
+    lines = layout_ticket(ticket_view(config, ticket), 576).lines
+    printed = {lang: " ".join(line.text for line in lines if line.kind == "wait" and line.lang == lang)
+               for lang in ("vi", "en")}
+    store.close()
+    conn = open_read_only(tmp_path / "ld.db")
+    body = heartbeat_from_store(conn, 0, config, now=clock.now())
+    conn.close()
+    answer = TestClient(central.app).post("/api/v1/heartbeat", json=body, headers={"Authorization": f"Bearer {token['token']}"})
+    assert answer.status_code < 300
+    page = TestClient(central.app).get("/t/ld-3").text
+    assert ticket.wait_minutes == 30  # counter 1 alone, 10 configured minutes a citizen, 3 ahead
+    assert printed == {"vi": "Thời gian chờ dự kiến: khoảng 25–40 phút", "en": "Estimated wait: about 25–40 min"}
+    assert '<b id="wait">khoảng 25–40 phút</b>' in page and "Estimated wait: about 25–40 min" in page
+    unknown = TestClient(central.app).get("/t/ld-b").text
+    assert '<b id="wait">chưa rõ</b>' in unknown and "Estimated wait: unknown" in unknown

@@ -31,7 +31,9 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from central.db import normalise_url  # noqa: E402
 from kiosk import commands as E  # noqa: E402
 from kiosk.config import SyncConfig  # noqa: E402
-from kiosk.sync import SyncWorker, enroll, mark_acked  # noqa: E402
+from kiosk.enrolment import enroll  # noqa: E402
+from kiosk.outbox import mark_acked  # noqa: E402
+from kiosk.sync import SyncWorker  # noqa: E402
 from tests.central.conftest import kiosk_store  # noqa: E402
 
 

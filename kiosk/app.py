@@ -13,10 +13,16 @@ Data flows one way::
 The engine thread never waits on a device: printing, speaking and snapshots
 run in their own workers, so a jammed printer cannot delay a call. pygame runs
 in the main thread (see :mod:`kiosk.run`), which reads the latest view.
+
+The banners and the LEDs are kept by :mod:`kiosk.banners` and :mod:`kiosk.lights`.
+This module is a little over 500 lines because every message the engine thread
+handles, and what it does to the devices, is here, in the one place that owns
+the engine thread's state.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import threading
@@ -24,17 +30,19 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from drivers.buttons import ButtonHeld, PriorityArmed, PriorityExpired, RatingPressed, ServicePressed
 from drivers.keypad import KeypadAction, KeypadConnected, KeypadDisconnected, KeypadPaired, KeypadRejected
+from drivers.printer import PrinterStatus
 from kiosk import commands as cmd
-from kiosk import days
+from kiosk.banners import Banners
 from kiosk.config import Config
+from kiosk.credentials import Credentials, LoginRefused, credentials_for
 from kiosk.devices import Devices
 from kiosk.errors import DomainError
+from kiosk.lights import Lights
 from kiosk.messages import (
     Acked,
     ClearBanner,
@@ -47,7 +55,8 @@ from kiosk.messages import (
     SyncState,
 )
 from kiosk.officer import BadAction, officer_command
-from kiosk.printing import PrintJob, Printed, PrinterReport, ticket_view
+from kiosk.printing import PressChecked, PrintJob, Printed, PrinterReport, ticket_view
+from kiosk.state import Ticket
 from kiosk.store import Clock, Store, StoredEvent
 from kiosk.view import Banner, Beep, OfficeView, build_view
 
@@ -59,26 +68,12 @@ IDLE_SECONDS = 0.5
 CHECKPOINT_IDLE_SECONDS = 5.0
 #: How long the board thanks a citizen for a rating.
 THANKS_SECONDS = 5.0
-
-
-@dataclass
-class _Banners:
-    """Banners the office itself raises, by key."""
-
-    items: dict[str, tuple[Banner, float | None]] = field(default_factory=dict)  # key -> (banner, expires)
-
-    def set(self, key: str, banner: Banner, seconds: float | None = None) -> None:
-        self.items[key] = (banner, None if seconds is None else time.monotonic() + seconds)
-
-    def clear(self, key: str) -> None:
-        self.items.pop(key, None)
-
-    def current(self) -> tuple[Banner, ...]:
-        now = time.monotonic()
-        for key in [k for k, (_, expires) in self.items.items() if expires is not None and expires < now]:
-            del self.items[key]
-        order = {"error": 0, "paper": 1, "offline": 2, "closed": 3, "info": 4}
-        return tuple(sorted((b for b, _ in self.items.values()), key=lambda b: order.get(b.kind, 9)))
+#: The reason recorded for a ticket whose print was never reported (``ticket_printed``, ok false).
+UNKNOWN_PRINT = "print state unknown: the kiosk stopped before the printer reported"
+#: How long the board notes a refused keypad sign-in.
+SIGN_IN_NOTE_SECONDS = 15.0
+#: How long the board says why a press gave no ticket (closed, daily cap).
+PRESS_REFUSED_SECONDS = 15.0
 
 
 class Office:
@@ -114,13 +109,15 @@ class Office:
         self.heartbeat = time.monotonic()
         self._beeps: dict[int | None, Beep] = {}  # the latest per counter; None: for every counter
         self._beep_seq = 0
-        self._banners = _Banners()
+        self._banners = Banners()
         for key, banner in (banners or {}).items():
             self._banners.set(key, banner)
         self._version = 0
         self._view_lock = threading.Condition()
         self._view: OfficeView | None = None
-        self._leds: dict[tuple[str, Any], str] = {}
+        self._lights = Lights(devices.buttons)
+        # Print jobs handed to the print worker in this run and not yet reported, per ticket (a reprint adds one).
+        self._printing: collections.Counter[str] = collections.Counter()
         self._last_minute = ""
         self._idle_since = time.monotonic()
         self._checkpointed = True
@@ -185,6 +182,7 @@ class Office:
         """The engine thread: open the store, then take items until Stop."""
         try:
             self.store = self._open_store()
+            self._unknown_prints()
             self._refresh_outputs()
             self._publish()
         except BaseException as exc:
@@ -212,6 +210,33 @@ class Office:
             self._publish()
 
     # -- the engine thread ------------------------------------------------
+
+    def _unknown_prints(self) -> None:
+        """At a start: the live tickets whose print was never reported (a crash or power cut between
+        issuing and printing) are recorded as not printed, and the officers are asked to reprint them
+        if the citizen has no ticket."""
+        if self.devices.printer is None:
+            return  # no printer: nothing was ever sent
+
+        def unknown() -> list[Ticket]:
+            tickets = self.store.engine.state.tickets.values()
+            live = (t for t in tickets if t.printed is None and t.state in ("waiting", "called", "serving"))
+            return sorted(live, key=lambda t: t.queue_seq)
+
+        if not unknown():
+            return
+        self._execute(cmd.Tick())  # a start on a later day expires them instead
+        tickets = unknown()
+        for ticket in tickets:
+            self._execute(cmd.PrintResult(ticket.id, False, UNKNOWN_PRINT))
+        if not tickets:
+            return
+        numbers = ", ".join(t.display for t in tickets)
+        log.warning("print state unknown after a start", extra={"tickets": numbers})
+        self._beep(None, f"Chưa rõ phiếu số {numbers} đã in hay chưa (kiosk vừa khởi động lại): "
+                         "in lại nếu công dân chưa có phiếu",
+                   f"Not known whether tickets {numbers} were printed (the kiosk restarted): "
+                   "reprint them if the citizen has none")
 
     def _execute(self, command: cmd.Command) -> list[StoredEvent]:
         events = self.store.execute(command, self.clock.now())
@@ -241,11 +266,15 @@ class Office:
             device = "keypad" if name.startswith("Keypad") else "button"
             self._execute(cmd.DeviceStatus(device, state, repr(item)))
         elif isinstance(item, PriorityArmed):
-            self._set_led(("priority", None), "blink")
+            self._lights.set(("priority", None), "blink")
         elif isinstance(item, PriorityExpired):
-            self._leds.pop(("priority", None), None)
+            self._lights.forget(("priority", None))
             self._refresh_outputs()
+        elif isinstance(item, PressChecked):
+            self._press_checked(item)
         elif isinstance(item, Printed):
+            self._printing[item.ticket_id] -= 1
+            self._printing += collections.Counter()  # drops the ones at zero
             self._execute(cmd.PrintResult(item.ticket_id, item.ok, item.reason))
             if not item.ok:
                 self._beep(None, "Phiếu không in được", f"Ticket not printed: {item.reason}")
@@ -278,14 +307,58 @@ class Office:
             return []
 
     def _issue(self, service_id: str, priority: bool) -> None:
+        """A service press: a number only if the printer can print it (see _press_checked)."""
         printer = self.devices.printer
         status = printer.status if printer is not None else None
         if status is not None and not status.can_print:
-            # No number without paper: the press is recorded, officers are told.
-            self._execute(cmd.DeviceStatus("printer", status.state.value, f"press refused ({service_id}): {status.message}"))
-            self._beep(None, "Máy in không in được: chưa cấp số", f"Printer cannot print: {status.message}")
+            self._refuse_without_paper(service_id, status)
             return
-        self._try(cmd.Issue(service_id, str(uuid.uuid4()), priority), beep_at=None)
+        if printer is not None:
+            # The status above may be a poll old (the paper can run out in
+            # between): the print worker reads a fresh one and answers with
+            # PressChecked. The engine thread never waits for it.
+            printer.check_press(service_id, priority, self._press_answer)
+            return
+        self._issue_number(service_id, priority)
+
+    def _press_answer(self, answer: PressChecked) -> None:
+        """The print worker's answer to a press: through the inbox from its thread, at once from ours."""
+        if threading.current_thread() is self._thread:
+            self._press_checked(answer)
+        else:
+            self.post(answer)
+
+    def _press_checked(self, item: PressChecked) -> None:
+        """The print worker's fresh status for a press: issue the number, or refuse it without paper."""
+        if not item.status.can_print:
+            self._refuse_without_paper(item.service_id, item.status)
+            return
+        self._issue_number(item.service_id, item.priority)
+
+    def _refuse_without_paper(self, service_id: str, status: PrinterStatus) -> None:
+        # No number without paper: the press is recorded, officers are told.
+        self._execute(cmd.DeviceStatus("printer", status.state.value, f"press refused ({service_id}): {status.message}"))
+        self._beep(None, "Máy in không in được: chưa cấp số", f"Printer cannot print: {status.message}")
+        self._press_done(service_id, None, ("printer", "Máy in không in được: chưa cấp số",
+                                            f"Printer cannot print: {status.message}"))
+
+    def _issue_number(self, service_id: str, priority: bool) -> None:
+        try:
+            events = self._execute(cmd.Issue(service_id, str(uuid.uuid4()), priority))
+        except DomainError as exc:
+            log.info("press refused", extra={"service": service_id, "reason": exc.text("en")})
+            # The citizen at the button reads why on the board, e.g. "... chưa mở cửa; mở lúc 07:30".
+            self._banners.set("press", Banner("closed", exc.text("vi"), exc.text("en")), PRESS_REFUSED_SECONDS)
+            self._press_done(service_id, None, (exc.code, exc.text("vi"), exc.text("en")))
+            return
+        self._banners.clear("press")
+        issued = next((e.data["display"] for e in events if e.type == "ticket_issued"), None)
+        self._press_done(service_id, issued, None)
+
+    def _press_done(self, service_id: str, ticket: str | None, refusal: tuple[str, str, str] | None) -> None:
+        """Tell the simulation (simulate mode) how a press ended: the number issued, or (code, vi, en)."""
+        if self.simulation is not None:
+            self.simulation.press_handled(service_id, ticket, refusal)
 
     def _keypad(self, action: KeypadAction) -> None:
         """An officer's keypad action: the same vocabulary as the counter page and the CLI."""
@@ -297,7 +370,43 @@ class Office:
             log.info("keypad action refused", extra={"counter": action.counter, "reason": exc.en})
             self._beep(action.counter, exc.vi, exc.en)
             return
+        if action.action == "sign_in" and not self._pin_accepted(action.counter, action.value or "", action.pin):
+            return
         self._try(command, beep_at=action.counter)
+
+    def _pin_accepted(self, counter: int, code: str, pin: str | None) -> bool:
+        """Whether ``code`` and ``pin`` typed on counter's keypad are an officer's; else beep and note it on the board.
+
+        The same credentials and lockouts as the counter page (:mod:`kiosk.credentials`).
+        The check runs here, on the engine thread: one scrypt hash, about 0.03 s on a PC
+        and 0.1 s on a Pi 4, bounded by the lockouts (a locked code or keypad answers
+        without hashing). Checking elsewhere would let the officer's next key (``Enter``
+        right after signing in) be handled before the sign-in. Neither the code of a
+        refused sign-in nor the PIN is logged: either may be a PIN typed in the wrong place.
+        """
+        try:
+            if not pin:
+                raise LoginRefused(401, "pin_needed", "Đăng nhập cần cả mã PIN: * * mã cán bộ * mã PIN Enter.",
+                                   "Signing in needs the PIN too: * * code * PIN Enter.")
+            credentials = self._credentials()
+            if credentials is None or not credentials.officer_names():
+                raise LoginRefused(403, "no_officers",
+                                   "Chưa đăng ký cán bộ nào: trên máy kiosk, chạy kiosk users add-officer.",
+                                   "No officers are registered: on the kiosk, run kiosk users add-officer.")
+            credentials.check_officer(code, pin, client=f"keypad:{counter}")
+        except LoginRefused as exc:
+            log.info("keypad sign-in refused", extra={"counter": counter, "reason": exc.code})
+            self._beep(counter, exc.vi, exc.en)
+            self._banners.set(f"sign_in:{counter}", Banner("info", f"Quầy {counter}: đăng nhập không thành công",
+                                                           f"Counter {counter}: sign-in refused"), SIGN_IN_NOTE_SECONDS)
+            return False
+        self._banners.clear(f"sign_in:{counter}")
+        return True
+
+    def _credentials(self) -> Credentials | None:
+        """The officers' codes and PINs: the file of ``[web] credentials_file`` (None without a [web] section)."""
+        web = self.config.web
+        return credentials_for(web.credentials_file) if web is not None else None
 
     def _beep(self, counter: int | None, text_vi: str, text_en: str) -> None:
         """A keypad has no buzzer: the counter's page (every counter's for None) shows the reason and beeps."""
@@ -309,7 +418,8 @@ class Office:
     def _idle(self) -> None:
         now = self.clock.now()
         engine = self.store.engine
-        due = bool(engine.roll(now)) or any(
+        # Synchronised: the day may also move back (a clock that ran ahead was corrected).
+        due = bool(engine.roll(now, self.clock.synced())) or any(
             c.rating_until and now >= datetime.fromisoformat(c.rating_until) for c in engine.state.counters.values()
         )
         if due:
@@ -379,14 +489,15 @@ class Office:
             ticket = engine.state.tickets.get(data.get("ticket_id", ""))
             if kind in ("ticket_issued", "ticket_reprint") and ticket is not None and self.devices.printer:
                 self.devices.printer.submit(PrintJob(ticket.id, ticket_view(self.config, ticket)))
+                self._printing[ticket.id] += 1
             elif kind in ("ticket_called", "ticket_recalled") and ticket is not None and announcer:
                 announcer.call(ticket.display, data["counter"])
             elif kind == "rating_window_opened":
                 if announcer:
                     announcer.rating_prompt()
-                self._set_led(("rating", data["counter"]), "blink")
+                self._lights.set(("rating", data["counter"]), "blink")
             elif kind == "rating_window_closed":
-                self._set_led(("rating", data["counter"]), "off")
+                self._lights.set(("rating", data["counter"]), "off")
             elif kind == "rating_recorded":
                 if announcer:
                     announcer.rating_thanks()
@@ -418,41 +529,11 @@ class Office:
         camera, now = self.camera, self.clock.now().astimezone(self.config.site.tz)
         threading.Thread(target=lambda: camera.purge(now), name="purge", daemon=True).start()
 
-    def _set_led(self, key: tuple[str, Any], state: str) -> None:
-        if self._leds.get(key) == state:
-            return
-        self._leds[key] = state
-        buttons = self.devices.buttons
-        if buttons is None:
-            return
-        try:
-            kind, target = key
-            if kind == "service":
-                buttons.set_service_led(target, state)
-            elif kind == "rating":
-                buttons.set_rating_leds(target, state)
-            elif kind == "priority":
-                buttons.set_priority_led(state)
-        except (KeyError, ValueError):
-            pass  # no LED wired for it
-
     def _refresh_outputs(self) -> None:
-        """Service LEDs: steady when open, off when closed or full, blinking on a printer fault."""
+        """The service and priority LEDs for now (open, full, printer fault)."""
         printer = self.devices.printer
         fault = printer is not None and printer.status is not None and not printer.status.can_print
-        engine = self.store.engine
-        now = self.clock.now()
-        day = date.fromisoformat(engine.state.day) if engine.state.day else engine.business_day(now)
-        local = now.astimezone(self.config.site.tz).time()
-        any_open = False
-        for service in self.config.services:
-            full = engine.state.services[service.id].issued_today >= service.effective_cap
-            open_now = days.opening(service, day, local).open
-            state = "blink" if fault else ("steady" if open_now and not full else "off")
-            any_open |= state == "steady"
-            self._set_led(("service", service.id), state)
-        if self._leds.get(("priority", None)) != "blink" or fault:
-            self._set_led(("priority", None), "blink" if fault else ("steady" if any_open else "off"))
+        self._lights.refresh(self.config, self.store.engine, self.clock.now(), fault)
 
     def _publish(self) -> None:
         """Build and publish a new view for the board and the pages."""
@@ -465,6 +546,7 @@ class Office:
             self._version,
             banners=self._banners.current(),
             printer=str(status) if status is not None else "",
+            printing=frozenset(self._printing),  # the keys with a count above zero
             beeps=dict(self._beeps),
         )
         with self._view_lock:

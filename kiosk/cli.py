@@ -76,13 +76,23 @@ def store_path(config: Config, override: str | None = None) -> Path:
     return Path(override or config.store.path)
 
 
+def _moment(at: str, config: Config) -> datetime:
+    """``--at``: ISO 8601; without a zone, the office's local time."""
+    moment = datetime.fromisoformat(at)
+    return moment.replace(tzinfo=config.site.tz) if moment.tzinfo is None else moment
+
+
+def _port(text: str) -> int:
+    """``--port``: a TCP port, 0 to 65535 (0: any free port)."""
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a TCP port is 0 to 65535, not {text!r}")
+    return int(text)
+
+
 def _open_store(args: argparse.Namespace, config: Config) -> Store:
     clock = SystemClock()
     if args.at:
-        moment = datetime.fromisoformat(args.at)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=config.site.tz)
-        clock = _FixedClock(moment)
+        clock = _FixedClock(_moment(args.at, config))
     return Store(store_path(config, args.db), config, clock)
 
 
@@ -183,6 +193,9 @@ def do_run(args: argparse.Namespace) -> int:
     from kiosk.simulation import pair_keypads, simulated_config
 
     config_path = _config_path(args)
+    if args.at and not args.simulate:
+        print("kiosk run: --at needs --simulate (a real office runs on the system clock)", file=sys.stderr)
+        return 2
     if args.boot_config:
         from kiosk.bootconfig import load_at_boot
         from kiosk.run import show_error_screen
@@ -196,19 +209,32 @@ def do_run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
             return show_error_screen(loaded.problem or "", stop)
         process = Process(loaded.config, defaults, SystemClock(), boot_path=Path(args.boot_config),
-                          startup_problem=loaded.problem)
+                          startup_problem=loaded.problem, layers=loaded.layers)
         process.install_signals()
         process.start()
         return process.run()
-    config = load_config(config_path)
+    from kiosk.bootconfig import load_file
+
+    loaded = load_file(config_path)  # with the central server's configuration over it, if one is stored
+    config = loaded.config
+    clock: Any = SystemClock()
     if args.simulate:
+        from kiosk.simulation import ScaledClock
+
         headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-        config = simulated_config(config, Path(args.out), headless=headless)
+        config = simulated_config(config, Path(args.out), headless=headless, web_port=args.port)
         pair_keypads(config)
-        print(f"simulated office: files under {args.out}; board {'headless (PNG frames)' if headless else 'in a window'}")
-    elif args.db:
-        config = config.model_copy(update={"store": config.store.model_copy(update={"path": args.db})})
-    process = Process(config, config_path, SystemClock(), simulate=args.simulate)
+        if args.at:  # the simulated office's clock starts there and runs at real speed
+            clock = ScaledClock(_moment(args.at, config))
+        print(f"simulated office: files under {args.out}; board {'headless (PNG frames)' if headless else 'in a window'}"
+              f"; clock {clock.now().astimezone(config.site.tz):%Y-%m-%d %H:%M}"
+              f"; pages on http://127.0.0.1:{config.web.port if config.web else '-'}/sim", flush=True)
+    else:
+        if args.db:
+            config = config.model_copy(update={"store": config.store.model_copy(update={"path": args.db})})
+        if args.port is not None and config.web is not None:
+            config = config.model_copy(update={"web": config.web.model_copy(update={"port": args.port})})
+    process = Process(config, config_path, clock, simulate=args.simulate, layers=loaded.layers)
     process.install_signals()
     process.start()
     return process.run()
@@ -220,20 +246,23 @@ def do_demo(args: argparse.Namespace) -> int:
     config = load_config(_config_path(args) if args.config else DEMO_CONFIG)
     if not args.verbose:  # the morning's every beep is not news: show warnings only (-v for all)
         logging.getLogger().setLevel(logging.WARNING)
-    summary = run_demo(config, Path(args.out), minutes=args.minutes, speed=args.speed)
+    start = _moment(args.at, config) if args.at else None
+    summary = run_demo(config, Path(args.out), minutes=args.minutes, speed=args.speed, start=start,
+                       progress=lambda line: print(line, flush=True))
     print(summary.text())
     print(f"files: {args.out}/ (printer/, board/, speaker/, summary.json)")
     return 0
 
 
 def do_users(args: argparse.Namespace) -> int:
-    from kiosk.web.auth import users_command
+    from kiosk.users import users_command
 
     config = _load(args)
     if config.web is None:
         print("no [web] section in the config", file=sys.stderr)
         return 2
-    return users_command(args.users_args, config.web.credentials_file)
+    # --stdin before the sub-command (`kiosk users --stdin add-officer ...`) is parsed here.
+    return users_command((["--stdin"] if args.stdin else []) + args.users_args, config.web.credentials_file)
 
 
 def do_wiring(args: argparse.Namespace) -> int:
@@ -243,7 +272,7 @@ def do_wiring(args: argparse.Namespace) -> int:
 
 
 def do_enroll(args: argparse.Namespace) -> int:
-    from kiosk.sync import SyncError, enroll_with
+    from kiosk.enrolment import enroll_with, SyncError
 
     config = _load(args)
     if config.sync is None:
@@ -368,7 +397,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the office: devices, queue, board, loudspeaker. SIGHUP re-reads the config; "
         "SIGTERM stops after the ticket being printed.",
     )
-    run.add_argument("--simulate", action="store_true", help="simulate every device (files under --out)")
+    run.add_argument("--simulate", action="store_true",
+                     help="simulate every device (files under --out); with --at, the simulated clock starts there")
+    run.add_argument("--port", type=_port, default=None, metavar="PORT",
+                     help="serve the pages on this port (default: [web] port, 8080 without [web])")
     run.add_argument("--out", default="var/simulate", help="where the simulated devices write (default var/simulate)")
     run.add_argument("--boot-config", default=None, metavar="PATH",
                      help="the SD card's kiosk.toml, laid over --config (e.g. /boot/firmware/kiosk.toml)")
@@ -420,9 +452,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     users = sub.add_parser(
         "users", parents=[common], help="the leader password and the officers' PINs",
-        description="Manage the web pages' users: set-leader-password, add-officer CODE NAME, "
-        "remove-officer CODE, list. Passwords and PINs are asked twice and stored hashed.",
+        description="Manage the leader password and the officers' codes and PINs (the pages and the keypads): "
+        "set-leader-password, add-officer CODE NAME, remove-officer CODE, list. Passwords and PINs are asked "
+        "twice at a terminal, read as one line from a pipe, and stored hashed.",
     )
+    users.add_argument("--stdin", action="store_true",
+                       help="read the password or PIN as one line from standard input (also when it is a terminal)")
     users.add_argument("users_args", nargs=argparse.REMAINDER, metavar="...", help="set-leader-password | "
                        "add-officer CODE NAME | remove-officer CODE | list  [--stdin]")
     users.set_defaults(func=do_users)

@@ -262,6 +262,12 @@ class QueuePolicy(Model):
         default="original_time",
         description="Where a transferred ticket joins its new queue: by its issue time, or at the end.",
     )
+    require_officer: bool = Field(
+        default=False,
+        description="true: a counter calls (next, a number, a name) only while an officer is signed in there, "
+        "so every call, completion and rating names its officer; false: a counter with nobody signed in "
+        "may call too.",
+    )
 
 
 def _default_levels() -> list[Text]:
@@ -526,7 +532,7 @@ def load_config(path: str | Path) -> Config:
     except OSError as exc:
         raise ConfigError(str(path), [Problem("", f"cannot read {path}: {exc.strerror}")]) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # Notepad may start the file with a byte order mark
     except UnicodeDecodeError as exc:
         raise ConfigError(
             str(path), [Problem("", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]

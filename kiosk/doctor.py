@@ -243,7 +243,7 @@ def check_central(config: Config, options: Options) -> Check:
     def run() -> str:
         import httpx
 
-        from kiosk.sync import tls_verify
+        from kiosk.enrolment import tls_verify
 
         try:
             response = httpx.get(f"{sync.server_url.rstrip('/')}/api/v1/health", timeout=5, verify=tls_verify(sync.ca_file))

@@ -31,10 +31,9 @@ from kiosk import commands as cmd
 from kiosk import days, state
 from kiosk.config import Config, Service
 from kiosk.errors import DomainError
+from kiosk.estimate import Setup as EstimateSetup
+from kiosk.estimate import facts_from_state, new_ticket_wait
 from kiosk.state import FINAL_STATES, CounterMode, CounterState, Event, ServiceState, State, Ticket, Touched
-
-#: How many recent service times of a service feed the wait estimate.
-RECENT_SERVICES = 10
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class WaitEstimate:
     """People ahead of a new ticket and the expected minutes."""
 
     ahead: int
-    minutes: int
+    minutes: int | None  # None: no staffed counter serves the service
 
 
 
@@ -94,39 +93,28 @@ class Engine:
         ticket_id = self._counter(counter).ticket_id
         return self.state.tickets[ticket_id] if ticket_id else None
 
-    def estimate(self, service_id: str, priority: bool = False) -> WaitEstimate:
-        """People ahead and minutes for a new ticket of ``service_id``.
+    def estimate(self, service_id: str, now: datetime, priority: bool = False) -> WaitEstimate:
+        """People ahead and the expected minutes for a ticket of ``service_id`` issued at ``now``.
 
-        Minutes = people ahead x the mean of the service's recent service times
-        (the configured minutes until there are some) / the open counters that
-        serve it (at least one). A priority ticket counts only the priority
-        tickets ahead of it.
+        People ahead: the service's waiting tickets (for a priority ticket, only
+        the priority ones). Minutes: :mod:`kiosk.estimate`, the one estimate the
+        ticket, the pages and the QR page show; None when no staffed counter
+        serves the service.
         """
-        service = self._service(service_id)
-        # One pass over today's tickets, no sorting: this runs on every issue.
-        ahead = 0
-        done: list[Ticket] = []
-        for ticket in self.state.tickets.values():
-            if ticket.service != service_id:
-                continue
-            if ticket.state == "waiting" and (ticket.priority or not priority):
-                ahead += 1
-            elif ticket.state == "completed":
-                done.append(ticket)
-        durations: list[float] = []
-        for ticket in sorted(done, key=lambda t: t.finished_at or "")[-RECENT_SERVICES:]:
-            began = ticket.started_at or ticket.called_at
-            if began and ticket.finished_at:
-                seconds = (_parse(ticket.finished_at) - _parse(began)).total_seconds()
-                durations.append(max(0.0, seconds) / 60)
-        per_citizen = sum(durations) / len(durations) if durations else service.expected_minutes
-        open_counters = sum(
+        self._service(service_id)
+        ahead = sum(
             1
-            for c in self.config.counters
-            if service_id in c.services and self._counter(c.number).mode == "open"
+            for t in self.state.tickets.values()
+            if t.service == service_id and t.state == "waiting" and (t.priority or not priority)
         )
-        minutes = ahead * per_citizen / max(1, open_counters)
-        return WaitEstimate(ahead, int(round(minutes)))
+        minutes = new_ticket_wait(
+            EstimateSetup.from_config(self.config),
+            facts_from_state(self.state, now),
+            service_id,
+            priority,
+            self.state.next_queue_seq,
+        )
+        return WaitEstimate(ahead, minutes)
 
     # -- deciding --------------------------------------------------------
 
@@ -140,16 +128,21 @@ class Engine:
             raise ValueError("now must be timezone-aware")
         return DECIDE[type(command)](self, command, now)
 
-    def roll(self, now: datetime) -> list[Event]:
-        """Events that start a new business day, if ``now`` is past the current one.
+    def roll(self, now: datetime, synced: bool = False) -> list[Event]:
+        """Events that change the business day, if ``now`` is not in the current one.
 
-        The day only moves forward: a clock set backwards keeps the current day
-        (numbering carries on, a closed day is never reopened). Moving forward
-        expires the old day's unserved tickets, one event each.
+        ``synced``: whether the clock that read ``now`` is NTP-synchronised (the
+        caller knows; the engine reads no clock). Forward, the day moves with any
+        clock. Backwards, only with a synchronised one: a clock that is behind
+        and unsure keeps the current day (numbering carries on, a closed day is
+        not reopened), while a synchronised clock that reads an earlier day
+        proves the current day lies in the future (the clock once ran ahead),
+        and the office returns to the real day (``day_returned``). Leaving a
+        day either way expires its unserved tickets, one event each.
         """
         today = self.business_day(now).isoformat()
         current = self.state.day
-        if current is not None and today <= current:
+        if current is not None and (today == current or (today < current and not synced)):
             return []
         events: list[Event] = []
         if current is not None:
@@ -162,7 +155,10 @@ class Engine:
                         Event("rating_window_closed", {"counter": counter.number, "reason": "day_end", "at": _iso(now)})
                     )
             events.append(Event("day_closed", {"day": current, "at": _iso(now)}))
-        events.append(Event("day_started", {"day": today, "at": _iso(now)}))
+        if current is not None and today < current:
+            events.append(Event("day_returned", {"day": today, "from_day": current, "at": _iso(now)}))
+        else:
+            events.append(Event("day_started", {"day": today, "at": _iso(now)}))
         return events
 
     def _tick(self, command: cmd.Tick, now: datetime) -> list[Event]:
@@ -201,7 +197,7 @@ class Engine:
             number = numbering.start  # first ever, wrapped past the end, or the range was changed
         else:
             number = numbers.last_number + 1
-        estimate = self.estimate(service.id, command.priority)
+        wait = self.estimate(service.id, now, command.priority)
         return [
             Event(
                 "ticket_issued",
@@ -214,8 +210,8 @@ class Engine:
                     "priority": command.priority,
                     "at": _iso(now),
                     "queue_seq": self.state.next_queue_seq,
-                    "ahead": estimate.ahead,
-                    "wait_minutes": estimate.minutes,
+                    "ahead": wait.ahead,
+                    "wait_minutes": wait.minutes,
                 },
             )
         ]
@@ -308,10 +304,13 @@ class Engine:
     def _complete(self, command: cmd.Complete, now: datetime) -> list[Event]:
         ticket = self._held(command.counter, "complete", "hoàn thành")
         counter = self._counter(command.counter)
+        # The officer who called the ticket served it, even if they have since signed in elsewhere
+        # (which signed them out here); the counter's officer only for a ticket called by nobody.
+        officer = ticket.officer if ticket.officer is not None else counter.officer
         events = [
             Event(
                 "ticket_completed",
-                {"ticket_id": ticket.id, "counter": command.counter, "officer": counter.officer, "at": _iso(now)},
+                {"ticket_id": ticket.id, "counter": command.counter, "officer": officer, "at": _iso(now)},
             )
         ]
         if self.config.counter(command.counter).rating_buttons:
@@ -414,7 +413,7 @@ class Engine:
         return [Event("device_status", data)]
 
     def _call_by_name(self, command: cmd.CallByName, now: datetime) -> list[Event]:
-        self._counter(command.counter)
+        self._staffed(self._counter(command.counter))
         name = " ".join(nfc(command.name).split())
         if not 1 <= len(name) <= 60 or not all(c.isalpha() or c in " .-'" for c in name):
             raise DomainError("bad_name", name=command.name)
@@ -448,15 +447,21 @@ class Engine:
         return self.state.counters[number]
 
     def _ready_counter(self, number: int) -> CounterState:
-        """A counter that may call: open and holding no ticket."""
+        """A counter that may call: open, staffed when ``queue.require_officer``, and holding no ticket."""
         counter = self._counter(number)
         if counter.mode == "paused":
             raise DomainError("counter_paused", counter=number)
         if counter.mode == "closed":
             raise DomainError("counter_closed", counter=number)
+        self._staffed(counter)
         if counter.ticket_id:
             raise DomainError("counter_busy", counter=number, number=self.state.tickets[counter.ticket_id].display)
         return counter
+
+    def _staffed(self, counter: CounterState) -> None:
+        """With ``queue.require_officer``, refuse a call from a counter where nobody is signed in."""
+        if self.config.queue.require_officer and counter.officer is None:
+            raise DomainError("no_officer", counter=counter.number)
 
     def _held(self, number: int, action: str, action_vi: str) -> Ticket:
         ticket = self.ticket_at(number)
@@ -544,13 +549,14 @@ DECIDE: dict[type, Callable[[Engine, Any, datetime], list[Event]]] = {
 }
 
 
-def run(engine: Engine, command: cmd.Command, now: datetime) -> list[Event]:
+def run(engine: Engine, command: cmd.Command, now: datetime, synced: bool = False) -> list[Event]:
     """Roll the day, decide and apply ``command`` in memory; return all events.
 
-    For callers with no store (tests, what-if checks). A refused command raises
-    after the day rollover has been applied, as in the store.
+    For callers with no store (tests, what-if checks); ``synced`` as for
+    :meth:`Engine.roll`. A refused command raises after the day rollover has
+    been applied, as in the store.
     """
-    events = engine.roll(now)
+    events = engine.roll(now, synced)
     for event in events:
         engine.apply(event)
     decided = engine.decide(command, now)

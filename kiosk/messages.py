@@ -1,7 +1,7 @@
 """What other threads hand to the office's engine thread: the inbox's message types.
 
 Devices post their own frozen events (``ServicePressed``, ``KeypadAction``,
-``Printed`` ...); the process, the pages and the sync worker post the messages
+``Printed``, ``PressChecked`` ...); the process, the pages and the sync worker post the messages
 below. Nothing else enters the inbox: the engine thread's state (banners,
 LEDs, the store) is changed only by handling one of these.
 """
@@ -16,7 +16,7 @@ from drivers.buttons import ButtonHeld, PriorityArmed, PriorityExpired, RatingPr
 from drivers.keypad import KeypadAction, KeypadConnected, KeypadDisconnected, KeypadPaired, KeypadRejected
 from kiosk.commands import Command
 from kiosk.config import Config
-from kiosk.printing import Printed, PrinterReport
+from kiosk.printing import PressChecked, Printed, PrinterReport
 from kiosk.view import Banner
 
 
@@ -85,5 +85,5 @@ Message = (
     Request | Reload | ReloadFailed | Acked | SyncState | SetBanner | ClearBanner | Stop
     | ServicePressed | RatingPressed | ButtonHeld | PriorityArmed | PriorityExpired
     | KeypadAction | KeypadRejected | KeypadPaired | KeypadConnected | KeypadDisconnected
-    | Printed | PrinterReport
+    | Printed | PrinterReport | PressChecked
 )

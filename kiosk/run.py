@@ -9,8 +9,7 @@ being printed is finished, the store flushed, exit 0).
 
 from __future__ import annotations
 
-import hashlib
-import json
+import errno
 import logging
 import queue
 import signal
@@ -28,8 +27,8 @@ from drivers.board import Banner as BoardBanner
 from drivers.board import Board, BoardConfig, BoardState, CounterCall, ServiceQueue, open_board
 from kiosk import systemd
 from kiosk.app import IDLE_SECONDS, Office
-from kiosk.bootconfig import load_layers
-from kiosk.config import Config, ConfigError, load_config
+from kiosk.bootconfig import Layers, Note
+from kiosk.config import Config, ConfigError
 from kiosk.devices import open_devices
 from kiosk.messages import Acked, ClearBanner, Message, Reload, ReloadFailed, SetBanner, SyncState
 from kiosk.store import Clock, Store, StoredEvent
@@ -40,11 +39,6 @@ log = logging.getLogger(__name__)
 #: Longest wait between two enrolment attempts at first boot.
 ENROL_RETRY_MAX_SECONDS = 300.0
 SWITCH_INTERVAL_SECONDS = 0.001
-
-
-def config_version(data: bytes) -> str:
-    """A short identifier of a config file's content."""
-    return hashlib.sha256(data).hexdigest()[:12]
 
 
 def board_state(view: OfficeView, config: Config, notices: tuple[str, ...] = ()) -> BoardState:
@@ -101,13 +95,20 @@ class Process:
         boot_path: Path | None = None,
         startup_problem: str | None = None,
         on_events: Callable[[list[StoredEvent]], None] | None = None,
+        layers: Layers | None = None,
     ) -> None:
         """``on_events``: also called on the engine thread with every batch of stored events
-        (benchmarks time commits with it)."""
+        (benchmarks time commits with it). ``layers``: where ``config`` came from
+        (:func:`kiosk.bootconfig.load_at_boot`), to lay it again at SIGHUP and when the
+        central server pushes a configuration; by default ``config`` is the local layer."""
         self.config = config
         self.config_path = config_path
         self.boot_path = boot_path  # the SD card's kiosk.toml, laid over config_path
         self.startup_problem = startup_problem  # why the boot file was refused at start
+        if layers is None:
+            defaults = config_path if boot_path is not None else None
+            layers = Layers.of_config(config, defaults, boot_path or config_path)
+        self.layers = layers
         self.clock = clock
         self.stop_event = threading.Event()
         self.main = MainThread()
@@ -136,6 +137,8 @@ class Process:
                 f"kiosk.toml không hợp lệ, đang dùng cấu hình tốt gần nhất: {self.startup_problem}",
                 f"kiosk.toml is invalid; running on the last good configuration: {self.startup_problem}",
             )
+        if self.layers.notes:
+            banners["layers"] = _notes_banner(self.layers.notes)
         simulation = None
         if self.simulate:
             from kiosk.simulation import Simulation
@@ -162,9 +165,15 @@ class Process:
                 self.web = start_server(office, config.web)
                 log.info("pages served", extra={"url": self.web.url})
             except OSError as exc:  # the port is taken: the office still runs, the board says so
-                log.error("web pages not served", extra={"error": str(exc)})
-                office.post(SetBanner("web", Banner("error", f"Trang web không chạy: {exc}",
-                                                    f"Web pages not served: {exc}")))
+                port = config.web.port
+                log.error("web pages not served", extra={"error": str(exc), "bind": config.web.bind, "port": port})
+                if exc.errno == errno.EADDRINUSE:
+                    why_vi, why_en = "cổng đang bị chương trình khác sử dụng", "the port is used by another program"
+                else:
+                    why_vi = why_en = str(exc.strerror or exc)
+                office.post(SetBanner("web", Banner(
+                    "error", f"Trang web không chạy được trên cổng {port} ({config.web.bind}): {why_vi}",
+                    f"Web pages not served on port {port} ({config.web.bind}): {why_en}")))
         return office
 
     def _events_stored(self, events: list[StoredEvent]) -> None:
@@ -176,7 +185,8 @@ class Process:
 
     def _start_sync(self, office: Office) -> Any:
         """The sync worker, when a central server is configured and this kiosk is enrolled."""
-        from kiosk.sync import SyncError, SyncWorker
+        from kiosk.enrolment import SyncError
+        from kiosk.sync import SyncWorker
 
         sync = self.config.sync
         if sync is None or not sync.server_url:
@@ -196,11 +206,9 @@ class Process:
                 self.config.store.path,
                 sync,
                 on_acked=lambda seq: office.post(Acked(seq)),
-                on_config=lambda version, config: office.post(
-                    Reload(config.model_copy(update={"store": self.config.store}), str(version), "central")
-                ),
+                on_config=lambda version, config: self._central(office, version),
                 clock=self.clock,
-                expected_minutes={s.id: s.expected_minutes for s in self.config.services},
+                office_config=lambda: office.config,  # the current one, pushed configs included
                 on_state=lambda online, since: office.post(SyncState(online, since)),
             )
         except SyncError as exc:
@@ -212,7 +220,7 @@ class Process:
     def _enrol(self, office: Office) -> None:
         """First boot: use the enrolment code as soon as the network is up, retrying; then sync."""
         from kiosk.bootconfig import remove_enrolment_code
-        from kiosk.sync import SyncError, enroll_with
+        from kiosk.enrolment import enroll_with, SyncError
 
         delay = self._enrol_delay
         while not self.stop_event.is_set():
@@ -242,18 +250,35 @@ class Process:
         path = self.board.save_png(folder / "board-now.png")
         return Path(path).read_bytes()
 
+    def _central(self, office: Office, version: int) -> None:
+        """On the sync thread: the worker stored central's configuration ``version``; lay it over the local one."""
+        try:
+            applied = self.layers.receive()
+        except (ConfigError, OSError) as exc:  # the local layers were good at start; a disk error, say
+            log.error("central configuration not applied", extra={"version": version, "error": str(exc)})
+            return
+        self._show_notes(office, applied.notes)
+        if applied.central == version:
+            office.post(Reload(self._as_running(applied.config), str(version), "central"))
+
+    def _as_running(self, config: Config) -> Config:
+        """``config`` with what only a restart changes kept as started: the store, the link to central, the pages."""
+        return config.model_copy(update={"store": self.config.store, "sync": self.config.sync, "web": self.config.web})
+
+    @staticmethod
+    def _show_notes(office: Office, notes: tuple[Note, ...]) -> None:
+        office.post(SetBanner("layers", _notes_banner(notes)) if notes else ClearBanner("layers"))
+
     def reload(self) -> None:
-        """SIGHUP: read the config file again; refuse an invalid one and keep the old."""
+        """SIGHUP: read the config files again (central's over them); refuse an invalid one and keep the old.
+
+        An applied one becomes the last good configuration.
+        """
         assert self.office is not None
-        if self.config_path is None:
+        if self.layers.defaults is None and self.layers.boot is None:
             return
         try:
-            if self.boot_path is not None:
-                config, document = load_layers(self.config_path, self.boot_path)
-                data = json.dumps(document, sort_keys=True, ensure_ascii=False).encode()
-            else:
-                data = self.config_path.read_bytes()
-                config = load_config(self.config_path)
+            applied = self.layers.reload()
         except ConfigError as exc:
             message = "; ".join(str(p) for p in exc.problems[:3])
             log.error("configuration refused", extra={"problems": [str(p) for p in exc.problems]})
@@ -262,8 +287,11 @@ class Process:
         except OSError as exc:
             self.office.post(ReloadFailed(str(exc)))
             return
-        config = config.model_copy(update={"store": self.config.store})  # the store stays where it is
-        self.office.post(Reload(config, config_version(data), str(self.boot_path or self.config_path)))
+        source = str(self.layers.boot or self.layers.defaults)
+        if applied.central is not None:
+            source += f" + central v{applied.central}"
+        self._show_notes(self.office, applied.notes)
+        self.office.post(Reload(self._as_running(applied.config), applied.version, source))
 
     def run(self, until: Callable[[], bool] | None = None) -> int:
         """The main loop: board, watchdog, main-thread jobs; returns the exit status."""
@@ -308,6 +336,11 @@ class Process:
         signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
         signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
         signal.signal(signal.SIGHUP, lambda *_: self.reload())
+
+
+def _notes_banner(notes: tuple[Note, ...]) -> Banner:
+    """The board's banner for what the configuration layers left out."""
+    return Banner("error", " · ".join(n.vi for n in notes), " · ".join(n.en for n in notes))
 
 
 def show_error_screen(problem: str, stop: threading.Event, board_config: Any = None) -> int:

@@ -11,7 +11,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kiosk import days
+from kiosk import days, estimate
 from kiosk.config import Config
 from kiosk.engine import Engine
 from kiosk.state import Ticket
@@ -83,7 +83,10 @@ class TicketRow:
     state: str
     counter: int | None
     issued_at: str
-    printed: bool
+    printed: bool  # printed, or being printed now; False: the print failed or its outcome is unknown (reprint)
+    # A waiting ticket's estimate (kiosk.estimate): minutes until called and the range shown for them.
+    wait_minutes: int | None = None
+    wait_range: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -173,8 +176,14 @@ def build_view(
     banners: tuple[Banner, ...] = (),
     printer: str = "",
     beeps: dict[int | None, Beep] | None = None,
+    printing: frozenset[str] = frozenset(),
 ) -> OfficeView:
-    """The office as ``engine`` holds it at ``now``; ``beeps``: the latest per counter (None: every counter)."""
+    """The office as ``engine`` holds it at ``now``; ``beeps``: the latest per counter (None: every counter).
+
+    ``printing``: the tickets the print worker has and has not reported on yet.
+    Any other ticket without a reported print is shown as not printed: its
+    outcome is unknown, so it is offered for reprint.
+    """
     beeps = beeps or {}
     config: Config = engine.config
     state = engine.state
@@ -231,6 +240,7 @@ def build_view(
             )
         )
     newest = max(last.values(), key=lambda t: (t.called_at or "", t.queue_seq), default=None)
+    waits = estimate.waits(estimate.Setup.from_config(config), estimate.facts_from_state(state, now))
     queue = tuple(
         TicketRow(
             number=t.display,
@@ -239,7 +249,9 @@ def build_view(
             state=t.state,
             counter=t.counter if t.state in ("called", "serving") else None,
             issued_at=datetime.fromisoformat(t.issued_at).astimezone(config.site.tz).isoformat(),
-            printed=t.printed is not False,
+            printed=t.printed is True or (t.printed is None and t.id in printing),
+            wait_minutes=waits.get(t.id),
+            wait_range=estimate.wait_range(waits.get(t.id)),
         )
         for t in sorted(tickets, key=lambda t: t.queue_seq)
         if t.state in ("waiting", "called", "serving")

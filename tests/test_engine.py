@@ -164,29 +164,28 @@ def test_numbering_can_carry_on_across_days_and_wrap():
     assert [issue(engine, now=at("2026-11-25 08:00")), issue(engine, now=at("2026-11-25 08:01"))] == ["3", "1"]
 
 
-def test_wait_estimate_uses_configured_minutes_then_recent_service_times(engine):
+def test_issue_records_the_estimate_of_kiosk_estimate(engine):
+    # Nobody signed in and no counter working yet: no estimate (the ticket prints none).
     first = run(engine, Issue("a", "x1"), T0)[-1].data
-    assert (first["ahead"], first["wait_minutes"]) == (0, 0)
+    assert (first["ahead"], first["wait_minutes"]) == (0, None)
+    run(engine, SignIn(1, "101"), T0)
+    run(engine, SignIn(2, "102"), T0)
     for _ in range(4):
         issue(engine)
-    # 5 waiting for service a, served by counters 1 and 2, 10 configured minutes each.
-    assert engine.estimate("a").ahead == 5
-    assert engine.estimate("a").minutes == 25
-    # Serve one citizen in 4 minutes: the estimate now uses 4 minutes.
-    run(engine, CallNext(1), T0)
-    run(engine, Complete(1), T0 + timedelta(minutes=4))
-    assert engine.estimate("a").ahead == 4
-    assert engine.estimate("a").minutes == 8  # 4 ahead x 4 min / 2 counters
-    run(engine, Pause(2), T0)
-    assert engine.estimate("a").minutes == 16  # one open counter
+    # 5 waiting for a, counters 1 and 2 staffed and free: a 6th is called in the third round,
+    # after 2 x the 10 configured minutes (tests/test_estimate.py has the rules).
+    assert engine.estimate("a", T0).ahead == 5
+    assert engine.estimate("a", T0).minutes == 20
+    data = run(engine, Issue("a", "x6"), T0)[-1].data
+    assert (data["ahead"], data["wait_minutes"]) == (5, 20)
 
 
 def test_priority_estimate_counts_only_priority_tickets_ahead(engine):
     issue(engine)
     issue(engine)
     issue(engine, priority=True)
-    assert engine.estimate("a", priority=True).ahead == 1
-    assert engine.estimate("a").ahead == 3
+    assert engine.estimate("a", T0, priority=True).ahead == 1
+    assert engine.estimate("a", T0).ahead == 3
 
 
 # -- calling -----------------------------------------------------------------
@@ -431,6 +430,53 @@ def test_sign_in_moves_an_officer_and_replaces_another(engine):
     assert refused(engine, SignIn(1, "abc")).code == "bad_officer_code"
 
 
+def test_a_rating_stays_with_the_officer_who_called_the_ticket(engine):
+    # Officer 11 calls 1001 at counter 1, then signs in at counter 2 (which signs them out of 1);
+    # 1001 is completed and rated at counter 1: it was 11's citizen.
+    issue(engine)
+    run(engine, SignIn(1, "11"), T0)
+    run(engine, CallNext(1), T0)
+    run(engine, SignIn(2, "11"), T0)
+    assert engine.state.counters[1].officer is None
+    completed = run(engine, Complete(1), T0 + timedelta(minutes=5))
+    assert completed[0].data["officer"] == "11"
+    recorded = run(engine, Rate(1, 1), T0 + timedelta(minutes=5, seconds=3))[0]
+    assert (recorded.type, recorded.data["officer"]) == ("rating_recorded", "11")
+    assert [r.officer for r in engine.state.ratings.values()] == ["11"]
+    # Another officer who took over the counter does not take the rating either.
+    issue(engine)
+    run(engine, SignIn(1, "33"), T0)
+    run(engine, CallNext(1), T0)
+    run(engine, SignIn(1, "44"), T0)  # 44 replaces 33 at counter 1 while 1002 is at the desk
+    run(engine, Complete(1), T0 + timedelta(minutes=9))
+    assert run(engine, Rate(1, 2), T0 + timedelta(minutes=9, seconds=1))[0].data["officer"] == "33"
+
+
+def test_a_ticket_called_by_nobody_is_completed_by_the_officer_then_signed_in(engine):
+    issue(engine)
+    run(engine, CallNext(1), T0)  # queue.require_officer is false by default: nobody signed in may call
+    run(engine, SignIn(1, "55"), T0)
+    assert run(engine, Complete(1), T0)[0].data["officer"] == "55"
+
+
+def test_require_officer_refuses_calls_from_an_unstaffed_counter():
+    from kiosk.commands import CallByName
+
+    engine = Engine(small_config(queue__require_officer=True))
+    issue(engine)
+    for command in (CallNext(1), CallNumber(1, "1001"), CallByName(1, "Nguyễn Văn An")):
+        error = refused(engine, command)
+        assert (error.code, error.text("vi")) == ("no_officer", "Chưa có cán bộ đăng nhập tại quầy 1")
+    assert engine.waiting()[0].display == "1001"  # nobody was called
+    run(engine, SignIn(1, "11"), T0)
+    run(engine, CallNext(1), T0)
+    assert called(engine, 1) == "1001"
+    run(engine, SignOut(1), T0)
+    run(engine, Complete(1), T0)  # the citizen at the desk is still served and rated: only calls need an officer
+    issue(engine)
+    assert refused(engine, CallNext(1)).code == "no_officer"
+
+
 # -- business day --------------------------------------------------------------
 
 
@@ -457,6 +503,20 @@ def test_backward_clock_keeps_the_day_and_its_numbers(engine):
     assert engine.state.day == "2026-11-24"
     assert [e.type for e in events] == ["ticket_issued"]
     assert events[-1].data["display"] == "1002"
+
+
+def test_a_synchronised_clock_behind_the_day_takes_the_office_back_to_it(engine):
+    # The day was entered while the clock ran a day ahead.
+    issue(engine, now=at("2026-11-25 09:00"))
+    issue(engine, now=at("2026-11-25 09:01"))
+    assert run(engine, Tick(), at("2026-11-24 09:30")) == []  # unsure: the day does not move back
+    events = run(engine, Tick(), at("2026-11-24 09:30"), synced=True)
+    assert [e.type for e in events] == ["ticket_expired", "ticket_expired", "day_closed", "day_returned"]
+    assert events[-1].data["from_day"] == "2026-11-25"
+    assert engine.state.day == "2026-11-24" and engine.state.tickets == {}
+    assert issue(engine, now=at("2026-11-24 09:31")) == "1001"
+    # The real clock reaches the 25th again: numbering there carries on.
+    assert issue(engine, now=at("2026-11-25 08:00")) == "1003"
 
 
 def test_decide_does_not_change_state(engine):

@@ -21,6 +21,7 @@ from PIL import Image
 
 from drivers.buttons import ServicePressed
 from kiosk.config import load_config
+from kiosk.credentials import add_officer
 from kiosk.run import Process
 from kiosk.simulation import ScaledClock, Simulation, pair_keypads, simulated_config, weekday_morning
 from tests.conftest import DEMO
@@ -30,6 +31,10 @@ pytestmark = pytest.mark.process  # the whole kiosk process: not in make test-fa
 
 def office_config(tmp_path: Path, **rating):
     config = simulated_config(load_config(DEMO), tmp_path / "office", web_port=0)
+    # Officer 1234 (PIN 2580) signs in on the keypad; the credentials file is the test's own, not the checkout's.
+    credentials = tmp_path / "credentials.json"
+    assert add_officer(credentials, "1234", "Nguyễn Văn An", "2580")[0] == 0
+    config = config.model_copy(update={"web": config.web.model_copy(update={"credentials_file": str(credentials)})})
     if rating:
         config = config.model_copy(update={"rating": config.rating.model_copy(update=rating)})
     pair_keypads(config)
@@ -111,7 +116,7 @@ def test_a_full_ticket_life(tmp_path):
         view = process.office.view()
         assert [s.waiting for s in view.services] == [0, 0, 0]
         assert led_states(sim, 27, 0.2) == {True}  # the car-registration button is lit: open
-        sim.type_keys(1, "**1234E")  # the officer signs in at counter 1
+        sim.type_keys(1, "**1234*2580E")  # the officer signs in at counter 1 with their code and PIN
         sim.press_service("oto")
         wait_for(lambda: sim.last_ticket_png())
         ticket = Image.open(io.BytesIO(sim.last_ticket_png()))

@@ -13,7 +13,6 @@ import secrets
 import threading
 import time
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +26,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from drivers.base import DeviceError
 from drivers.camera import MJPEG_CONTENT_TYPE, mjpeg_chunks
+from kiosk.credentials import LoginRefused, credentials_for
 from kiosk.errors import DomainError
 from kiosk.officer import ACTIONS, BadAction, officer_command
 from kiosk.view import OfficeView
-from kiosk.web.auth import Credentials, LoginRefused, sign, unsign
+from kiosk.web.auth import SessionStore, sign, unsign
 from kiosk.web.api import ApiError, error_response, plain, view_json
 from kiosk.web.config import WebConfig, is_loopback
 from kiosk.web.office import OfficeForPages
@@ -47,6 +47,8 @@ MAX_WAIT = 25.0
 MAX_CAMERA_VIEWERS = 4
 #: Long-polls at once; more wait their turn instead of starving the action requests.
 MAX_LONG_POLLS = 16
+#: Longest a login waits for the office's view to show the officer signed in, in seconds.
+SIGN_IN_VISIBLE = 2.0
 
 
 # ---------------------------------------------------------------------------
@@ -107,19 +109,21 @@ class _CameraStream(StreamingResponse):
 
 
 class Session:
-    """The signed cookie's content: a CSRF token, and who is logged in."""
+    """The signed cookie's content: a CSRF token, who is logged in, and the server-side session id."""
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
         data = data or {}
         self.csrf: str = data.get("csrf") or secrets.token_urlsafe(24)
         self.exp: float = float(data.get("exp") or 0)
+        self.sid: str | None = data.get("sid")
         self.leader: str | None = data.get("leader")
         self.officer: dict[str, Any] | None = data.get("officer")
         self.fresh = not data  # no valid cookie came with the request
         self.changed = self.fresh
+        self.signed_out_at: int | None = None  # the counter the officer was signed out of since the last request
 
     def payload(self) -> dict[str, Any]:
-        return {"csrf": self.csrf, "exp": self.exp, "leader": self.leader, "officer": self.officer}
+        return {"csrf": self.csrf, "exp": self.exp, "sid": self.sid, "leader": self.leader, "officer": self.officer}
 
 
 def create_app(office: OfficeForPages, web_config: WebConfig | None = None, clock: Any = time.time) -> FastAPI:
@@ -135,10 +139,12 @@ def create_app(office: OfficeForPages, web_config: WebConfig | None = None, cloc
             f"simulate mode serves the sim API without login, so [web] bind must be a loopback address "
             f"such as 127.0.0.1 (got {web_config.bind!r})"
         )
-    credentials = Credentials(web_config.credentials_file)
+    credentials = credentials_for(web_config.credentials_file)  # the keypads' too: one set of lockouts
+    sessions = SessionStore(clock)
     app = FastAPI(title="Kiosk", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.office = office
     app.state.credentials = credentials
+    app.state.sessions = sessions
     app.state.web_config = web_config
     long_polls = anyio.CapacityLimiter(MAX_LONG_POLLS)
     camera_viewers = threading.BoundedSemaphore(MAX_CAMERA_VIEWERS)
@@ -197,14 +203,37 @@ def create_app(office: OfficeForPages, web_config: WebConfig | None = None, cloc
             session.exp = clock() + max_age
             return session
         session = Session(data)
+        if (session.leader or session.officer) and not sessions.alive(session.sid):
+            # Logged out (this cookie is a copy), or the kiosk restarted: no longer a login.
+            session.leader = session.officer = session.sid = None
+            session.changed = True
         # A changed password or PIN, or a removed officer, ends the session.
         if session.leader and session.leader != credentials.leader_generation():
-            session.leader, session.changed = None, True
-        if session.officer and session.officer.get("gen") != credentials.officer_generation(
-            str(session.officer.get("code"))
-        ):
-            session.officer, session.changed = None, True
+            end_role(session, "leader")
+        officer = session.officer
+        if officer and officer.get("gen") != credentials.officer_generation(str(officer.get("code"))):
+            end_role(session, "officer")
+        elif officer:
+            current = counter_view(office.view(), int(officer.get("counter") or 0))
+            if current is None or current.officer != officer.get("code"):
+                # Signed out elsewhere (keypad, another login): this page session ends with it.
+                end_role(session, "officer")
+                session.signed_out_at = int(officer.get("counter") or 0)
         return session
+
+    def start_login(session: Session) -> None:
+        """A new session id at every login (the old one is closed): a cookie from before is no login."""
+        sessions.close(session.sid)
+        session.sid = sessions.open(session.exp)
+        session.csrf = secrets.token_urlsafe(24)  # a new token after login
+        session.changed = True
+
+    def end_role(session: Session, role: str) -> None:
+        """End the leader's or the officer's login; what remains of the session gets a new id."""
+        setattr(session, role, None)
+        sessions.close(session.sid)
+        session.sid = sessions.open(session.exp) if (session.leader or session.officer) else None
+        session.changed = True
 
     def write_session(response: Response, session: Session) -> None:
         response.set_cookie(
@@ -244,14 +273,23 @@ def create_app(office: OfficeForPages, web_config: WebConfig | None = None, cloc
 
     def need_officer(request: Request, session: Session, n: int) -> str:
         officer = session.officer
-        if not officer or officer.get("counter") != n:
-            raise ApiError(401, "login_required", f"Hãy đăng nhập tại quầy {n}.", f"Log in at counter {n}.")
-        current = counter_view(office.view(), n)
-        if current is None or current.officer != officer.get("code"):
-            # Signed out elsewhere (keypad, another login): the page must log in again.
+        if session.signed_out_at == n:
+            # Signed out elsewhere (keypad, another login): read_session has ended the page's login.
             raise ApiError(401, "signed_out", f"Cán bộ đã đăng xuất khỏi quầy {n}: hãy đăng nhập lại.",
                            f"The officer was signed out of counter {n}: log in again.")
+        if not officer or officer.get("counter") != n:
+            raise ApiError(401, "login_required", f"Hãy đăng nhập tại quầy {n}.", f"Log in at counter {n}.")
         return str(officer["code"])
+
+    def wait_until_signed_in(n: int, code: str) -> None:
+        """Until the office's view shows ``code`` at counter ``n`` (it is published just after the command)."""
+        deadline = time.monotonic() + SIGN_IN_VISIBLE
+        view = office.view()
+        while (current := counter_view(view, n)) is None or current.officer != code:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            view = office.wait_for_change(view.version, min(remaining, 0.5))
 
     def need_viewer(session: Session) -> None:
         if not session.leader and not session.officer:
@@ -355,10 +393,10 @@ def create_app(office: OfficeForPages, web_config: WebConfig | None = None, cloc
         generation = credentials.check_officer(body.code, body.pin, client_of(request))
         code = body.code.strip()
         submit(officer_command("sign_in", n, code))
+        wait_until_signed_in(n, code)
         session.officer = {"code": code, "counter": n, "gen": generation}
         session.exp = clock() + max_age  # the login lasts session_minutes from now
-        session.csrf = secrets.token_urlsafe(24)  # a new token after login
-        session.changed = True
+        start_login(session)
         name = credentials.officer_names().get(code, "")
         log.info("web: officer %s signed in at counter %d", code, n)
         return json_with_session({"ok": True, "officer": code, "name": name, "csrf": session.csrf}, session)
@@ -375,8 +413,7 @@ def create_app(office: OfficeForPages, web_config: WebConfig | None = None, cloc
                     submit(officer_command("sign_out", n))
                 except DomainError:
                     pass  # already signed out (keypad)
-            session.officer = None
-            session.changed = True
+            end_role(session, "officer")  # a copy of the cookie stops working too
         return json_with_session({"ok": True}, session)
 
     @app.post("/api/counter/{n}/{action}")
@@ -403,8 +440,7 @@ def create_app(office: OfficeForPages, web_config: WebConfig | None = None, cloc
         check_csrf(request, session)
         session.leader = credentials.check_leader(body.password, client_of(request))
         session.exp = clock() + max_age  # the login lasts session_minutes from now
-        session.csrf = secrets.token_urlsafe(24)
-        session.changed = True
+        start_login(session)
         log.info("web: leader logged in from %s", request.client.host if request.client else "?")
         return json_with_session({"ok": True, "csrf": session.csrf}, session)
 
@@ -412,8 +448,8 @@ def create_app(office: OfficeForPages, web_config: WebConfig | None = None, cloc
     def leader_logout(request: Request) -> JSONResponse:
         session = read_session(request)
         check_csrf(request, session)
-        session.leader = None
-        session.changed = True
+        if session.leader:
+            end_role(session, "leader")  # a copy of the cookie stops working too
         return json_with_session({"ok": True}, session)
 
     @app.get("/leader/camera.mjpg")

@@ -17,8 +17,13 @@ from kiosk.view import OfficeView
 class SimulationForPages(Protocol):
     """The simulated devices, driven from the ``/sim`` panel (simulate mode only)."""
 
-    def press_service(self, service_id: str, priority: bool = False) -> None:
-        """Press a service's button (after the priority button when ``priority``)."""
+    def press_service(self, service_id: str, priority: bool = False) -> Any:
+        """Press a service's button (after the priority button when ``priority``).
+
+        The real simulation returns a ``kiosk.simulation.PressOutcome`` (the number issued, or why none
+        was) or None when the office did not answer in time; a fake may return None, or raise the
+        engine's DomainError for a refusal.
+        """
 
     def press_rating(self, counter: int, level: int) -> None:
         """Press rating button ``level`` (1 = best) at ``counter``."""

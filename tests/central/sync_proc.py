@@ -7,7 +7,8 @@ import sys
 import time
 
 from kiosk.config import SyncConfig
-from kiosk.sync import SyncWorker, mark_acked
+from kiosk.outbox import mark_acked
+from kiosk.sync import SyncWorker
 
 db, url, token_file, batch = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 config = SyncConfig(server_url=url, token_file=token_file, batch_size=batch, interval_seconds=0.05,

@@ -7,7 +7,7 @@ import pytest
 from kiosk.bootconfig import load_layers
 from kiosk.run import Process
 from kiosk.simulation import ScaledClock, pair_keypads, simulated_config, weekday_morning
-from kiosk.sync import read_token
+from kiosk.enrolment import read_token
 from tests.conftest import DEMO
 from tests.test_office import drive, wait_for
 

@@ -9,11 +9,10 @@ import pytest
 
 from kiosk.config import SyncConfig, load_config
 from kiosk.printing import ticket_view
-from kiosk.simulation import pair_keypads, simulated_config
-from kiosk.sync import enroll_with, read_token
+from kiosk.enrolment import enroll_with, read_token
 from tests.central.conftest import assert_exactly_once
 from tests.conftest import DEMO
-from tests.test_office import run_office, wait_for
+from tests.test_office import office_config, run_office, wait_for
 
 pytestmark = pytest.mark.process  # the whole kiosk process: not in make test-fast
 
@@ -29,8 +28,7 @@ def office_with_sync(tmp_path, live, central):
         backoff_base_seconds=0.2,
         backoff_max_seconds=0.5,
     )
-    config = simulated_config(load_config(DEMO), tmp_path / "office", web_port=0).model_copy(update={"sync": sync})
-    pair_keypads(config)
+    config = office_config(tmp_path).model_copy(update={"sync": sync})  # officer 1234, PIN 2580
     enroll_with(sync)
     return config, read_token(sync.token_file)["device_id"]
 
@@ -48,7 +46,7 @@ def test_the_office_syncs_every_event_exactly_once_and_shows_when_it_is_offline(
     db_path = config.store.path
 
     def body(process, sim):
-        sim.type_keys(1, "**1234E")
+        sim.type_keys(1, "**1234*2580E")
         sim.press_service("oto")
         sim.press_service("xemay", priority=True)
         wait_for(lambda: process.office.view().figures.issued == 2)

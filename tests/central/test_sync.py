@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import sync
+from kiosk import enrolment, sync
 from kiosk.config import SyncConfig
-from kiosk.sync import SyncError, SyncWorker, enroll, mark_acked
+from kiosk.enrolment import enroll, SyncError
+from kiosk.outbox import mark_acked
+from kiosk.sync import SyncWorker
 from tests.central.conftest import (
     ROOT_DIR,
     Central,
@@ -88,7 +90,7 @@ def test_enrol_writes_a_private_token_file(central: Central, live: LiveServer, t
     with pytest.raises(SyncError, match="already used"):
         enroll(live.url, "AAAA-BBBB-CCCC", "pi-9", tmp_path / "other.json")
     os.chmod(path, 0o644)
-    sync.read_token(path)
+    enrolment.read_token(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # loosened by hand: tightened again
 
 
@@ -258,7 +260,7 @@ def test_backoff_honours_retry_after(tmp_path: Path) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Busy)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    sync.write_token(tmp_path / "token.json", {"device_id": "d", "token": "t"})
+    enrolment.write_token(tmp_path / "token.json", {"device_id": "d", "token": "t"})
     store = kiosk_store(tmp_path / "kiosk.db")
     serve_citizens(store, 1)
     worker = SyncWorker(tmp_path / "kiosk.db", fast_config(url, tmp_path), on_acked=lambda s: None)
@@ -275,7 +277,7 @@ def test_backoff_honours_retry_after(tmp_path: Path) -> None:
 
 
 def test_full_jitter_stays_within_the_growing_cap(tmp_path: Path) -> None:
-    sync.write_token(tmp_path / "token.json", {"device_id": "d", "token": "t"})
+    enrolment.write_token(tmp_path / "token.json", {"device_id": "d", "token": "t"})
     config = SyncConfig(server_url="http://127.0.0.1:9", token_file=str(tmp_path / "token.json"),
                         config_cache=str(tmp_path / "c.json"), backoff_base_seconds=1, backoff_max_seconds=60)
     worker = SyncWorker(tmp_path / "kiosk.db", config, on_acked=lambda s: None)
@@ -336,10 +338,10 @@ def test_wake_uploads_at_once_without_waiting_the_interval(central: Central, liv
 def test_enroll_with_the_sync_section(central: Central, live: LiveServer, tmp_path: Path) -> None:
     central.site()
     config = fast_config(live.url, tmp_path, enrolment_code=central.code())
-    path = sync.enroll_with(config, serial="pi-config")
+    path = enrolment.enroll_with(config, serial="pi-config")
     assert json.loads(path.read_text())["site"] == "ld"
     with pytest.raises(SyncError, match="no enrolment code"):
-        sync.enroll_with(fast_config(live.url, tmp_path), serial="x")
+        enrolment.enroll_with(fast_config(live.url, tmp_path), serial="x")
     with pytest.raises(SyncError, match="server_url is not set"):
-        sync.enroll_with(SyncConfig(), serial="x")
-    assert sync.serial_number()  # the machine has a serial or a machine id
+        enrolment.enroll_with(SyncConfig(), serial="x")
+    assert enrolment.serial_number()  # the machine has a serial or a machine id

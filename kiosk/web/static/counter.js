@@ -80,7 +80,23 @@ function render(view) {
   $("btn-pause").disabled = held || c.mode === "paused";
   $("btn-resume").disabled = open;
   $("btn-close").disabled = held || c.mode === "closed";
+  reprints(view, c);
   $("footer").textContent = `${view.unit_vi} · ${view.hotline ? "Đường dây nóng " + view.hotline : ""}`;
+}
+
+// Tickets of this counter's services not known to be printed (the print failed, or a restart left its outcome
+// unknown): one button each reprints it, above the form that reprints any number.
+function reprints(view, c) {
+  let box = $("reprints");
+  if (!box) {
+    box = Kiosk.el("div", {id: "reprints", class: "row"});
+    document.querySelector('form[data-action="reprint"]').before(box);
+  }
+  const unprinted = view.queue.filter(t => !t.printed && c.services.includes(t.service));
+  box.replaceChildren(...unprinted.map(t => Kiosk.el("button", {
+    class: "plain", "data-reprint": t.number, onclick: () => act("reprint", {number: t.number}),
+  }, `In lại phiếu ${t.number}`, Kiosk.el("small", {}, `Not printed: reprint ${t.number}`))));
+  box.classList.toggle("hidden", unprinted.length === 0);
 }
 
 async function act(action, body) {

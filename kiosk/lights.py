@@ -1,0 +1,59 @@
+"""The button LEDs as the office wants them: each change is sent to the button panel once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from drivers.buttons import ButtonPanel
+from kiosk import days
+from kiosk.config import Config
+from kiosk.engine import Engine
+
+#: An LED: ("service", service id), ("rating", counter) or ("priority", None).
+LedKey = tuple[str, Any]
+
+
+class Lights:
+    """The wanted state ("steady", "blink" or "off") of every LED; owned by the engine thread."""
+
+    def __init__(self, buttons: ButtonPanel | None) -> None:
+        self._buttons = buttons
+        self._states: dict[LedKey, str] = {}
+
+    def set(self, key: LedKey, state: str) -> None:
+        """Set one LED; nothing is sent when it already shows ``state`` or is not wired."""
+        if self._states.get(key) == state:
+            return
+        self._states[key] = state
+        if self._buttons is None:
+            return
+        try:
+            kind, target = key
+            if kind == "service":
+                self._buttons.set_service_led(target, state)
+            elif kind == "rating":
+                self._buttons.set_rating_leds(target, state)
+            elif kind == "priority":
+                self._buttons.set_priority_led(state)
+        except (KeyError, ValueError):
+            pass  # no LED wired for it
+
+    def forget(self, key: LedKey) -> None:
+        """Forget what ``key`` shows, so the next refresh sets it again (the priority button's blink ended)."""
+        self._states.pop(key, None)
+
+    def refresh(self, config: Config, engine: Engine, now: datetime, printer_fault: bool) -> None:
+        """Service LEDs steady when open, off when closed or full, all blinking on a printer fault;
+        the priority LED steady while any service is open (unless armed: then it keeps blinking)."""
+        day = date.fromisoformat(engine.state.day) if engine.state.day else engine.business_day(now)
+        local = now.astimezone(config.site.tz).time()
+        any_open = False
+        for service in config.services:
+            full = engine.state.services[service.id].issued_today >= service.effective_cap
+            open_now = days.opening(service, day, local).open
+            state = "blink" if printer_fault else ("steady" if open_now and not full else "off")
+            any_open |= state == "steady"
+            self.set(("service", service.id), state)
+        if self._states.get(("priority", None)) != "blink" or printer_fault:
+            self.set(("priority", None), "blink" if printer_fault else ("steady" if any_open else "off"))

@@ -20,9 +20,8 @@ a fix. So central refuses such a file when it is set, with the reason.
   ``enrolment_code``: its secrets and files) and the file paths of the device
   sections (:data:`LOCAL_PATHS`).
 
-The same lists are the kiosk's (``kiosk.bootconfig``: ``LOCAL_SECTIONS``,
-``SYNC_TIMING``, ``LOCAL_PATHS``; a test checks they agree); they are repeated
-here so that the server does not depend on the kiosk's start-up code.
+The lists are the kiosk's own (``kiosk.bootconfig``), so the server refuses
+exactly what a kiosk would not take.
 """
 
 from __future__ import annotations
@@ -33,21 +32,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
+from kiosk.bootconfig import LOCAL_PATHS, LOCAL_SECTIONS, SYNC_TIMING
+
 PUSHABLE = ("site", "services", "counters", "queue", "rating",
             "printer", "board", "speaker", "buttons", "keypads", "camera", "sync")
-LOCAL = ("store", "web")
-#: The ``[sync]`` keys central may set besides ``server_url`` (which must be its own).
-SYNC_TIMING = ("interval_seconds", "batch_size", "heartbeat_seconds", "config_seconds", "timeout_seconds",
-               "backoff_base_seconds", "backoff_max_seconds")
+LOCAL = LOCAL_SECTIONS
 LOCAL_SYNC_KEYS = ("token_file", "ca_file", "config_cache", "enrolment_code")
-#: File paths in device sections: each kiosk's own folders.
-LOCAL_PATHS: dict[str, tuple[str, ...]] = {
-    "printer": ("output_dir",),
-    "board": ("frames_dir",),
-    "speaker": ("output_dir", "sounds_dir"),
-    "keypads": ("pairings_file",),
-    "camera": ("snapshot_dir",),
-}
 
 
 def same_url(a: str, b: str) -> bool:

@@ -15,6 +15,7 @@ import httpx
 import psycopg
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from central import core
@@ -221,3 +222,21 @@ def assert_exactly_once(central: Central, device_id: str, db_path: Path) -> None
 
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def client(central: Central) -> TestClient:
+    """The central app in-process (no server), on the test's database."""
+    return TestClient(central.app)
+
+
+@pytest.fixture
+def device(central: Central, client: TestClient) -> dict:
+    """An enrolled device of a new site: its id, token and the Authorization header to send."""
+    central.site()
+    answer = client.post("/api/v1/enroll", json={"code": central.code(), "serial": "pi-0001"})
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    data["headers"] = {"Authorization": f"Bearer {data['token']}"}
+    return data
+

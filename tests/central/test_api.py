@@ -31,19 +31,6 @@ def event(seq: int, **changes: object) -> dict:
     return {**base, **changes}
 
 
-@pytest.fixture
-def client(central: Central) -> TestClient:
-    return TestClient(central.app)
-
-
-@pytest.fixture
-def device(central: Central, client: TestClient) -> dict:
-    central.site()
-    answer = client.post("/api/v1/enroll", json={"code": central.code(), "serial": "pi-0001"})
-    assert answer.status_code == 200, answer.text
-    data = answer.json()
-    data["headers"] = {"Authorization": f"Bearer {data['token']}"}
-    return data
 
 
 def post(client: TestClient, device: dict, events: list[dict], **extra: object) -> httpx.Response:

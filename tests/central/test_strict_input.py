@@ -33,17 +33,6 @@ def event(seq: int, **changes: object) -> dict:
             "clock_synced": False, **changes}
 
 
-@pytest.fixture
-def client(central: Central) -> TestClient:
-    return TestClient(central.app)
-
-
-@pytest.fixture
-def device(central: Central, client: TestClient) -> dict:
-    central.site()
-    data = client.post("/api/v1/enroll", json={"code": central.code(), "serial": "pi-0001"}).json()
-    data["headers"] = {"Authorization": f"Bearer {data['token']}"}
-    return data
 
 
 @pytest.mark.parametrize(

@@ -42,17 +42,6 @@ def event(seq: int, wall_time: str, mono_s: float, synced: bool, type: str = "ti
             "mono_ns": int(mono_s * 1e9), "boot_id": "boot-1", "clock_synced": synced}
 
 
-@pytest.fixture
-def client(central: Central) -> TestClient:
-    return TestClient(central.app)
-
-
-@pytest.fixture
-def device(central: Central, client: TestClient) -> dict:
-    central.site()
-    data = client.post("/api/v1/enroll", json={"code": central.code(), "serial": "pi-0001"}).json()
-    data["headers"] = {"Authorization": f"Bearer {data['token']}"}
-    return data
 
 
 def post(client: TestClient, device: dict, events: list[dict], **extra: object) -> dict:

@@ -344,7 +344,10 @@ class Credentials:
                 self._failures.pop(next(iter(self._failures)))
             self._failures[account] = (tries, until, first)
         if until:
-            log.warning("credentials: %s locked for %g s after %d wrong tries", account, LOCK_SECONDS, tries)
+            # A code that is nobody's may be a PIN typed in the wrong place: it is not logged.
+            kind, _, name = account.partition(":")
+            shown = account if kind != "officer" or name in self.officer_names() else "officer:(unknown code)"
+            log.warning("credentials: %s locked for %g s after %d wrong tries", shown, LOCK_SECONDS, tries)
 
     def _succeeded(self, account: str) -> None:
         with self._lock:

@@ -119,6 +119,16 @@ def test_the_pin_reaches_no_log_line_and_no_event(make_office, caplog):
     assert all("97531" not in b.text_vi + b.text_en for b in pads.office.view().banners)
 
 
+def test_a_pin_typed_as_the_code_until_the_lock_reaches_no_log_line(make_office, caplog):
+    pads = make_office()
+    caplog.set_level(logging.DEBUG)
+    for _ in range(MAX_TRIES):
+        pads.type(2, "**97531*2580E")  # the PIN where the code goes, the code where the PIN goes
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "locked" in logged
+    assert "97531" not in logged and "2580" not in logged
+
+
 def test_wrong_pins_on_the_keypad_lock_the_account_for_the_pages_too(make_office):
     pads = make_office()
     for _ in range(MAX_TRIES):

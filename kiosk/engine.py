@@ -32,7 +32,7 @@ from kiosk import days, state
 from kiosk.config import Config, Service
 from kiosk.errors import DomainError
 from kiosk.estimate import Setup as EstimateSetup
-from kiosk.estimate import facts_from_state, new_ticket_wait
+from kiosk.estimate import Facts, StateFacts, new_ticket_wait
 from kiosk.state import FINAL_STATES, CounterMode, CounterState, Event, ServiceState, State, Ticket, Touched
 
 
@@ -60,6 +60,8 @@ class Engine:
     def __init__(self, config: Config, state: State | None = None) -> None:
         self.config = config
         self.state = state if state is not None else State()
+        self.estimate_setup = EstimateSetup.from_config(config)
+        self._facts = StateFacts()
         self._fill_defaults()
 
     def _fill_defaults(self) -> None:
@@ -73,6 +75,7 @@ class Engine:
     def reconfigure(self, config: Config) -> None:
         """Use a new configuration from now on (between commands)."""
         self.config = config
+        self.estimate_setup = EstimateSetup.from_config(config)
         self._fill_defaults()
 
     # -- queries ---------------------------------------------------------
@@ -108,13 +111,17 @@ class Engine:
             if t.service == service_id and t.state == "waiting" and (t.priority or not priority)
         )
         minutes = new_ticket_wait(
-            EstimateSetup.from_config(self.config),
-            facts_from_state(self.state, now),
+            self.estimate_setup,
+            self.facts(now),
             service_id,
             priority,
             self.state.next_queue_seq,
         )
         return WaitEstimate(ahead, minutes)
+
+    def facts(self, now: datetime) -> Facts:
+        """The queue's facts at ``now`` for :mod:`kiosk.estimate` (the ticket's wait and the view's)."""
+        return self._facts.of(self.state, now)
 
     # -- deciding --------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """The waiting-time estimate: one rule for the ticket, the office's pages and the public ticket page.
 
 Pure: no I/O and no clock reads; the time and the queue's facts are passed in.
-The engine builds the facts from its state (:func:`facts_from_state`) when it
-issues a ticket and when the view is built; the sync worker builds the same
+The engine builds the facts from its state (:class:`StateFacts`, the cached
+form of :func:`facts_from_state`) when it issues a ticket and when the view is built; the sync worker builds the same
 facts from the store's rows (:func:`facts_from_records`) for its heartbeat. The
 store's rows are the engine's state written out (a replay of the events gives
 both), so the ticket, the pages and the QR page show the same figure.
@@ -159,6 +159,29 @@ def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
+def _ticket_facts(t: Mapping[str, Any]) -> TicketFacts:
+    return TicketFacts(
+        id=t["id"],
+        service=t["service"],
+        priority=bool(t["priority"]),
+        state=t["state"],
+        queue_seq=int(t["queue_seq"]),
+        issued_at=_time(t["issued_at"]),  # type: ignore[arg-type]
+        counter=t["counter"],
+        called_at=_time(t["called_at"]),
+        finished_at=_time(t["finished_at"]),
+    )
+
+
+def _counter_facts(c: Mapping[str, Any]) -> CounterFacts:
+    return CounterFacts(c["number"], c["mode"], c["officer"], c["ticket_id"], c["calls_since_priority"])
+
+
+def _facts(now: datetime, tickets: Iterable[TicketFacts], counters: Iterable[CounterFacts]) -> Facts:
+    return Facts(now, tuple(sorted(tickets, key=lambda t: t.queue_seq)),
+                 tuple(sorted(counters, key=lambda c: c.number)))
+
+
 def facts_from_records(
     tickets: Iterable[Mapping[str, Any]], counters: Iterable[Mapping[str, Any]], now: datetime
 ) -> Facts:
@@ -166,35 +189,7 @@ def facts_from_records(
 
     ``tickets`` must be the current business day's (all states).
     """
-    ticket_facts = tuple(
-        sorted(
-            (
-                TicketFacts(
-                    id=t["id"],
-                    service=t["service"],
-                    priority=bool(t["priority"]),
-                    state=t["state"],
-                    queue_seq=int(t["queue_seq"]),
-                    issued_at=_time(t["issued_at"]),  # type: ignore[arg-type]
-                    counter=t["counter"],
-                    called_at=_time(t["called_at"]),
-                    finished_at=_time(t["finished_at"]),
-                )
-                for t in tickets
-            ),
-            key=lambda t: t.queue_seq,
-        )
-    )
-    counter_facts = tuple(
-        sorted(
-            (
-                CounterFacts(c["number"], c["mode"], c["officer"], c["ticket_id"], c["calls_since_priority"])
-                for c in counters
-            ),
-            key=lambda c: c.number,
-        )
-    )
-    return Facts(now, ticket_facts, counter_facts)
+    return _facts(now, map(_ticket_facts, tickets), map(_counter_facts, counters))
 
 
 def facts_from_state(state: State, now: datetime) -> Facts:
@@ -202,6 +197,28 @@ def facts_from_state(state: State, now: datetime) -> Facts:
     return facts_from_records(
         (vars(t) for t in state.tickets.values()), (vars(c) for c in state.counters.values()), now
     )
+
+
+class StateFacts:
+    """:func:`facts_from_state`, converting again only the tickets that changed since the last call.
+
+    The engine thread needs the facts for every ticket it issues and every view
+    it publishes; converting the whole day's tickets each time (their times
+    parsed from text) made a press late in a busy day cost milliseconds.
+    """
+
+    def __init__(self) -> None:
+        self._tickets: dict[str, tuple[tuple[Any, ...], TicketFacts]] = {}
+
+    def of(self, state: State, now: datetime) -> Facts:
+        """The same facts as ``facts_from_state(state, now)``."""
+        known, current = self._tickets, {}
+        for t in state.tickets.values():
+            key = (t.service, t.priority, t.state, t.queue_seq, t.issued_at, t.counter, t.called_at, t.finished_at)
+            cached = known.get(t.id)
+            current[t.id] = cached if cached is not None and cached[0] == key else (key, _ticket_facts(vars(t)))
+        self._tickets = current  # tickets of a closed day are dropped with it
+        return _facts(now, (facts for _, facts in current.values()), map(_counter_facts, map(vars, state.counters.values())))
 
 
 def _minutes(later: datetime, earlier: datetime) -> float:

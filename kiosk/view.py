@@ -240,7 +240,7 @@ def build_view(
             )
         )
     newest = max(last.values(), key=lambda t: (t.called_at or "", t.queue_seq), default=None)
-    waits = estimate.waits(estimate.Setup.from_config(config), estimate.facts_from_state(state, now))
+    waits = estimate.waits(engine.estimate_setup, engine.facts(now))
     queue = tuple(
         TicketRow(
             number=t.display,

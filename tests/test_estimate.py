@@ -346,6 +346,22 @@ def test_facts_from_the_store_rows_equal_facts_from_the_state(tmp_path: Path):
         store.close()
 
 
+def test_the_engines_cached_facts_equal_facts_from_the_state_through_a_day():
+    engine = Engine(small_config())
+    run(engine, SignIn(1, "0001"), T0)
+    moment = T0
+    steps = [Issue("a", "t1"), Issue("b", "t2", True), Issue("a", "t3"), CallNext(1), Complete(1), CallNext(1),
+             NoShow(1), Issue("a", "t4"), Pause(2), CallNext(1)]
+    for step in steps:
+        moment += timedelta(minutes=3)
+        run(engine, step, moment)
+        assert engine.facts(moment) == estimate.facts_from_state(engine.state, moment)
+    tomorrow = moment + timedelta(days=1)
+    run(engine, Issue("a", "t5"), tomorrow)  # a new day: yesterday's tickets are gone from both
+    assert engine.facts(tomorrow) == estimate.facts_from_state(engine.state, tomorrow)
+    assert [t.id for t in engine.facts(tomorrow).tickets] == ["t5"]
+
+
 def test_a_ticket_refuses_a_range_that_is_not_one():
     from drivers.printer.ticket import sample_view
 

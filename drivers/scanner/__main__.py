@@ -1,0 +1,71 @@
+"""Technician's check: list the input devices, then print what the scanner reads.
+
+    python -m drivers.scanner /boot/firmware/kiosk.toml 60
+
+It lists every input device (those ``[scanner]`` picks marked ``scanner``),
+then, for the given seconds (60 by default), prints each scan: for an ID card
+only the name, masked ("Nguyễn T. H."), never the ID number or the address.
+Stop the kiosk service first: it grabs the scanner.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from drivers.base import DeviceError
+from drivers.names import mask_name, normalise_name
+from drivers.scanner import CodeScanned, ScannerConfig, matches, open_scanner
+from drivers.section import load_section
+
+
+def describe(code: str) -> str:
+    """What a technician may see of a scanned code: its size, and the masked name if it looks like an ID card.
+
+    (The full check is ``kiosk.cccd``, which a driver may not import: this reads only the name field.)
+    """
+    fields = code.strip().removesuffix("|").split("|")
+    name = mask_name(normalise_name(fields[2]), "initials") if len(fields) == 7 else None
+    if name:
+        return f"an ID card (CCCD)? name {name}; {len(code)} characters"
+    return f"not an ID card: {len(code)} characters, {len(fields)} field(s) separated by |"
+
+
+def show(event: Any) -> None:
+    """Print one posted event (a code only as :func:`describe` tells it)."""
+    if isinstance(event, CodeScanned):
+        print(f"scanned on {event.device}: {describe(event.code)}", flush=True)
+    else:
+        print(event, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m drivers.scanner office.toml [seconds]``: list the input devices, then print what is scanned."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        print("usage: python -m drivers.scanner CONFIG.toml [seconds]")
+        return 2
+    config = load_section(args[0], "scanner", ScannerConfig)
+    seconds = float(args[1]) if len(args) > 1 else 60.0
+    try:
+        service = open_scanner(config, show, start=False)
+    except DeviceError as exc:
+        print(f"FAIL {exc}")
+        return 1
+    try:
+        if config.backend == "real":
+            for info in service.lister():
+                print(f"{'scanner' if matches(config, info) else 'other  '}  {info.describe()}", flush=True)
+        else:
+            print('simulated backend: no real scanner is read (set backend = "real" in [scanner])', flush=True)
+        print(f"layout {config.layout!r}; scan a code ({seconds:.0f} s)...", flush=True)
+        service.start()
+        time.sleep(seconds)
+    finally:
+        service.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -5,19 +5,23 @@ output for pieces that have no clip, such as a citizen's name), joined into ONE
 WAV. Both backends build the same WAV:
 
 - ``real`` pipes it to ``aplay`` (ALSA) in a child process with a timeout, so
-  a wedged sound device cannot hang the kiosk;
+  a wedged sound device cannot hang the kiosk; it writes nothing to disk;
 - ``simulated`` writes ``announce-NNNN.wav`` and ``announce-NNNN.txt`` (the
-  words) to ``output_dir``.
+  words, names included) to ``output_dir``, for tests and the demo.
 
 The modules, one per concern:
 
 - :mod:`~drivers.speaker.config`: the ``[speaker]`` section (:class:`SpeakerConfig`);
 - :mod:`~drivers.speaker.words`: numbers as Vietnamese and English words;
-- :mod:`~drivers.speaker.phrases`: what each announcement says, as text and clips;
-- :mod:`~drivers.speaker.wav`: WAV/PCM helpers, the chime;
+- :mod:`~drivers.speaker.phrases`: what each announcement says, as text and clips
+  (the templates of calls by name and of results calls);
+- :mod:`~drivers.speaker.syllables`: the bank of recorded name syllables
+  (file names, ``missing_syllables`` for ``kiosk sounds``);
+- :mod:`~drivers.speaker.wav`: WAV/PCM helpers, the chime, the scan tones;
 - :mod:`~drivers.speaker.engines`: the speech engines (espeak-ng, pyttsx3);
 - :mod:`~drivers.speaker.soundset`: the clip files, ``kiosk sounds build``;
-- :mod:`~drivers.speaker.announcer`: the backend interface, the composer, the queue;
+- :mod:`~drivers.speaker.composer`: phrase -> one WAV, and its bounded caches;
+- :mod:`~drivers.speaker.announcer`: the backend interface, the queue, names prepared ahead;
 - :mod:`~drivers.speaker.alsa_backend` and :mod:`~drivers.speaker.simulated`:
   the two backends.
 
@@ -41,11 +45,13 @@ from drivers.speaker.phrases import (
     Phrase,
     call_announcement,
     check_lang,
+    named_call_announcement,
     rating_prompt_announcement,
     rating_thanks_announcement,
     results_ready_announcement,
 )
 from drivers.speaker.soundset import check_sounds_dir
+from drivers.speaker.syllables import missing_syllables, syllable_file
 
 __all__ = [
     "Announcer",
@@ -56,11 +62,14 @@ __all__ = [
     "SpeakerConfig",
     "announce_command",
     "call_announcement",
+    "missing_syllables",
+    "named_call_announcement",
     "open_announcer",
     "open_speaker",
     "rating_prompt_announcement",
     "rating_thanks_announcement",
     "results_ready_announcement",
+    "syllable_file",
 ]
 
 log = logging.getLogger("drivers.speaker")
@@ -102,11 +111,13 @@ def announce_command(
     text_only: bool,
     out: Path | None,
     config: SpeakerConfig,
+    name: str | None = None,
 ) -> int:
-    """``kiosk announce NUMBER COUNTER [--lang vi|en] [--text] [--out FILE]``:
+    """``kiosk announce NUMBER COUNTER [--lang vi|en] [--text] [--out FILE] [--name NAME]``:
     say "number ... to counter ..." for a technician testing the speaker.
 
-    ``lang`` "vi" or "en" (None: every configured language). With
+    ``lang`` "vi" or "en" (None: every configured language). With ``name``
+    the call by name (to hear how a name or the syllable bank sounds). With
     ``text_only`` print the words; with ``out`` write the WAV there; else play
     it on the configured backend. Returns the exit status (0 ok, 1 device
     problem, 2 bad argument).
@@ -117,7 +128,10 @@ def announce_command(
     try:
         if lang is not None:
             config = config.model_copy(update={"languages": [check_lang(lang)]})
-        phrase = call_announcement(config, number, counter)
+        if name is not None:
+            phrase = named_call_announcement(config, number, counter, name)
+        else:
+            phrase = call_announcement(config, number, counter)
     except ValueError as exc:
         print(f"announce: {exc}", file=sys.stderr)
         return 2

@@ -9,12 +9,13 @@ may import only pydantic, the standard library, :mod:`drivers.section` and
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from drivers.base import Backend, shipped_dir
+from drivers.base import Backend, nfc, shipped_dir
 from drivers.section import Section
 
 #: A language of the announcements.
@@ -32,6 +33,119 @@ SOUNDS_DIR = shipped_dir("sounds")
 #: Speaking rate (words per minute) of the speech engine and of the default
 #: clips: slower than espeak's 175 because many listeners are elderly.
 DEFAULT_RATE = 150
+
+
+#: The placeholders a phrasing template may hold.
+PLACEHOLDERS = ("name", "number", "counter")
+
+#: The default phrasing of each language (``[speaker.phrasing.vi]`` / ``.en``).
+DEFAULT_PHRASING: dict[Language, dict[str, str]] = {
+    "vi": {
+        "named_call": "Mời công dân {name}, số thứ tự {number}, đến quầy số {counter}",
+        "results_named": "Mời công dân {name} đến quầy số {counter} nhận kết quả",
+        "results_number": "Mời công dân có số thứ tự {number} đến quầy số {counter} nhận kết quả",
+    },
+    "en": {
+        "named_call": "Citizen {name}, ticket number {number}, please go to counter {counter}",
+        "results_named": "Citizen {name}, please come to counter {counter} to collect your results",
+        "results_number": "Ticket number {number}, please come to counter {counter} "
+        "to collect your results",
+    },
+}
+
+# Per template: the placeholders it must hold, and those it must not.
+_NEEDS: dict[str, tuple[set[str], set[str]]] = {
+    "named_call": ({"name", "counter"}, set()),
+    "results_named": ({"name", "counter"}, set()),
+    "results_number": ({"number", "counter"}, {"name"}),
+}
+
+
+def template_fields(template: str) -> list[tuple[str, str | None]]:
+    """A template as ``(literal text, placeholder or None)`` pieces, in order.
+
+    Raises ValueError for unbalanced braces, an unknown placeholder or one with
+    a format (``{name!r}``, ``{number:>4}``): a template says words, nothing else.
+    """
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(
+            f"{exc}: write a placeholder as {{name}}, {{number}} or {{counter}}"
+        ) from None
+    pieces: list[tuple[str, str | None]] = []
+    for literal, field, spec, conversion in parsed:
+        if field is not None and (field not in PLACEHOLDERS or spec or conversion):
+            shown = "{" + field + (f"!{conversion}" if conversion else "")
+            shown += (f":{spec}" if spec else "") + "}"
+            raise ValueError(
+                f"{shown} is not a placeholder: use {{name}}, {{number}} or {{counter}}"
+            )
+        pieces.append((literal, field))
+    return pieces
+
+
+def check_template(key: str, template: str) -> str:
+    """``template`` (NFC) if it suits ``key`` (named_call, results_named,
+    results_number), else ValueError naming the key and what is wrong."""
+    template = nfc(template)
+    if not template.strip():
+        raise ValueError(f"{key} is empty")
+    try:
+        found = {field for _literal, field in template_fields(template) if field}
+    except ValueError as exc:
+        raise ValueError(f"{key}: {exc}") from None
+    needed, banned = _NEEDS[key]
+    missing = sorted(needed - found)
+    if missing:
+        raise ValueError(f"{key} must say " + " and ".join("{" + f + "}" for f in missing))
+    if banned & found:
+        raise ValueError(f"{key} must not say {{name}}: it calls a ticket that has no name")
+    return template
+
+
+class Phrasing(Section):
+    """What the loudspeaker says in one language for the calls that involve a
+    name or results (the plain call of a ticket is fixed).
+
+    Each template is text with placeholders: ``{name}`` (the citizen's name),
+    ``{number}`` (the ticket number, read as configured) and ``{counter}``.
+    """
+
+    named_call: str = Field(
+        description="Calling a ticket that carries a name; must say {name} and {counter}."
+    )
+    results_named: str = Field(
+        description="Calling a citizen by name to collect results; must say {name} and {counter}."
+    )
+    results_number: str = Field(
+        description="Calling a ticket without a name to collect results; must say {number} "
+        "and {counter}, not {name}."
+    )
+
+    @field_validator("named_call", "results_named", "results_number")
+    @classmethod
+    def _template(cls, value: str, info: ValidationInfo) -> str:
+        return check_template(str(info.field_name), value)
+
+
+def _phrasing(lang: Language) -> Phrasing:
+    return Phrasing(**DEFAULT_PHRASING[lang])
+
+
+class Phrasings(Section):
+    """``[speaker.phrasing.vi]`` and ``[speaker.phrasing.en]``: a key left out keeps its default."""
+
+    vi: Phrasing = Field(default_factory=lambda: _phrasing("vi"), description="Vietnamese phrasing.")
+    en: Phrasing = Field(default_factory=lambda: _phrasing("en"), description="English phrasing.")
+
+    @field_validator("vi", "en", mode="before")
+    @classmethod
+    def _fill_defaults(cls, value: Any, info: ValidationInfo) -> Any:
+        # An office that changes one sentence keeps the language's other defaults.
+        if isinstance(value, dict):
+            return {**DEFAULT_PHRASING[info.field_name], **value}  # type: ignore[index]
+        return value
 
 
 class SpeakerConfig(Section):
@@ -99,6 +213,12 @@ class SpeakerConfig(Section):
         "length, as a real speaker would (1.0 = real time, for demos; 0 = no wait).",
     )
 
+    phrasing: Phrasings = Field(
+        default_factory=Phrasings,
+        description="The sentences of a call by name and of a results call, per language "
+        "([speaker.phrasing.vi] named_call, results_named, results_number); see docs/sound.md.",
+    )
+
     @field_validator("languages")
     @classmethod
     def _languages(cls, value: list[Language]) -> list[Language]:
@@ -111,3 +231,7 @@ class SpeakerConfig(Section):
     def voice_for(self, lang: Language) -> str:
         """espeak-ng voice name for ``lang``."""
         return self.voice if lang == "vi" else self.english_voice
+
+    def phrasing_for(self, lang: Language) -> Phrasing:
+        """The phrasing templates of ``lang``."""
+        return self.phrasing.vi if lang == "vi" else self.phrasing.en

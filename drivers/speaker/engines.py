@@ -11,15 +11,24 @@ audio, so the same text does not always give the same sound (docs/sound.md).
 
 A new engine derives from :class:`SpeechEngine` and must implement
 :meth:`SpeechEngine.render_many`; it may use :meth:`SpeechEngine._run` to run
-its program and :func:`check_rendered` to check the files it wrote.
+its program and :func:`check_rendered` to check the files it wrote. It may
+override :meth:`SpeechEngine.speak` (one text to WAV bytes, used for names):
+espeak-ng's writes the WAV to a pipe, so a citizen's name is never written to
+disk, not even to a temporary file.
+
+The text to say may be a citizen's name: it goes to the engine on stdin (not
+on the command line, which every user of the Pi can see) and no message of
+this module repeats it.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import sys
 import tempfile
+import wave
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Sequence
@@ -73,8 +82,23 @@ class SpeechEngine(ABC):
         """Render one text to ``path`` (a WAV file in the engine's format)."""
         self.render_many([(text, voice, rate, path)])
 
-    def _run(self, command: list[str], stdin: str) -> None:
-        """Run ``command`` with ``stdin``; DeviceError if it is missing, hangs or fails.
+    def speak(
+        self, text: str, voice: str, rate: int, *, low_priority: bool = False
+    ) -> tuple[AudioFormat, bytes]:
+        """Render one text; its format and raw frames.
+
+        ``low_priority``: the render is background work (a name prepared ahead)
+        and should yield the CPU to announcements. This default goes through
+        a temporary file; engines that can do better override it.
+        """
+        with tempfile.TemporaryDirectory(prefix="kiosk-tts-") as tmp:
+            path = Path(tmp) / "speech.wav"
+            self.render(text, voice, rate, path)
+            return read_wav(path)
+
+    def _run(self, command: list[str], stdin: str) -> bytes:
+        """Run ``command`` with ``stdin``; its stdout. DeviceError if it is
+        missing, hangs or fails.
 
         The child is killed at ``timeout_s`` (by :func:`drivers.base.run_tool`):
         a hung engine cannot hold the announcer.
@@ -89,6 +113,7 @@ class SpeechEngine(ABC):
                 "check that espeak-ng and its Vietnamese voices are installed: "
                 "espeak-ng --voices=vi",
             )
+        return result.stdout
 
 
 class Pyttsx3Engine(SpeechEngine):
@@ -117,25 +142,58 @@ class EspeakNgEngine(SpeechEngine):
     name = "espeak-ng"
 
     def render_many(self, jobs: Sequence[Job]) -> None:
-        # Looked up once for all the jobs (and reported before any of them runs).
-        program = shutil.which("espeak-ng")
-        if program is None:
-            raise DeviceError("speech", "espeak-ng not found", _INSTALL_ESPEAK)
+        program = self._program()
         for text, voice, rate, path in jobs:
             # Text on stdin ("-b 1": UTF-8) so a text starting with "-" is not an option.
             self._run([program, "-b", "1", "-v", voice, "-s", str(rate), "-w", str(path)], text)
         check_rendered(self.name, jobs)
 
+    def speak(
+        self, text: str, voice: str, rate: int, *, low_priority: bool = False
+    ) -> tuple[AudioFormat, bytes]:
+        """Render one text through a pipe (``--stdout``): no file at all.
+
+        ``low_priority`` runs espeak-ng under ``nice``, so on a busy Pi a name
+        prepared ahead takes the CPU only when announcements leave it free.
+        """
+        command = [self._program(), "-b", "1", "-v", voice, "-s", str(rate), "--stdout"]
+        nice = shutil.which("nice") if low_priority else None
+        if nice:
+            command = [nice, "-n", "10", *command]
+        data = self._run(command, text)
+        try:
+            # espeak-ng cannot seek a pipe, so its header gives no length: read to the end.
+            with wave.open(io.BytesIO(data), "rb") as reader:
+                fmt = AudioFormat(reader.getframerate(), reader.getnchannels(), reader.getsampwidth())
+                frames = reader.readframes(reader.getnframes())
+        except (wave.Error, EOFError):
+            frames = b""
+        if not frames:
+            raise _no_sound(self.name, voice)
+        return fmt, frames
+
+    @staticmethod
+    def _program() -> str:
+        program = shutil.which("espeak-ng")
+        if program is None:
+            raise DeviceError("speech", "espeak-ng not found", _INSTALL_ESPEAK)
+        return program
+
+
+def _no_sound(engine: str, voice: str) -> DeviceError:
+    # Not the text: it may be a citizen's name.
+    return DeviceError(
+        "speech", f"{engine} produced no sound with voice {voice!r}",
+        "check the voice name: espeak-ng --voices=vi lists vi, vi-vn-x-central, "
+        "vi-vn-x-south",
+    )
+
 
 def check_rendered(engine: str, jobs: Sequence[Job]) -> None:
     """DeviceError if a job's file is missing or holds no sound (a wrong voice name)."""
-    for text, voice, _rate, path in jobs:
+    for _text, voice, _rate, path in jobs:
         if not Path(path).is_file() or Path(path).stat().st_size <= 44:
-            raise DeviceError(
-                "speech", f"{engine} produced no sound for {text!r} with voice {voice!r}",
-                "check the voice name: espeak-ng --voices=vi lists vi, vi-vn-x-central, "
-                "vi-vn-x-south",
-            )
+            raise _no_sound(engine, voice)
 
 
 def make_engine(name: EngineName = "espeak-ng", timeout_s: float = 15.0) -> SpeechEngine:
@@ -148,11 +206,9 @@ def make_engine(name: EngineName = "espeak-ng", timeout_s: float = 15.0) -> Spee
 
 
 def speak_frames(
-    engine: SpeechEngine, text: str, voice: str, rate: int, fmt: AudioFormat = FORMAT
+    engine: SpeechEngine, text: str, voice: str, rate: int, fmt: AudioFormat = FORMAT,
+    *, low_priority: bool = False,
 ) -> bytes:
     """Render ``text`` and return it trimmed, in ``fmt``."""
-    with tempfile.TemporaryDirectory(prefix="kiosk-tts-") as tmp:
-        path = Path(tmp) / "speech.wav"
-        engine.render(text, voice, rate, path)
-        src, frames = read_wav(path)
+    src, frames = engine.speak(text, voice, rate, low_priority=low_priority)
     return trim_silence(convert(frames, src, fmt), fmt, tail_s=0.12)

@@ -1,10 +1,17 @@
 """What the loudspeaker says, as text and as a list of sound clips (pure, no I/O).
 
 Every announcement is a :class:`Phrase`: the words as a citizen hears them
-(``text``) and the pieces to play in order (``segments``). A piece is either a
-recorded clip (:class:`Clip`, a file under ``sounds/``) or a piece of text the
-speech engine must say (:class:`Speech`, e.g. a citizen's name, which has no
-clip). :data:`CLIPS` is the table of every clip and the words it says.
+(``text``), the pieces to play in order (``segments``) and what kind of
+announcement it is (``kind``, what the logs say instead of the words). A piece
+is a recorded clip (:class:`Clip`, a file under ``sounds/``), a piece of text
+the speech engine must say (:class:`Speech`), or a citizen's name
+(:class:`Name`: the syllable bank's clips when it has them all, else the
+speech engine). :data:`CLIPS` is the table of every clip and the words it says.
+
+The calls with a name and the results calls follow the configured templates
+(:class:`~drivers.speaker.config.Phrasing`): the literal text between the
+placeholders is played from the clip whose words it is, when there is one
+(case, spaces and punctuation at its ends aside), else said by the engine.
 
 Ticket numbers may carry a letter prefix ("A001"): the letter is read by its
 name ("a", "bê", "xê" ... in Vietnamese; "A", "B", "C" in English), then the
@@ -19,11 +26,19 @@ a :class:`~drivers.speaker.config.SpeakerConfig`, one after the other.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 from drivers.base import nfc
-from drivers.speaker.config import Four, Language, NumberStyle, SpeakerConfig
+from drivers.names import normalise_name
+from drivers.speaker.config import (
+    Four,
+    Language,
+    NumberStyle,
+    SpeakerConfig,
+    template_fields,
+)
+from drivers.speaker.syllables import name_clips
 from drivers.speaker.words import (
     EN_WORDS,
     MAX_WORDS,
@@ -52,15 +67,33 @@ class Speech:
     lang: Language
 
 
-Segment = Union[Clip, Speech]
+@dataclass(frozen=True)
+class Name:
+    """A citizen's name, normalised: said from the syllable bank's ``clips``
+    when every one of them is there, else by the speech engine in the
+    Vietnamese voice (also in an English sentence: an English voice mangles
+    Vietnamese names). Neither field shows in a repr (personal data)."""
+
+    text: str = field(repr=False)
+    clips: tuple[str, ...] = field(default=(), repr=False)
+
+
+Segment = Union[Clip, Speech, Name]
 
 
 @dataclass(frozen=True)
 class Phrase:
-    """An announcement: the words heard (``text``) and what to play (``segments``)."""
+    """An announcement: the words heard (``text``), what to play (``segments``)
+    and its ``kind`` ("call", "named call", ...), which logs name instead of
+    the words. The text may hold a name, so a repr leaves it out."""
 
-    text: str
+    text: str = field(repr=False)
     segments: tuple[Segment, ...]
+    kind: str = "announcement"
+
+    def names(self) -> tuple[str, ...]:
+        """The citizens' names this phrase says (to keep them out of messages)."""
+        return tuple(s.text for s in self.segments if isinstance(s, Name))
 
 
 # ---------------------------------------------------------------------------
@@ -113,6 +146,7 @@ _VI_SENTENCES: dict[str, str] = {
     "vi/kinh_moi_danh_gia": "Kính mời công dân đánh giá mức độ hài lòng",
     "vi/moi_cong_dan": "Mời công dân",
     "vi/nhan_ket_qua": "nhận kết quả",
+    "vi/so_thu_tu": "số thứ tự",
     "vi/cam_on_danh_gia": "Cảm ơn công dân đã đánh giá",
 }
 
@@ -277,32 +311,81 @@ def rating_thanks(lang: Language = "vi") -> Phrase:
     return _clip("vi/cam_on_danh_gia" if lang == "vi" else "en/thanks_rating")
 
 
-def results_ready(name: str, counter: int, lang: Language = "vi", four: Four = "tư") -> Phrase:
-    """Call a citizen by name to collect results.
+def name_segment(name: str) -> Name:
+    """A citizen's name as a segment, normalised (NFC, capitals, spaces), with
+    the syllable bank's clip names. ValueError if it is not a name (the
+    message does not repeat it)."""
+    normal = normalise_name(name)
+    if not normal:
+        raise ValueError("the citizen's name is empty or not a name")
+    return Name(normal, name_clips(normal))
 
-    vi: "Mời công dân {name} đến quầy số {counter} nhận kết quả";
-    en: "Citizen {name}, please come to counter {counter} to collect your results".
-    The name has no clip: it is spoken by the speech engine, always with the
-    Vietnamese voice (an English voice mangles Vietnamese names).
-    """
+
+def _clip_words(lang: Language) -> dict[str, str]:
+    """The clips of ``lang`` by their words, case-folded."""
+    return {" ".join(CLIPS[n].split()).casefold(): n for n in clip_names(lang)}
+
+
+_CLIP_BY_WORDS: dict[Language, dict[str, str]] = {lang: _clip_words(lang) for lang in LANGUAGES}
+# Spaces and punctuation around a template's literal piece (", số thứ tự ").
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def literal_segments(literal: str, lang: Language) -> tuple[Segment, ...]:
+    """The segments of a template's literal piece: its clip if one says
+    exactly these words, else speech; nothing for bare spaces/punctuation."""
+    words = " ".join(_EDGES.sub("", literal).split())
+    if not words:
+        return ()
+    clip = _CLIP_BY_WORDS[lang].get(words.casefold())
+    return (Clip(clip),) if clip else (Speech(words, lang),)
+
+
+def fill_template(
+    template: str,
+    lang: Language,
+    counter: int,
+    *,
+    name: Name | None = None,
+    number: str | int | None = None,
+    style: NumberStyle = "words",
+    four: Four = "tư",
+    kind: str = "announcement",
+) -> Phrase:
+    """Say ``template`` ("Mời công dân {name} đến quầy số {counter} nhận kết quả")
+    in ``lang`` with these values. ValueError if it needs a value not given."""
     lang = check_lang(lang)
-    name = " ".join(nfc(name).split())
-    if not name:
-        raise ValueError("the citizen's name is empty")
-    who = Phrase(name, (Speech(name, "vi"),))
-    desk = read_counter(counter, lang, four)
-    if lang == "vi":
-        parts = [_clip("vi/moi_cong_dan"), who, _clip("vi/den_quay_so"), desk, _clip("vi/nhan_ket_qua")]
-        return _concat(parts)
-    who = Phrase(name + ",", who.segments)
-    parts = [_clip("en/citizen"), who, _clip("en/please_come_to_counter"), desk,
-             _clip("en/to_collect_your_results")]
-    return _concat(parts)
+    values: dict[str, Phrase] = {"counter": read_counter(counter, lang, four)}
+    if name is not None:
+        values["name"] = Phrase(name.text, (name,))
+    if number is not None:
+        values["number"] = read_ticket(number, lang, style, four)
+    texts: list[str] = []
+    segments: list[Segment] = []
+    for literal, placeholder in template_fields(template):
+        texts.append(literal)
+        segments += literal_segments(literal, lang)
+        if placeholder is None:
+            continue
+        if placeholder not in values:
+            raise ValueError(f"this announcement says {{{placeholder}}}, and none was given")
+        texts.append(values[placeholder].text)
+        segments += values[placeholder].segments
+    return Phrase(" ".join("".join(texts).split()), tuple(segments), kind)
 
 
-def join_languages(phrases: list[Phrase]) -> Phrase:
+def template_speech(template: str, lang: Language) -> list[Speech]:
+    """The literal pieces of ``template`` that have no clip (said by the engine)."""
+    return [
+        s for literal, _ in template_fields(template)
+        for s in literal_segments(literal, lang) if isinstance(s, Speech)
+    ]
+
+
+def join_languages(phrases: list[Phrase], kind: str | None = None) -> Phrase:
     """One announcement in several languages: a short pause between them, and
-    one line of text per language (Vietnamese first, by the caller's order)."""
+    one line of text per language (Vietnamese first, by the caller's order).
+    Its kind is ``kind``, or the first phrase's."""
     if not phrases:
         raise ValueError("no phrase to join")
     segments: list[Segment] = []
@@ -310,7 +393,7 @@ def join_languages(phrases: list[Phrase]) -> Phrase:
         if index:
             segments.append(Clip("pause"))
         segments += phrase.segments
-    return Phrase("\n".join(p.text for p in phrases), tuple(segments))
+    return Phrase("\n".join(p.text for p in phrases), tuple(segments), kind or phrases[0].kind)
 
 
 # ---------------------------------------------------------------------------
@@ -322,22 +405,51 @@ def call_announcement(config: SpeakerConfig, number: str | int, counter: int) ->
     return join_languages([
         call_phrase(number, counter, lang, config.read_numbers, config.four_after_tens)
         for lang in config.languages
-    ])
+    ], "call")
+
+
+def named_call_announcement(
+    config: SpeakerConfig, number: str | int, counter: int, name: str
+) -> Phrase:
+    """The call of a ticket that carries a name, as ``named_call`` says in each
+    configured language ("Mời công dân {name}, số thứ tự {number}, đến quầy số
+    {counter}"). ValueError if ``name`` is not a name."""
+    who = name_segment(name)
+    return join_languages([
+        fill_template(
+            config.phrasing_for(lang).named_call, lang, counter, name=who, number=number,
+            style=config.read_numbers, four=config.four_after_tens,
+        )
+        for lang in config.languages
+    ], "named call")
+
+
+def results_ready_announcement(
+    config: SpeakerConfig, counter: int, *, name: str | None = None, number: str | int | None = None
+) -> Phrase:
+    """A call to collect results: by name (``results_named``, "Mời công dân {name}
+    đến quầy số {counter} nhận kết quả") when there is one, else by number
+    (``results_number``). ValueError if neither is given."""
+    who = name_segment(name) if name is not None and normalise_name(name) else None
+    if who is None and number is None:
+        raise ValueError("a results call needs the citizen's name or the ticket number")
+    kind = "named results call" if who else "results call"
+    phrases = []
+    for lang in config.languages:
+        phrasing = config.phrasing_for(lang)
+        template = phrasing.results_named if who else phrasing.results_number
+        phrases.append(fill_template(
+            template, lang, counter, name=who, number=number,
+            style=config.read_numbers, four=config.four_after_tens,
+        ))
+    return join_languages(phrases, kind)
 
 
 def rating_prompt_announcement(config: SpeakerConfig) -> Phrase:
     """ "Kính mời công dân đánh giá mức độ hài lòng" in every configured language."""
-    return join_languages([rating_prompt(lang) for lang in config.languages])
-
-
-def results_ready_announcement(config: SpeakerConfig, name: str, counter: int) -> Phrase:
-    """ "Mời công dân {name} đến quầy số ... nhận kết quả" in every configured language."""
-    return join_languages([
-        results_ready(name, counter, lang, config.four_after_tens)
-        for lang in config.languages
-    ])
+    return join_languages([rating_prompt(lang) for lang in config.languages], "rating prompt")
 
 
 def rating_thanks_announcement(config: SpeakerConfig) -> Phrase:
     """ "Cảm ơn công dân đã đánh giá" in every configured language."""
-    return join_languages([rating_thanks(lang) for lang in config.languages])
+    return join_languages([rating_thanks(lang) for lang in config.languages], "rating thanks")

@@ -1,7 +1,9 @@
 """The simulated backend: writes each announcement as a WAV file and its words.
 
 It gets the very WAV the real backend would play (the same
-:class:`~drivers.speaker.announcer.Composer`); only the last hop differs.
+:class:`~drivers.speaker.composer.Composer`); only the last hop differs.
+For tests and the demo only: its files hold citizens' names (the words, and
+the voice saying them). The real backend writes nothing.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from drivers.base import DeviceError
@@ -19,10 +21,11 @@ from drivers.speaker.wav import wav_seconds
 
 @dataclass(frozen=True)
 class Played:
-    """What the simulated speaker played: file, words and when (monotonic s)."""
+    """What the simulated speaker played: file, words and when (monotonic s).
+    The words may hold a name: a repr leaves them out."""
 
     path: Path
-    text: str
+    text: str = field(repr=False)
     start: float
     end: float
 

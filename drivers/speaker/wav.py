@@ -1,10 +1,10 @@
-"""WAV files and raw PCM: the format of every clip, reading, writing, converting, the chime.
+"""WAV files and raw PCM: the format of every clip, reading, writing, converting, the chime, the tones.
 
 Every clip is turned into :data:`FORMAT` (16 kHz, mono, 16-bit) when loaded, so
 an announcement is made by joining bytes. Conversion uses only the standard
-library (``wave``, ``array``): no sox at run time. The chime and the pause
-between languages are synthesized here, so a kiosk without clip files still
-chimes.
+library (``wave``, ``array``): no sox at run time. The chime, the pause
+between languages and the short tones of a scanned card (:func:`tone_frames`)
+are synthesized here, so a kiosk without clip files still chimes.
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ import sys
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+#: The short tones: a scan that was read ("ok"), or refused ("error").
+Tone = Literal["ok", "error"]
 
 
 @dataclass(frozen=True)
@@ -221,3 +225,37 @@ def chime_frames(fmt: AudioFormat = FORMAT) -> bytes:
 def silence_frames(seconds: float, fmt: AudioFormat = FORMAT) -> bytes:
     """``seconds`` of silence."""
     return bytes(int(seconds * fmt.rate) * fmt.channels * fmt.width)
+
+
+# (start s, length s, frequency Hz, harmonics' weights) of each beep.
+_TONES: dict[str, list[tuple[float, float, float, tuple[float, ...]]]] = {
+    # Two quick rising pure beeps (A5, E6): bright and short, "got it".
+    "ok": [(0.0, 0.07, 880.0, (1.0,)), (0.10, 0.11, 1318.5, (1.0,))],
+    # Two low buzzes falling (G3, D3), odd harmonics like a square wave: "no".
+    "error": [(0.0, 0.16, 196.0, (1.0, 0.0, 0.33, 0.0, 0.2)),
+              (0.23, 0.24, 146.8, (1.0, 0.0, 0.33, 0.0, 0.2))],
+}
+
+
+def tone_frames(kind: Tone, fmt: AudioFormat = FORMAT) -> bytes:
+    """A short tone, quite unlike the chime: ``ok`` two quick rising beeps
+    (0.21 s), ``error`` two low falling buzzes (0.47 s). Each beep fades in
+    and out over 5 ms, so there is no click."""
+    if kind not in _TONES:
+        raise ValueError(f"tone must be ok or error, not {kind!r}")
+    beeps = _TONES[kind]
+    n = int(max(start + length for start, length, _f, _h in beeps) * fmt.rate)
+    mix = [0.0] * n
+    ramp = 0.005 * fmt.rate
+    for start, length, freq, harmonics in beeps:
+        first, count = int(start * fmt.rate), int(length * fmt.rate)
+        for i in range(count):
+            t = i / fmt.rate
+            envelope = min(1.0, i / ramp, (count - 1 - i) / ramp)
+            mix[first + i] += envelope * sum(
+                weight * math.sin(2 * math.pi * freq * (k + 1) * t)
+                for k, weight in enumerate(harmonics) if weight
+            )
+    top = max(abs(v) for v in mix)
+    gain = 0.5 * 32767 / top
+    return array.array("h", (int(v * gain) for v in mix)).tobytes()

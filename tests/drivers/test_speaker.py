@@ -31,7 +31,7 @@ from drivers.speaker.phrases import (
     Speech,
     call_announcement,
     call_phrase,
-    results_ready,
+    results_ready_announcement,
 )
 from drivers.speaker.simulated import SimulatedSpeaker
 from drivers.speaker.soundset import build_clips, default_clip_set
@@ -198,12 +198,12 @@ def test_name_is_spoken_by_the_engine(config: SpeakerConfig) -> None:
     calls: list[tuple[str, str]] = []
 
     class Recording(EspeakNgEngine):
-        def render_many(self, jobs):  # type: ignore[override]
-            calls.extend((text, voice) for text, voice, _rate, _path in jobs)
-            super().render_many(jobs)
+        def speak(self, text, voice, rate, *, low_priority=False):  # type: ignore[override]
+            calls.append((text, voice))
+            return super().speak(text, voice, rate, low_priority=low_priority)
 
     south = config.model_copy(update={"voice": "vi-vn-x-south", "languages": ["vi"]})
-    phrase = results_ready("Nguyễn Thị Hương", 4, "vi")
+    phrase = results_ready_announcement(south, 4, name="Nguyễn Thị Hương")
     frames = _wav(Composer(south, Recording()).wav(phrase))[1]
     assert calls == [("Nguyễn Thị Hương", "vi-vn-x-south")]
     before = _clip_frames("chime") + _clip_frames("vi/moi_cong_dan")
@@ -310,9 +310,9 @@ def test_hung_speech_engine_is_killed(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_recall_gives_the_identical_wav(config: SpeakerConfig) -> None:
     announcer = open_announcer(config)
     announcer.call("A1005", 3)
-    announcer.results_ready("Lê Văn Tám", 3)
+    announcer.results_ready(3, name="Lê Văn Tám")
     announcer.call("A1005", 3)  # recall
-    announcer.results_ready("Lê Văn Tám", 3)
+    announcer.results_ready(3, name="Lê Văn Tám")
     assert announcer.wait(30)
     announcer.close()
     out = config.output_dir
@@ -486,6 +486,56 @@ output_dir = "/tmp/announcements"
         SpeakerConfig(volume=1.5)
     with pytest.raises(ValidationError):
         SpeakerConfig(voice="vi-north")
+
+
+def test_phrasing_from_toml_keeps_the_other_defaults() -> None:
+    text = """
+[speaker]
+languages = ["vi", "en"]
+
+[speaker.phrasing.vi]
+results_named = "Xin mời công dân {name} đến quầy {counter} nhận kết quả"
+
+[speaker.phrasing.en]
+named_call = "{name}, number {number}, counter {counter}, please"
+"""
+    cfg = SpeakerConfig(**tomllib.loads(text)["speaker"])
+    assert cfg.phrasing.vi.results_named == "Xin mời công dân {name} đến quầy {counter} nhận kết quả"
+    assert cfg.phrasing.vi.named_call == "Mời công dân {name}, số thứ tự {number}, đến quầy số {counter}"
+    assert cfg.phrasing.en.named_call == "{name}, number {number}, counter {counter}, please"
+    assert cfg.phrasing.en.results_number == (
+        "Ticket number {number}, please come to counter {counter} to collect your results"
+    )
+
+
+def test_phrasing_template_is_stored_nfc() -> None:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Mời công dân {name} đến quầy số {counter}")
+    cfg = SpeakerConfig(phrasing={"vi": {"named_call": decomposed}})
+    assert cfg.phrasing.vi.named_call == "Mời công dân {name} đến quầy số {counter}"
+
+
+@pytest.mark.parametrize("key, template, message", [
+    ("named_call", "Mời công dân {name}", "named_call must say {counter}"),
+    ("named_call", "Mời công dân số {number} quầy {counter}", "named_call must say {name}"),
+    ("results_named", "Mời {ten} đến quầy {counter}", "{ten} is not a placeholder"),
+    ("results_named", "Mời {name đến quầy {counter}", "results_named: .*placeholder"),
+    ("results_named", "Mời {name!r} đến quầy {counter}", r"{name!r} is not a placeholder"),
+    ("results_number", "Mời {name}, số {number}, quầy {counter}", "results_number must not say {name}"),
+    ("results_number", "Mời số {number}", "results_number must say {counter}"),
+    ("results_number", "   ", "results_number is empty"),
+])
+def test_bad_phrasing_is_refused_naming_the_key(key: str, template: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as caught:
+        SpeakerConfig(phrasing={"vi": {key: template}})
+    assert caught.value.errors()[0]["loc"] == ("phrasing", "vi", key)
+
+
+def test_unknown_phrasing_key_is_refused() -> None:
+    with pytest.raises(ValidationError, match="extra") as caught:
+        SpeakerConfig(phrasing={"en": {"name_call": "{name} {counter}"}})
+    assert caught.value.errors()[0]["loc"] == ("phrasing", "en", "name_call")
 
 
 def test_segments_are_clip_or_speech(config: SpeakerConfig) -> None:

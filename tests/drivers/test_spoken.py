@@ -9,16 +9,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from drivers.speaker.config import SpeakerConfig
 from drivers.speaker.phrases import (
     CLIPS,
     Clip,
+    Name,
     Speech,
     call_phrase,
+    fill_template,
     join_languages,
+    named_call_announcement,
+    name_segment,
     rating_prompt,
     rating_thanks,
     read_ticket,
-    results_ready,
+    results_ready_announcement,
 )
 from drivers.speaker.words import english_number, vietnamese_number
 
@@ -278,23 +283,116 @@ def test_other_phrases() -> None:
     assert rating_thanks("en").text == "Thank you for your rating"
 
 
-def test_results_ready_speaks_the_name() -> None:
-    decomposed = unicodedata.normalize("NFD", "Nguyễn  Thị Hương ")
-    phrase = results_ready(decomposed, 2)
+VI = SpeakerConfig(languages=["vi"])
+EN = SpeakerConfig(languages=["en"])
+
+
+def test_results_call_by_name() -> None:
+    decomposed = unicodedata.normalize("NFD", "NGUYỄN  thị hương ")
+    phrase = results_ready_announcement(VI, 2, name=decomposed)
     assert phrase.text == "Mời công dân Nguyễn Thị Hương đến quầy số hai nhận kết quả"
     assert unicodedata.is_normalized("NFC", phrase.text)
+    assert phrase.kind == "named results call"
     assert phrase.segments == (
-        Clip("vi/moi_cong_dan"), Speech("Nguyễn Thị Hương", "vi"), Clip("vi/den_quay_so"),
-        Clip("vi/hai"), Clip("vi/nhan_ket_qua"),
+        Clip("vi/moi_cong_dan"), Name("Nguyễn Thị Hương", ("vi/syllables/nguyeenx",
+                                                            "vi/syllables/thij",
+                                                            "vi/syllables/huwowng")),
+        Clip("vi/den_quay_so"), Clip("vi/hai"), Clip("vi/nhan_ket_qua"),
     )
-    english = results_ready("Nguyễn Thị Hương", 2, "en")
+
+
+def test_results_call_by_name_in_english_keeps_the_vietnamese_name() -> None:
+    english = results_ready_announcement(EN, 2, name="Nguyễn Thị Hương")
     assert english.text == (
         "Citizen Nguyễn Thị Hương, please come to counter two to collect your results"
     )
-    # The name is said by the Vietnamese voice even in the English phrase.
-    assert Speech("Nguyễn Thị Hương", "vi") in english.segments
-    with pytest.raises(ValueError, match="empty"):
-        results_ready("  ", 2)
+    assert english.segments[0] == Clip("en/citizen")
+    assert name_segment("Nguyễn Thị Hương") in english.segments
+
+
+def test_results_call_by_number_when_unnamed() -> None:
+    phrase = results_ready_announcement(VI, 3, number="A12")
+    assert phrase.text == "Mời công dân có số thứ tự a mười hai đến quầy số ba nhận kết quả"
+    assert phrase.kind == "results call"
+    assert all(isinstance(s, Clip) for s in phrase.segments)
+    assert results_ready_announcement(EN, 3, number="A12").text == (
+        "Ticket number A twelve, please come to counter three to collect your results"
+    )
+    # A "name" that is not one (a scanner's garbage) falls back to the number.
+    assert results_ready_announcement(VI, 3, name="12|34", number="A12") == phrase
+
+
+def test_results_call_needs_a_name_or_a_number() -> None:
+    with pytest.raises(ValueError, match="name or the ticket number"):
+        results_ready_announcement(VI, 3)
+    with pytest.raises(ValueError, match="name or the ticket number"):
+        results_ready_announcement(VI, 3, name="  ")
+
+
+def test_named_call_vietnamese() -> None:
+    phrase = named_call_announcement(VI, "1005", 3, "nguyễn văn an")
+    assert phrase.text == (
+        "Mời công dân Nguyễn Văn An, số thứ tự một nghìn không trăm linh năm, đến quầy số ba"
+    )
+    assert phrase.kind == "named call"
+    # Every literal piece of the default sentence has its clip: only the name is no clip.
+    assert [type(s).__name__ for s in phrase.segments].count("Name") == 1
+    assert not any(isinstance(s, Speech) for s in phrase.segments)
+    assert phrase.segments[:3] == (
+        Clip("vi/moi_cong_dan"), name_segment("Nguyễn Văn An"), Clip("vi/so_thu_tu"),
+    )
+
+
+def test_named_call_english() -> None:
+    phrase = named_call_announcement(EN, "B7", 12, "Đặng Văn Ước")
+    assert phrase.text == (
+        "Citizen Đặng Văn Ước, ticket number B seven, please go to counter twelve"
+    )
+    assert Clip("en/ticket_number") in phrase.segments  # "ticket number" matches "Ticket number"
+    assert not any(isinstance(s, Speech) for s in phrase.segments)
+
+
+def test_named_call_refuses_what_is_not_a_name_without_repeating_it() -> None:
+    with pytest.raises(ValueError) as caught:
+        named_call_announcement(VI, "5", 1, "Nguyễn 123")
+    assert "123" not in str(caught.value) and "Nguyễn" not in str(caught.value)
+
+
+def test_configured_phrasing_is_said() -> None:
+    config = SpeakerConfig(languages=["vi"], phrasing={"vi": {
+        "named_call": "Xin mời ông bà {name} tới quầy {counter}, số {number}!",
+    }})
+    phrase = named_call_announcement(config, "7", 2, "Lê Văn Tám")
+    assert phrase.text == "Xin mời ông bà Lê Văn Tám tới quầy hai, số bảy!"
+    # Words with no clip go to the speech engine, in the template's language.
+    assert phrase.segments[0] == Speech("Xin mời ông bà", "vi")
+    assert phrase.segments[2] == Speech("tới quầy", "vi")
+    assert phrase.segments[4] == Speech("số", "vi")
+    # The other sentences keep their defaults.
+    assert results_ready_announcement(config, 2, number="7").text == (
+        "Mời công dân có số thứ tự bảy đến quầy số hai nhận kết quả"
+    )
+
+
+def test_template_pieces_match_clips_ignoring_case_and_punctuation() -> None:
+    phrase = fill_template("MỜI CÔNG DÂN: {name}; đến quầy số... {counter}.", "vi", 5,
+                           name=name_segment("An"))
+    assert phrase.segments == (Clip("vi/moi_cong_dan"), name_segment("An"),
+                               Clip("vi/den_quay_so"), Clip("vi/nam"))
+
+
+def test_template_with_a_placeholder_not_given() -> None:
+    with pytest.raises(ValueError, match="says {number}"):
+        fill_template("Mời công dân {name}, số {number}, quầy {counter}", "vi", 5,
+                      name=name_segment("An"))
+
+
+def test_a_phrase_with_a_name_does_not_show_it_in_its_repr() -> None:
+    phrase = named_call_announcement(SpeakerConfig(), "5", 1, "Hoàng Quốc Việt")
+    for shown in (repr(phrase), repr(phrase.segments), str(phrase.segments)):
+        assert "Hoàng" not in shown and "Việt" not in shown
+        assert "hoangf" not in shown and "vieetj" not in shown  # nor its syllable files
+    assert "named call" in repr(phrase)
 
 
 def test_join_languages() -> None:
@@ -325,7 +423,9 @@ def test_bad_language_and_counter() -> None:
 def test_every_clip_word_is_nfc_and_every_segment_has_a_clip() -> None:
     for name, words in CLIPS.items():
         assert unicodedata.is_normalized("NFC", words), name
-    for phrase in (call_phrase("AB1234", 21), rating_prompt("en"), results_ready("An", 5, "en")):
+    for phrase in (call_phrase("AB1234", 21), rating_prompt("en"),
+                   results_ready_announcement(SpeakerConfig(), 5, name="An"),
+                   named_call_announcement(SpeakerConfig(), "A1", 5, "An")):
         for segment in phrase.segments:
             if isinstance(segment, Clip):
                 assert segment.name in CLIPS

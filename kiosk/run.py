@@ -42,13 +42,20 @@ SWITCH_INTERVAL_SECONDS = 0.001
 
 
 def board_state(view: OfficeView, config: Config, notices: tuple[str, ...] = ()) -> BoardState:
-    """What the board shows for ``view``."""
+    """What the board shows for ``view``.
+
+    Names arrive already masked as ``[names] board`` says (``CounterView.called_name``,
+    the name inside ``OfficeView.greeting``); the board shows them as given.
+    """
+    greeting_vi, greeting_en = view.greeting or (None, None)
+    notice_vi, notice_en = view.privacy_notice or (None, None)
     return BoardState(
         unit_name_vi=view.unit_vi,
         unit_name_en=view.unit_en,
         languages=tuple(config.site.languages.board),
         counters=tuple(
-            CounterCall(c.number, c.name_vi, c.name_en, c.last_called, highlighted=c.number == view.newest_call)
+            CounterCall(c.number, c.name_vi, c.name_en, c.last_called, highlighted=c.number == view.newest_call,
+                        name=c.called_name, results=c.results)
             for c in view.counters
         ),
         services=tuple(
@@ -57,6 +64,10 @@ def board_state(view: OfficeView, config: Config, notices: tuple[str, ...] = ())
         notices=notices,
         hotline=view.hotline,
         banners=tuple(BoardBanner(b.kind, b.text_vi, b.text_en) for b in view.banners),
+        greeting_vi=greeting_vi,
+        greeting_en=greeting_en,
+        notice_vi=notice_vi,
+        notice_en=notice_en,
     )
 
 

@@ -16,13 +16,15 @@ from drivers.board import Banner, BoardConfig, BoardState, CounterCall, ServiceQ
 
 
 def sample_state(banner: bool = True) -> BoardState:
-    """A board like a real office's, with every part filled in."""
+    """A board like a real office's, with every part filled in (the names are made up)."""
     numbers = {1: "1001", 2: "2003", 3: "1005", 4: "3002", 5: None, 6: "1004"}
+    names = {2: "Trần T. B.", 3: "Nguyễn V. A."}
     return BoardState(
         unit_name_vi="Phòng Cảnh sát giao thông – Công an tỉnh Quảng Ninh",
         unit_name_en="Traffic Police Division – Quang Ninh Provincial Police",
         languages=("vi", "en"),
-        counters=[CounterCall(c, f"Quầy {c}", f"Counter {c}", n, c == 3) for c, n in numbers.items()],
+        counters=[CounterCall(c, f"Quầy {c}", f"Counter {c}", n, c == 3, name=names.get(c), results=c == 2)
+                  for c, n in numbers.items()],
         services=[
             ServiceQueue("Đăng ký xe ô tô", "Car registration", 12),
             ServiceQueue("Đăng ký xe mô tô, xe gắn máy, xe máy điện", "Motorcycle, moped and e-bike registration", 7),
@@ -33,6 +35,8 @@ def sample_state(banner: bool = True) -> BoardState:
                  "Mọi thắc mắc xin liên hệ cán bộ hướng dẫn"),
         hotline="0203 3825 123",
         banners=(Banner.paper_out(),) if banner else (),
+        notice_vi="Họ tên công dân chỉ dùng để gọi tên và được xóa cuối ngày (Nghị định 13/2023/NĐ-CP).",
+        notice_en="Names are used only to call citizens and are deleted at the end of the day.",
     )
 
 

@@ -1,8 +1,9 @@
 """Where each part of the board goes: the :class:`Layout` for a screen size and a state.
 
 :func:`compute_layout` places the header (the unit's name and the clock), the
-banners, the counter cards, the service cards, the notice line and the hotline
-on a screen of any size and orientation. Sizes come from a 1920x1080 design and
+banners, the greeting after a card scan, the counter cards, the service cards,
+the personal-data notice, the notice line and the hotline on a screen of any
+size and orientation. Sizes come from a 1920x1080 design and
 are scaled to the screen; text is measured with :mod:`drivers.board.text` so
 that the clock's box fits any date. Nothing here draws: :mod:`drivers.board.render` does.
 """
@@ -37,6 +38,8 @@ class Layout:
 
     ``counters`` and ``services`` are in the order of the state's lists;
     ``banners`` in the order they are shown (see :func:`shown_banners`).
+    ``greeting`` (under the banners) and ``privacy`` (just above the footer)
+    have no height when the state has no greeting or personal-data notice.
     """
 
     size: tuple[int, int]
@@ -53,6 +56,8 @@ class Layout:
     footer: pygame.Rect
     notices: pygame.Rect
     hotline: pygame.Rect
+    greeting: pygame.Rect
+    privacy: pygame.Rect
 
 
 def _px(value: float) -> int:
@@ -126,6 +131,8 @@ def compute_layout(size: tuple[int, int], state: BoardState) -> Layout:
         for i in range(len(shown_banners(state)))
     )
     banners_bottom = banners[-1].bottom if banners else header_h
+    # The greeting after a card scan: a tall strip, for the few seconds the app keeps it.
+    greeting = pygame.Rect(0, banners_bottom, width, _px(132 * s) if state.greeting_vi else 0)
 
     footer_h = _px(84 * s)
     footer = pygame.Rect(0, height - footer_h, width, footer_h)
@@ -137,8 +144,13 @@ def compute_layout(size: tuple[int, int], state: BoardState) -> Layout:
     else:
         hotline = pygame.Rect(width, footer.y, 0, footer_h)
     notices = pygame.Rect(0, footer.y, hotline.x, footer_h)
+    # The personal-data notice: one small line just above the footer (not in the
+    # scrolling line's box, which is redrawn on its own many times a second).
+    privacy_h = _px(40 * s) if state.notice_vi else 0
+    privacy = pygame.Rect(0, footer.y - privacy_h, width, privacy_h)
 
-    body = pygame.Rect(pad, banners_bottom + pad, width - 2 * pad, footer.y - pad - (banners_bottom + pad))
+    top, bottom = greeting.bottom, privacy.y
+    body = pygame.Rect(pad, top + pad, width - 2 * pad, max(0, bottom - pad - (top + pad)))
     title_h = _px(58 * s)
     if width >= height:  # landscape: calls on the left, services on the right
         calls_w = _px((body.width - pad) * 0.58)
@@ -161,7 +173,7 @@ def compute_layout(size: tuple[int, int], state: BoardState) -> Layout:
         len(state.services), 1, gap, _px(210 * s),
     )
     return Layout(size, s, pad, header, unit_name, clock, banners, calls_title, counters,
-                  services_title, services, footer, notices, hotline)
+                  services_title, services, footer, notices, hotline, greeting, privacy)
 
 
 def _counter_columns(count: int) -> int:
@@ -192,6 +204,25 @@ def _counter_zones(card: pygame.Rect, pad: int) -> tuple[pygame.Rect, pygame.Rec
     arrow = pygame.Rect(number.right, card.y, _px(card.width * 0.1), card.height)
     name = pygame.Rect(arrow.right + pad // 2, card.y, max(1, card.right - arrow.right - pad - pad // 2), card.height)
     return number, arrow, name
+
+
+def _named_number_zones(card: pygame.Rect, pad: int) -> tuple[pygame.Rect, pygame.Rect]:
+    """A named call's number zone cut across: the number on top, the citizen's name under it."""
+    number, _, _ = _counter_zones(card, pad)
+    return split_height(number.inflate(0, -pad // 2), 0.62)
+
+
+def _results_zones(card: pygame.Rect, pad: int) -> tuple[pygame.Rect, pygame.Rect]:
+    """A results call's counter-name zone cut across: the counter's name, the "Nhận kết quả" tag under it."""
+    _, _, name = _counter_zones(card, pad)
+    return split_height(name.inflate(0, -pad // 2), 0.58)
+
+
+def split_height(box: pygame.Rect, share: float) -> tuple[pygame.Rect, pygame.Rect]:
+    """``box`` cut across: the top ``share`` of its height, and the rest below."""
+    top_h = _px(box.height * share)
+    return (pygame.Rect(box.x, box.y, box.width, top_h),
+            pygame.Rect(box.x, box.y + top_h, box.width, box.height - top_h))
 
 
 def _service_zones(card: pygame.Rect, pad: int, s: float) -> tuple[pygame.Rect, pygame.Rect]:

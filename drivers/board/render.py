@@ -31,8 +31,10 @@ from drivers.board.layout import (  # noqa: F401
     _counter_zones,
     _date_texts,
     _hotline_label,
+    _named_number_zones,
     _notice_size,
     _px,
+    _results_zones,
     _service_zones,
     _time_cells,
     _time_width,
@@ -51,11 +53,13 @@ from drivers.board.text import (  # noqa: F401
     _text_cache,
     ellipsize,
     fit,
+    fit_private,
     fonts,
     line_metrics,
     render_text,
     text_width,
 )
+from drivers.names import mask_name
 
 # High contrast for elderly readers: white on deep navy, black on bright yellow.
 BACKGROUND: Colour = (10, 22, 44)
@@ -74,6 +78,15 @@ COUNT: Colour = (130, 224, 255)
 NOTE: Colour = (255, 190, 70)
 FOOTER_BG: Colour = (3, 10, 22)
 HOTLINE_BG: Colour = (180, 20, 30)
+#: The greeting after a card scan: a light strip, the brightest thing on the board but the newest call.
+GREETING_BG: Colour = (226, 244, 230)
+GREETING_TEXT: Colour = (0, 84, 40)
+GREETING_SUBTEXT: Colour = (40, 110, 70)
+#: The "Nhận kết quả" tag of a call to collect results (on a yellow or a blue card alike).
+RESULTS_TAG: Colour = (0, 138, 72)
+RESULTS_TAG_TEXT: Colour = (255, 255, 255)
+#: The personal-data notice above the footer.
+PRIVACY_TEXT: Colour = SUBTEXT
 
 #: Background and text colour of each kind of banner.
 BANNER_COLOURS: dict[str, tuple[Colour, Colour]] = {
@@ -91,10 +104,11 @@ NOTICE_SPEED = 150
 # --- text on the surface --------------------------------------------------------
 
 
-def _blit_text(surface: pygame.Surface, text: str, size: int, bold: bool, colour: Colour, x: int, baseline: int) -> None:
+def _blit_text(surface: pygame.Surface, text: str, size: int, bold: bool, colour: Colour, x: int, baseline: int,
+               cache: bool = True) -> None:
     if not text:
         return
-    image, rect = render_text(text, size, bold, colour)
+    image, rect = render_text(text, size, bold, colour, cache)
     surface.blit(image, (x, baseline - rect.y))
 
 
@@ -104,9 +118,20 @@ def draw_block(
     box: pygame.Rect,
     align: str = "left",
     valign: str = "center",
+    private: bool = False,
 ) -> Block:
-    """Fit ``paras`` into ``box`` and draw them; returns the fitted block."""
-    block = fit(paras, box.width, box.height)
+    """Fit ``paras`` into ``box`` and draw them; returns the fitted block.
+
+    ``private``: the text is personal data (a name), kept out of every cache.
+    """
+    block = (fit_private if private else fit)(paras, box.width, box.height)
+    _draw_fitted(surface, block, box, align, valign, cache=not private)
+    return block
+
+
+def _draw_fitted(surface: pygame.Surface, block: Block, box: pygame.Rect, align: str, valign: str,
+                 cache: bool = True) -> None:
+    """Draw an already fitted ``block`` in ``box``."""
     if valign == "center":
         y0 = box.y + (box.height - block.height) // 2
     elif valign == "bottom":
@@ -120,8 +145,7 @@ def draw_block(
             x = box.right - line.width
         else:
             x = box.x
-        _blit_text(surface, line.text, line.size, line.bold, line.colour, x, y0 + line.top + line.ascent)
-    return block
+        _blit_text(surface, line.text, line.size, line.bold, line.colour, x, y0 + line.top + line.ascent, cache)
 
 
 def _draw_time(surface: pygame.Surface, now: datetime, size: int, box: pygame.Rect) -> None:
@@ -153,8 +177,10 @@ def draw(surface: pygame.Surface, state: BoardState, now: datetime) -> Layout:
     _draw_header(surface, layout, state)
     draw_clock(surface, layout, state, now)
     _draw_banners(surface, layout, state)
+    _draw_greeting(surface, layout, state)
     _draw_calls(surface, layout, state)
     _draw_services(surface, layout, state)
+    _draw_privacy(surface, layout, state)
     draw_notices(surface, layout, state, now)
     _draw_hotline(surface, layout, state)
     return layout
@@ -200,33 +226,90 @@ def _draw_banners(surface: pygame.Surface, layout: Layout, state: BoardState) ->
         _draw_inline(surface, segments, colour, inner)
 
 
-def _draw_inline(surface: pygame.Surface, segments: list[tuple[str, int, bool]], colour: Colour,
-                 box: pygame.Rect) -> None:
-    """Draw texts of different sizes on one baseline, shrinking them to fit ``box``."""
-    for scale in _SCALES:
-        sized = [(text, max(_MIN_PX, round(size * scale)), bold) for text, size, bold in segments]
-        gap = sized[0][1]
-        total = sum(text_width(t, z, b) for t, z, b in sized) + gap * (len(sized) - 1)
-        if total <= box.width:
+Segment = tuple[str, int, bool]  # text, size, bold
+
+
+def _inline_fit(segments: list[Segment], width: int, drop_tail: bool = False) -> tuple[list[Segment], int]:
+    """Sizes for texts on one line within ``width``, and the width they take.
+
+    Shrinks them all together (down to 55 %). With ``drop_tail`` the segments
+    after the first (English) are then left out before anything is cut;
+    last of all the text is cut with "…".
+    """
+    if not segments:
+        return [], 0
+    for candidate in ([segments, segments[:1]] if drop_tail and len(segments) > 1 else [segments]):
+        for scale in _SCALES:
+            sized = [(text, max(_MIN_PX, round(size * scale)), bold) for text, size, bold in candidate]
+            total = _inline_width(sized)
+            if total <= width:
+                return sized, total
+    remaining = width
+    cut = []
+    gap = sized[0][1]
+    for text, size, bold in sized:
+        text = ellipsize(text, size, bold, remaining)
+        if text:
+            cut.append((text, size, bold))
+        remaining -= text_width(text, size, bold) + gap
+        if remaining <= 0:
             break
-    else:  # still too wide at the smallest size: cut the last segments with "…"
-        remaining = box.width
-        cut = []
-        for text, size, bold in sized:
-            text = ellipsize(text, size, bold, remaining)
-            if text:
-                cut.append((text, size, bold))
-            remaining -= text_width(text, size, bold) + gap
-            if remaining <= 0:
-                break
-        sized = cut
-    ascent = max(line_metrics(size, bold)[0] for _, size, bold in sized) if sized else 0
-    height = max(line_metrics(size, bold)[1] for _, size, bold in sized) if sized else 0
+    return cut, _inline_width(cut)
+
+
+def _inline_width(sized: list[Segment]) -> int:
+    if not sized:
+        return 0
+    return sum(text_width(t, z, b) for t, z, b in sized) + sized[0][1] * (len(sized) - 1)
+
+
+def _draw_inline(surface: pygame.Surface, segments: list[Segment], colour: Colour,
+                 box: pygame.Rect, drop_tail: bool = False, align: str = "left") -> int:
+    """Draw texts of different sizes on one baseline, shrinking them to fit ``box``; returns their width."""
+    sized, total = _inline_fit(segments, box.width, drop_tail)
+    _draw_sized(surface, sized, colour, box, box.x + (box.width - total) // 2 if align == "center" else box.x)
+    return total
+
+
+def _draw_sized(surface: pygame.Surface, sized: list[Segment], colour: Colour, box: pygame.Rect, x: int) -> None:
+    """Draw sized segments on one baseline from ``x``, centred in the height of ``box``."""
+    if not sized:
+        return
+    gap = sized[0][1]
+    ascent = max(line_metrics(size, bold)[0] for _, size, bold in sized)
+    height = max(line_metrics(size, bold)[1] for _, size, bold in sized)
     baseline = box.y + (box.height - height) // 2 + ascent
-    x = box.x
     for text, size, bold in sized:
         _blit_text(surface, text, size, bold, colour, x, baseline)
         x += text_width(text, size, bold) + gap
+
+
+def _draw_greeting(surface: pygame.Surface, layout: Layout, state: BoardState) -> None:
+    """"Xin chào Nguyễn V. A. Mời chọn dịch vụ": large, across the board, after a card scan."""
+    if not state.greeting_vi:
+        return
+    s = layout.scale
+    box = layout.greeting
+    surface.fill(GREETING_BG, box)
+    en = state.greeting_en if state.english and state.greeting_en else ""
+    paras = (
+        Para(state.greeting_vi, _px(58 * s), True, GREETING_TEXT, 2),
+        Para(en, _px(32 * s), False, GREETING_SUBTEXT, 1, True),
+    )
+    draw_block(surface, paras, box.inflate(-2 * layout.pad, -_px(10 * s)), align="center", private=True)
+
+
+def _draw_privacy(surface: pygame.Surface, layout: Layout, state: BoardState) -> None:
+    """The personal-data notice: one small line; English goes first when space runs out."""
+    if not state.notice_vi:
+        return
+    s = layout.scale
+    surface.fill(FOOTER_BG, layout.privacy)
+    segments = [(state.notice_vi, _px(24 * s), False)]
+    if state.english and state.notice_en:
+        segments.append((state.notice_en, _px(21 * s), False))
+    _draw_inline(surface, segments, PRIVACY_TEXT, layout.privacy.inflate(-2 * layout.pad, 0), drop_tail=True,
+                 align="center")
 
 
 def _draw_titles(surface: pygame.Surface, layout: Layout, state: BoardState, left: pygame.Rect,
@@ -264,19 +347,71 @@ def _draw_counter(surface: pygame.Surface, layout: Layout, state: BoardState, ca
         background, text, subtext, arrow_colour = CARD_BG, TEXT, SUBTEXT, DIM
     pygame.draw.rect(surface, background, card, border_radius=_px(12 * layout.scale))
     number_box, arrow_box, name_box = _counter_zones(card, pad)
+    number_box = number_box.inflate(0, -pad // 2)
     inner = card.height - pad
     if call.number is None:
-        number_para = Para("—", _px(card.height * 0.5), True, DIM)
+        draw_block(surface, (Para("—", _px(card.height * 0.5), True, DIM),), number_box, align="center")
+    elif call.name:
+        # The number stays the largest thing; the citizen's name goes under it.
+        digits_box, citizen_box = _named_number_zones(card, pad)
+        draw_block(surface, (Para(call.number, _px(card.height * 0.6), True, text),), digits_box,
+                   align="center", valign="bottom")
+        _draw_fitted(surface, _fit_name(call.name, citizen_box, layout.scale, text), citizen_box,
+                     "center", "top", cache=False)
     else:
-        number_para = Para(call.number, _px(card.height * 0.74), True, text)
-    draw_block(surface, (number_para,), number_box.inflate(0, -pad // 2), align="center")
+        draw_block(surface, (Para(call.number, _px(card.height * 0.74), True, text),), number_box, align="center")
     draw_block(surface, (Para("→", _px(card.height * 0.42), True, arrow_colour),), arrow_box, align="center")
-    paras = (
-        Para(call.counter_name_vi, _px(min(inner * 0.5, 72 * layout.scale)), True, text, 2),
-        Para(call.counter_name_en if state.english else "", _px(min(inner * 0.3, 42 * layout.scale)),
-             False, subtext, 1, True),
-    )
-    draw_block(surface, paras, name_box.inflate(0, -pad // 2))
+    counter_box = name_box.inflate(0, -pad // 2)
+    if call.results and call.number is not None:
+        counter_box, tag_box = _results_zones(card, pad)
+        _draw_results_tag(surface, layout, state, tag_box)
+    if call.results and call.number is not None:
+        # The tag says it in English: the counter's English name would crowd its Vietnamese one.
+        paras = (Para(call.counter_name_vi, _px(min(inner * 0.5, 72 * layout.scale)), True, text, 1),)
+    else:
+        paras = (
+            Para(call.counter_name_vi, _px(min(inner * 0.5, 72 * layout.scale)), True, text, 2),
+            Para(call.counter_name_en if state.english else "", _px(min(inner * 0.3, 42 * layout.scale)),
+                 False, subtext, 1, True),
+        )
+    draw_block(surface, paras, counter_box, valign="bottom" if call.results else "center")
+
+
+def _fit_name(name: str, box: pygame.Rect, scale: float, colour: Colour = TEXT) -> Block:
+    """A citizen's name on one line in ``box`` (under a called number), never spilling out of it.
+
+    Shrunk first; if the whole name is still too long, its middle names become
+    initials ("Tôn Nữ Hoàng Thị Ánh Tuyết" -> "Tôn N. H. T. Á. T."); last of
+    all it is cut with "…". Nothing of it enters a cache (see :func:`fit_private`).
+    """
+    size = _px(min(box.height * 0.8, 48 * scale))
+    candidates = [name]
+    short = mask_name(name, "initials")
+    if short and short != name:
+        candidates.append(short)
+    block = Block((), 0)
+    for text in candidates:
+        block = fit_private((Para(text, size, True, colour),), box.width, box.height)
+        if len(block.lines) == 1 and block.lines[0].text == text:
+            return block
+    return block
+
+
+def _draw_results_tag(surface: pygame.Surface, layout: Layout, state: BoardState, box: pygame.Rect) -> None:
+    """The "Nhận kết quả" tag: white on green, a pill as wide as its words."""
+    s = layout.scale
+    size = _px(min(box.height * 0.52, 36 * s))
+    segments = [("Nhận kết quả", size, True)]
+    if state.english:
+        segments.append(("Collect results", _px(size * 0.8), False))
+    hpad = max(2, _px(size * 0.45))
+    sized, width = _inline_fit(segments, max(1, box.width - 2 * hpad), drop_tail=True)
+    if not sized:
+        return
+    height = max(line_metrics(z, b)[1] for _, z, b in sized) + _px(size * 0.3)
+    pill = pygame.Rect(box.x, box.y + (box.height - height) // 2, width + 2 * hpad, min(height, box.height))
+    pygame.draw.rect(surface, RESULTS_TAG, pill, border_radius=pill.height // 2)
+    _draw_sized(surface, sized, RESULTS_TAG_TEXT, pill, pill.x + hpad)
 
 
 def _draw_services(surface: pygame.Surface, layout: Layout, state: BoardState) -> None:

@@ -26,6 +26,13 @@ def _nfc_or_none(text: str | None) -> str | None:
     return None if text is None else nfc(text)
 
 
+def _line_or_none(text: str | None) -> str | None:
+    """``text`` as one NFC line (whitespace collapsed), or None when there is nothing to show."""
+    if text is None:
+        return None
+    return " ".join(nfc(text).split()) or None
+
+
 @dataclass(frozen=True)
 class CounterCall:
     """The latest call of one counter.
@@ -33,6 +40,12 @@ class CounterCall:
     ``number`` is the ticket number as printed ("1005", "A012"), or ``None`` when
     the counter has not called anyone yet. ``highlighted`` marks the newest call,
     which the board paints in the highlight colour.
+
+    ``name`` is the called citizen's name as the board may show it, already
+    masked by the app ("Nguyễn V. A."); it is drawn under the number. It is
+    personal data: left out of ``repr`` and never kept in the text caches.
+    ``results`` marks a call to collect results ("nhận kết quả"), tagged as
+    such beside the counter's name.
     """
 
     counter: int
@@ -40,11 +53,14 @@ class CounterCall:
     counter_name_en: str
     number: str | None
     highlighted: bool = False
+    name: str | None = field(default=None, repr=False)
+    results: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "counter_name_vi", nfc(self.counter_name_vi))
         object.__setattr__(self, "counter_name_en", nfc(self.counter_name_en))
         object.__setattr__(self, "number", _nfc_or_none(self.number))
+        object.__setattr__(self, "name", _line_or_none(self.name))
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,14 @@ class BoardState:
     ``languages`` is ``("vi",)`` or ``("vi", "en")``: Vietnamese is always shown
     first; English, smaller, second when listed. Lists given for ``counters``,
     ``services``, ``notices`` and ``banners`` are stored as tuples.
+
+    ``greeting_vi``/``greeting_en`` greet a citizen who has just scanned their
+    ID card ("Xin chào Nguyễn V. A. Mời chọn dịch vụ"), in a large strip under
+    the banners, for as long as the app keeps them set. They hold a name, so
+    they are left out of ``repr``. ``notice_vi``/``notice_en`` is the one-line
+    personal-data notice ("Thông tin cá nhân chỉ dùng để gọi tên ..."), small,
+    just above the footer. Each is shown only when its Vietnamese text is set
+    (blank counts as unset); the English one only with English on.
     """
 
     unit_name_vi: str
@@ -113,6 +137,10 @@ class BoardState:
     notices: tuple[str, ...] = ()
     hotline: str = ""
     banners: tuple[Banner, ...] = field(default=())
+    greeting_vi: str | None = field(default=None, repr=False)
+    greeting_en: str | None = field(default=None, repr=False)
+    notice_vi: str | None = None
+    notice_en: str | None = None
 
     def __post_init__(self) -> None:
         languages = tuple(self.languages)
@@ -127,6 +155,8 @@ class BoardState:
         object.__setattr__(self, "notices", tuple(nfc(n) for n in self.notices))
         object.__setattr__(self, "hotline", nfc(self.hotline))
         object.__setattr__(self, "banners", tuple(self.banners))
+        for name in ("greeting_vi", "greeting_en", "notice_vi", "notice_en"):
+            object.__setattr__(self, name, _line_or_none(getattr(self, name)))
 
     @property
     def english(self) -> bool:

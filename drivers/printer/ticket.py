@@ -5,10 +5,16 @@ is drawn here with Pillow and DejaVu Sans (which has every Vietnamese letter)
 and sent to the printer as a raster image (see :mod:`drivers.printer.raster`).
 
 Layout, top to bottom: unit name; service name (English below, smaller); the
-label "SỐ THỨ TỰ"; the number, as large as fits the width; the priority band
-("ƯU TIÊN"), white on black, for priority tickets; people waiting ahead and the
-expected wait; date and time; a QR code; the hotline. English lines appear only
-when ``"en"`` is in ``TicketView.languages``; Vietnamese is always printed.
+label "SỐ THỨ TỰ"; the number, as large as fits the width; the citizen's name
+on a named ticket ("Công dân: Nguyễn Thị Hường"); the priority band ("ƯU
+TIÊN"), white on black, for priority tickets; the priority group ("Ưu tiên:
+Người cao tuổi"); people waiting ahead and the expected wait; date and time; a
+QR code; the hotline; the personal-data notice, small. English lines appear
+only when ``"en"`` is in ``TicketView.languages``; Vietnamese is always printed.
+
+A citizen's name is personal data: it is left out of ``TicketView``'s repr,
+and measured and drawn without entering this module's caches, so that it does
+not outlive the print in the kiosk's memory.
 
 Sizes are chosen for elderly readers: at 58 mm (384 dots, 8 dots per mm) the
 Vietnamese lines are bold and 23-30 dots (3-4 mm) high, English ones regular and
@@ -19,12 +25,13 @@ anti-aliasing (a thermal head prints dots, not greys).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
 import segno
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from drivers.base import nfc
 from drivers.fonts import font_path
@@ -45,6 +52,12 @@ class TicketView:
 
     Text is NFC-normalised on creation. ``issued_at`` must be timezone-aware and
     already in the office's local time (it is printed as is).
+
+    ``citizen_name`` is printed in full on a named ticket (personal data: not
+    in ``repr``). ``group_vi``/``group_en`` is the priority group ("Người cao
+    tuổi" / "The elderly"). ``notice_vi``/``notice_en`` is the one-line
+    personal-data notice printed small at the bottom ("" = none). Blank texts
+    count as unset.
     """
 
     unit_name_vi: str
@@ -61,12 +74,24 @@ class TicketView:
     wait_range: tuple[int, int] | None = None
     qr_url: str | None = None
     languages: tuple[str, ...] = ("vi", "en")
+    citizen_name: str | None = field(default=None, repr=False)
+    group_vi: str | None = None
+    group_en: str | None = None
+    notice_vi: str = ""
+    notice_en: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("unit_name_vi", "service_name_vi", "number", "hotline", "unit_name_en", "service_name_en", "qr_url"):
+        for name in ("notice_vi", "notice_en"):  # None (no English text configured) prints nothing, as ""
+            object.__setattr__(self, name, getattr(self, name) or "")
+        for name in ("unit_name_vi", "service_name_vi", "number", "hotline", "unit_name_en", "service_name_en", "qr_url",
+                     "notice_vi", "notice_en"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, nfc(value).strip())
+        for name in ("citizen_name", "group_vi", "group_en"):
+            value = getattr(self, name)
+            if value is not None:  # one line, single spaces; blank = unset
+                object.__setattr__(self, name, " ".join(nfc(value).split()) or None)
         object.__setattr__(self, "languages", tuple(self.languages))
         unknown = [lang for lang in self.languages if lang not in ("vi", "en")]
         if unknown:
@@ -97,7 +122,7 @@ class TicketView:
 class TextLine:
     """One line of text drawn on the ticket, and where (for tests and tools)."""
 
-    kind: str  # unit, service, label, number, priority, ahead, wait, date, hotline
+    kind: str  # unit, service, label, number, citizen, priority, group, ahead, wait, date, hotline, notice
     lang: str | None  # "vi", "en", or None for language-neutral (the number, the date)
     text: str
     size: int
@@ -156,18 +181,37 @@ def draw_line(text: str, size: int, bold: bool = False, inverted: bool = False) 
     a ticket (names, labels) are the same on every ticket. Do not modify the
     returned image.
     """
+    return _draw_line(text, size, bold, inverted)
+
+
+def _draw_line(text: str, size: int, bold: bool = False, inverted: bool = False) -> Image.Image:
+    """:func:`draw_line` without the cache (for a citizen's name)."""
     font = get_font(size, bold)
     top, bottom = _line_box(size, bold)
     width = max(1, int(round(font.getlength(text))), font.getbbox(text)[2] if text else 0)
-    image = Image.new("1", (width, bottom - top), _BLACK if inverted else _WHITE)
-    ImageDraw.Draw(image).text((0, -top), text, font=font, fill=_WHITE if inverted else _BLACK)
+    # Drawn in grey, then cut at half: FreeType's one-bit rendering drops small marks
+    # (a comma at 21 dots vanished), which grey rendering keeps.
+    grey = Image.new("L", (width, bottom - top), 255)
+    ImageDraw.Draw(grey).text((0, -top), text, font=font, fill=0)
+    image = grey.point(lambda v: 255 if v >= 128 else 0, "1")
+    if inverted:
+        image = ImageChops.invert(image.convert("L")).convert("1")
     return image
 
 
 @lru_cache(maxsize=4096)
 def text_width(text: str, size: int, bold: bool = False) -> int:
     """Width in dots of ``text`` (its advance), as wrapping counts it."""
+    return _advance(text, size, bold)
+
+
+def _advance(text: str, size: int, bold: bool = False) -> int:
+    """:func:`text_width` without the cache (for a citizen's name)."""
     return int(round(get_font(size, bold).getlength(text)))
+
+
+#: How a width is measured: cached, or not for personal data.
+Measure = Callable[[str, int, bool], int]
 
 
 # Costs for choosing line breaks. Vietnamese words are written as separate
@@ -191,7 +235,8 @@ def _break_cost(before: str, after: str) -> float:
     return _COST_INSIDE_PHRASE
 
 
-def _break_lines(words: list[str], size: int, bold: bool, max_width: int) -> list[str]:
+def _break_lines(words: list[str], size: int, bold: bool, max_width: int,
+                 measure: Measure = text_width) -> list[str]:
     """Best line breaks for ``words``: few lines, natural breaks, even widths."""
     n = len(words)
     best: list[float] = [0.0] * (n + 1)
@@ -199,7 +244,7 @@ def _break_lines(words: list[str], size: int, bold: bool, max_width: int) -> lis
     for i in range(n - 1, -1, -1):
         best[i] = float("inf")
         for j in range(i + 1, n + 1):
-            width = text_width(" ".join(words[i:j]), size, bold)
+            width = measure(" ".join(words[i:j]), size, bold)
             if width > max_width and j > i + 1:
                 break
             slack = (max_width - width) / max_width
@@ -235,17 +280,18 @@ def wrap(text: str, size: int, bold: bool, max_width: int, min_size: int = 12) -
     return list(lines), used
 
 
-def _wrap(text: str, size: int, bold: bool, max_width: int, min_size: int) -> tuple[list[str], int]:
+def _wrap(text: str, size: int, bold: bool, max_width: int, min_size: int,
+          measure: Measure = text_width) -> tuple[list[str], int]:
     paragraphs = [p.split() for p in text.split("\n")]
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
         return [], size
     words = [w for p in paragraphs for w in p]
-    while size > min_size and max(text_width(w, size, bold) for w in words) > max_width:
+    while size > min_size and max(measure(w, size, bold) for w in words) > max_width:
         size -= 1
     lines: list[str] = []
     for paragraph in paragraphs:
-        lines.extend(_break_lines(paragraph, size, bold, max_width))
+        lines.extend(_break_lines(paragraph, size, bold, max_width, measure))
     return lines, size
 
 
@@ -287,11 +333,21 @@ class _Sheet:
     def px(self, value: float) -> int:
         return max(1, round(value * self.scale))
 
-    def text(self, kind: str, lang: str | None, text: str, size: float, bold: bool = False, gap: float = 0) -> None:
-        """Add a paragraph, wrapped onto as many lines as it needs."""
-        lines, used = wrap(text, self.px(size), bold, self.inner)
+    def text(self, kind: str, lang: str | None, text: str, size: float, bold: bool = False, gap: float = 0,
+             private: bool = False, dots: bool = False) -> None:
+        """Add a paragraph, wrapped onto as many lines as it needs.
+
+        ``size`` is in 58 mm dots, scaled like the rest (``dots``: in dots of
+        this paper, as is). ``private``: the text holds personal data (a name)
+        and enters no cache.
+        """
+        size_px = round(size) if dots else self.px(size)
+        if private:
+            lines, used = _wrap(text, size_px, bold, self.inner, 12, _advance)
+        else:
+            lines, used = wrap(text, size_px, bold, self.inner)
         for i, line in enumerate(lines):
-            image = draw_line(line, used, bold)
+            image = (_draw_line if private else draw_line)(line, used, bold)
             info = {"kind": kind, "lang": lang, "text": line, "size": used, "bold": bold, "inverted": False}
             self.rows.append((kind, image, self.px(gap) if i == 0 else 0, info))
 
@@ -389,6 +445,25 @@ def _priority_band(view: TicketView, width: int, sheet: _Sheet) -> tuple[Image.I
     return band, infos
 
 
+def _citizen_rows(sheet: _Sheet, name: str) -> None:
+    """"Công dân: Nguyễn Thị Hường" on one line; else the label, then the name on a line of its own.
+
+    A long name is first printed a little smaller (down to the body text's
+    size), then wrapped between its syllables: never cut inside one. No English
+    line: it would only repeat the name.
+    """
+    size = sheet.px(26)
+    sizes = range(size, sheet.px(23) - 1, -1)
+    line = f"Công dân: {name}"
+    fitting = next((s for s in sizes if _advance(line, s, True) <= sheet.inner), None)
+    if fitting is not None:
+        sheet.text("citizen", "vi", line, fitting, bold=True, gap=12, private=True, dots=True)
+        return
+    sheet.text("citizen", "vi", "Công dân:", 23, bold=True, gap=12)
+    fitting = next((s for s in sizes if _advance(name, s, True) <= sheet.inner), size)
+    sheet.text("citizen", "vi", name, fitting, bold=True, gap=2, private=True, dots=True)
+
+
 def layout_ticket(view: TicketView, width_dots: int) -> TicketLayout:
     """Draw the ticket for ``view`` at ``width_dots`` and say what is where."""
     if width_dots < 256:
@@ -412,11 +487,17 @@ def layout_ticket(view: TicketView, width_dots: int) -> TicketLayout:
         sheet.text("label", "en", "Queue number", 19)
     number_image, number_size = _number_image(view.number, sheet.inner, round(0.36 * width_dots))
     sheet.image("number", number_image, gap=12)
+    if view.citizen_name:
+        _citizen_rows(sheet, view.citizen_name)
 
     priority_infos: list[dict] = []
     if view.priority:
         band, priority_infos = _priority_band(view, sheet.inner, sheet)
         sheet.image("priority", band, gap=14)
+    if view.group_vi:
+        sheet.text("group", "vi", f"Ưu tiên: {view.group_vi}", 24, bold=True, gap=10)
+        if en and view.group_en:
+            sheet.text("group", "en", f"Priority: {view.group_en}", 19)
 
     sheet.rule(gap=14)
     sheet.text("ahead", "vi", f"Số người đang chờ trước: {view.people_ahead}", 23, bold=True, gap=10)
@@ -443,6 +524,14 @@ def layout_ticket(view: TicketView, width_dots: int) -> TicketLayout:
         sheet.text("hotline", "vi", f"Đường dây nóng: {view.hotline}", 22, bold=True, gap=10)
         if en:
             sheet.text("hotline", "en", f"Hotline: {view.hotline}", 19)
+
+    if view.notice_vi:
+        # The personal-data notice the law asks for: small, last, below everything the citizen needs.
+        if not view.hotline:
+            sheet.rule(gap=14)
+        sheet.text("notice", "vi", view.notice_vi, 17, gap=10)
+        if en and view.notice_en:
+            sheet.text("notice", "en", view.notice_en, 16, gap=2)
 
     image, lines, boxes = sheet.finish(bottom_gap=8)
     regions = {kind: box for kind, box in boxes if kind != "rule"}

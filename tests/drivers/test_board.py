@@ -357,10 +357,14 @@ def test_fitted_text_never_leaves_its_box(text, width, height, size, max_lines):
     n_banners=st.integers(0, 5),
     english=st.booleans(),
     hotline=st.sampled_from(["", "0203 3825 123", "1900 1234 5678 9012 3456 7890 1234 5678"]),
+    greeting=st.booleans(),
+    notice=st.booleans(),
 )
 def test_any_resolution_lays_out_without_overlap(width, height, n_counters, n_services, n_banners, english,
-                                                  hotline):
+                                                  hotline, greeting, notice):
     state = make_state(
+        greeting_vi="Xin chào Nguyễn T. H. Mời chọn dịch vụ" if greeting else None,
+        notice_vi="Họ tên chỉ dùng để gọi tên, xóa cuối ngày." if notice else None,
         counters=counters(highlight=1, numbers={c: str(1000 + c) for c in range(1, n_counters + 1)}),
         services=(services() * 3)[:n_services],
         banners=(list(BANNERS.values()) * 2)[:n_banners],
@@ -371,8 +375,12 @@ def test_any_resolution_lays_out_without_overlap(width, height, n_counters, n_se
     screen = pygame.Rect(0, 0, width, height)
     boxes = [*layout.counters, *layout.services]
     parts = [layout.header, layout.unit_name, layout.clock, *layout.banners, layout.footer, layout.notices]
-    for box in [*boxes, *parts, *([layout.hotline] if hotline else [])]:
+    strips = [box for box in (layout.greeting, layout.privacy) if box.height]
+    assert len(strips) == greeting + notice
+    for box in [*boxes, *parts, *strips, *([layout.hotline] if hotline else [])]:
         assert screen.contains(box), (box, screen)
+    for strip in strips:
+        assert not any(strip.colliderect(box) for box in [*boxes, layout.header, layout.footer, *layout.banners])
     assert layout.notices.width > 0 and not layout.notices.colliderect(layout.hotline)
     assert not layout.unit_name.colliderect(layout.clock)
     for i, a in enumerate(boxes):
@@ -692,3 +700,249 @@ def test_text_cache_is_bounded_by_its_pixels():
         render.render_text(f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}", 160, True, (255, 255, 255))
     assert render._text_cache_bytes <= render._TEXT_CACHE_BYTES
     assert render._text_cache_bytes == sum(render._surface_bytes(s) for s, _ in render._text_cache.values())
+
+
+# --- names, results calls, the greeting and the personal-data notice -----------------
+
+#: The four names of issue 12, as the board shows them with each [names] board style.
+NAMES = ("Nguyễn Thị Hường", "Đặng Văn Ước", "Lê Thị Ánh Tuyết", "Hoàng Quốc Việt")
+MASKED = ("Nguyễn T. H.", "Đặng V. Ư.", "Lê T. Á. T.", "Hoàng Q. V.")
+GREETING = ("Xin chào Nguyễn T. H. Mời chọn dịch vụ", "Hello Nguyễn T. H. Please choose a service")
+NOTICE = ("Họ tên công dân chỉ dùng để gọi tên tại quầy và được xóa cuối ngày (Nghị định 13/2023/NĐ-CP).",
+          "Your name is used only to call you and is deleted at the end of the day.")
+
+
+def named_counters(names=NAMES, results=(), highlight=3) -> list[CounterCall]:
+    """Six counters; counters 1-4 called the given names, ``results`` lists results calls."""
+    calls = counters(highlight=highlight)
+    return [CounterCall(c.counter, c.counter_name_vi, c.counter_name_en, c.number, c.highlighted,
+                        name=names[i] if i < len(names) else None, results=c.counter in results)
+            for i, c in enumerate(calls)]
+
+
+def text_pixels(img: Image.Image, box: pygame.Rect, colour=(255, 255, 255)) -> int:
+    return count_colour(img, colour, box, tolerance=60)
+
+
+def without(img: Image.Image, *boxes: pygame.Rect) -> Image.Image:
+    """``img`` with ``boxes`` painted black (to check that nothing changed elsewhere)."""
+    out = img.copy()
+    for box in boxes:
+        out.paste((0, 0, 0), pil(box))
+    return out
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_called_name_is_drawn_under_its_number(size, tmp_path):
+    plain, layout = frame(make_state(), size)
+    named, named_layout = frame(make_state(counters=named_counters(MASKED)), size)
+    named.save(tmp_path / "named.png")
+    assert named_layout.counters == layout.counters  # a name moves no card
+    zones = [render._named_number_zones(card, layout.pad) for card in layout.counters[:4]]
+    for i, (digits, citizen) in enumerate(zones):
+        colour = (0, 0, 0) if i == 2 else (255, 255, 255)  # black on the newest call's yellow
+        assert text_pixels(named, citizen, colour) > 0.02 * area(citizen), f"no name under counter {i + 1}'s number"
+        assert text_pixels(named, digits, colour) > 0.05 * area(digits)  # the number is still there, above
+    # Other names change only the names' boxes; other numbers only the numbers' boxes.
+    renamed, _ = frame(make_state(counters=named_counters(("Trần V. B.", "Lý T. C.", "Mai H. D.", "Đỗ V. Ê."))), size)
+    assert ImageChops.difference(without(named, *(c for _, c in zones)), without(renamed, *(c for _, c in zones))
+                                 ).getbbox() is None
+    renumbered = [CounterCall(c.counter, c.counter_name_vi, c.counter_name_en, str(int(c.number) + 1), c.highlighted,
+                              name=c.name) if c.name else c for c in named_counters(MASKED)]
+    other, _ = frame(make_state(counters=renumbered), size)
+    assert ImageChops.difference(without(named, *(d for d, _ in zones)), without(other, *(d for d, _ in zones))
+                                 ).getbbox() is None
+    # Nothing outside the number zones of the named calls differs from the board without names.
+    number_zones = [render._counter_zones(card, layout.pad)[0] for card in layout.counters[:4]]
+    assert ImageChops.difference(without(plain, *number_zones), without(named, *number_zones)).getbbox() is None
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_each_name_is_drawn_whole_with_its_accents(name, size):
+    layout = compute_layout(size, make_state())
+    _, citizen = render._named_number_zones(layout.counters[0], layout.pad)
+    block = render._fit_name(name, citizen, layout.scale)
+    assert [line.text for line in block.lines] == [name]  # whole: not cut, not shortened to initials
+    assert block.lines[0].width <= citizen.width and block.height <= citizen.height
+    # Its accents are drawn: the same name without them looks different, and only inside the name's box.
+    bare = "".join(ch for ch in unicodedata.normalize("NFD", name) if not unicodedata.combining(ch))
+    bare = bare.replace("Đ", "D").replace("đ", "d")
+    accented, layout = frame(make_state(counters=named_counters((name,))), size)
+    plain, _ = frame(make_state(counters=named_counters((bare,))), size)
+    assert inside(ImageChops.difference(accented, plain).getbbox(), citizen)
+
+
+def test_a_decomposed_name_is_drawn_like_a_composed_one():
+    nfd = [unicodedata.normalize("NFD", n) for n in NAMES]
+    assert ImageChops.difference(frame(make_state(counters=named_counters(nfd)))[0],
+                                 frame(make_state(counters=named_counters(NAMES)))[0]).getbbox() is None
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_long_name_shrinks_then_takes_initials_and_never_spills(size):
+    long_name = "Công Tằng Tôn Nữ Thị Phương Thảo"
+    many = {c: str(1000 + c) for c in range(1, 13)}  # two columns: narrow cards
+    calls = [CounterCall(c, f"Quầy {c}", f"Counter {c}", n, c == 1, name=long_name) for c, n in many.items()]
+    state = make_state(counters=calls)
+    img, layout = frame(state, size)
+    plain, _ = frame(make_state(counters=[CounterCall(c.counter, c.counter_name_vi, c.counter_name_en, c.number,
+                                                      c.highlighted) for c in calls]), size)
+    number_zones = [render._counter_zones(card, layout.pad)[0] for card in layout.counters]
+    assert ImageChops.difference(without(plain, *number_zones), without(img, *number_zones)).getbbox() is None
+    _, citizen = render._named_number_zones(layout.counters[1], layout.pad)
+    (line,) = render._fit_name(long_name, citizen, layout.scale).lines
+    assert line.text == "Công T. T. N. T. P. T."  # the middle names as initials
+    assert line.width <= citizen.width
+    # A "name" that no box can hold is cut with "…", inside its box.
+    (line,) = render._fit_name("Nguyễn" * 10, citizen, layout.scale).lines
+    assert line.text.endswith("…") and line.width <= citizen.width
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("highlighted", [False, True], ids=["older", "newest"])
+def test_a_results_call_is_tagged_nhan_ket_qua(size, highlighted):
+    counter = 3 if highlighted else 2
+    plain, layout = frame(make_state(counters=named_counters(MASKED)), size)
+    tagged, _ = frame(make_state(counters=named_counters(MASKED, results=(counter,))), size)
+    card = layout.counters[counter - 1]
+    _, tag_box = render._results_zones(card, layout.pad)
+    assert count_colour(tagged, render.RESULTS_TAG, tag_box) > 0.1 * area(tag_box)
+    assert text_pixels(tagged, tag_box) > 0.01 * area(tag_box)  # its words, white on green
+    assert count_colour(plain, render.RESULTS_TAG, tolerance=20) == 0
+    # Nothing but that counter's card changed; its number and name stay as they were.
+    assert inside(ImageChops.difference(plain, tagged).getbbox(), card)
+    number_zone = render._counter_zones(card, layout.pad)[0]
+    assert ImageChops.difference(plain.crop(pil(number_zone)), tagged.crop(pil(number_zone))).getbbox() is None
+
+
+def test_the_results_tag_has_english_only_with_english_on():
+    state = dict(counters=named_counters(MASKED, results=(2,)))
+    vi, layout = frame(make_state(languages=("vi",), **state))
+    both, _ = frame(make_state(languages=("vi", "en"), **state))
+    _, tag_box = render._results_zones(layout.counters[1], layout.pad)
+    assert count_colour(both, render.RESULTS_TAG, tag_box) > count_colour(vi, render.RESULTS_TAG, tag_box)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_greeting_is_a_large_strip_only_while_set(size, tmp_path):
+    plain, layout = frame(make_state(), size)
+    assert layout.greeting.height == 0
+    assert count_colour(plain, render.GREETING_BG) == 0
+    greeted, g_layout = frame(make_state(greeting_vi=GREETING[0], greeting_en=GREETING[1]), size)
+    greeted.save(tmp_path / "greeting.png")
+    strip = g_layout.greeting
+    assert strip.width == size[0] and strip.top == g_layout.header.bottom
+    assert strip.height >= 0.1 * size[1]  # unmistakable from across the room
+    assert count_colour(greeted, render.GREETING_BG, strip) > 0.5 * area(strip)
+    assert count_colour(greeted, render.GREETING_TEXT, strip, tolerance=40) > 0.03 * area(strip)
+    # The calls move down under it rather than being covered.
+    assert g_layout.counters[0].top > strip.bottom and g_layout.counters[0].top > layout.counters[0].top
+
+
+def test_the_greeting_follows_the_banners_and_english_only_when_on():
+    state = dict(greeting_vi=GREETING[0], greeting_en=GREETING[1], banners=(Banner.paper_out(),))
+    vi, layout = frame(make_state(languages=("vi",), **state))
+    both, _ = frame(make_state(languages=("vi", "en"), **state))
+    assert layout.greeting.top == layout.banners[-1].bottom
+    strip = pil(layout.greeting)
+    assert ImageChops.difference(vi.crop(strip), both.crop(strip)).getbbox() is not None
+    vi_only, _ = frame(make_state(languages=("vi",), greeting_vi=GREETING[0], banners=(Banner.paper_out(),)))
+    assert ImageChops.difference(vi.crop(strip), vi_only.crop(strip)).getbbox() is None
+
+
+def test_a_long_greeting_stays_in_its_strip():
+    short, layout = frame(make_state(greeting_vi="Xin chào Lê T. Á. T. Mời chọn dịch vụ"))
+    name = "Công Tằng Tôn Nữ Thị Phương Thảo Linh Hoàng Anh"
+    long, _ = frame(make_state(greeting_vi=f"Xin chào {name}. Mời chọn dịch vụ " * 3,
+                               greeting_en=f"Hello {name}. Please choose a service " * 3))
+    assert inside(ImageChops.difference(short, long).getbbox(), layout.greeting)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_personal_data_notice_is_one_small_line_above_the_footer(size, tmp_path):
+    plain, layout = frame(make_state(), size)
+    assert layout.privacy.height == 0
+    shown, n_layout = frame(make_state(notice_vi=NOTICE[0], notice_en=NOTICE[1]), size)
+    shown.save(tmp_path / "notice.png")
+    line = n_layout.privacy
+    assert line.bottom == n_layout.footer.top and line.width == size[0]
+    assert 0 < line.height < n_layout.footer.height  # small
+    assert count_colour(shown, render.PRIVACY_TEXT, line, tolerance=60) > 0.01 * area(line)
+    assert n_layout.counters[-1].bottom <= line.top and n_layout.services[-1].bottom <= line.top
+    # A notice too long for the screen is shrunk and cut, never spilling out of its line.
+    long, _ = frame(make_state(notice_vi=NOTICE[0] * 4, notice_en=NOTICE[1] * 4), size)
+    assert inside(ImageChops.difference(shown, long).getbbox(), line)
+
+
+def test_the_notice_scroll_redraws_do_not_touch_the_personal_data_notice(open_sim):
+    board = open_sim(notice_fps=10)
+    board.tick(NOW)
+    board.show(make_state(notices=LONG_NOTICES, notice_vi=NOTICE[0], notice_en=NOTICE[1]))
+    line = board.layout.privacy
+    before = image(board.surface).crop(pil(line))
+    for ms in range(0, 2000, 50):
+        board.tick(NOW + timedelta(milliseconds=ms))
+    assert board.redraws.notices > 0
+    assert ImageChops.difference(before, image(board.surface).crop(pil(line))).getbbox() is None
+
+
+def test_names_and_greetings_are_nfc_single_line_and_blank_means_none():
+    call = CounterCall(1, "Quầy 1", "Counter 1", "1001", name=unicodedata.normalize("NFD", "  Lê Thị  Ánh Tuyết "))
+    assert call.name == "Lê Thị Ánh Tuyết" and unicodedata.is_normalized("NFC", call.name)
+    assert CounterCall(1, "Quầy 1", "Counter 1", "1001", name="  ").name is None
+    state = make_state(greeting_vi=unicodedata.normalize("NFD", GREETING[0]), greeting_en=" ", notice_vi="\t")
+    assert state.greeting_vi == GREETING[0] and state.greeting_en is None and state.notice_vi is None
+    assert compute_layout((1920, 1080), state).privacy.height == 0
+
+
+def test_names_stay_out_of_repr():
+    call = named_counters(NAMES)[0]
+    state = make_state(counters=[call], greeting_vi=GREETING[0], greeting_en=GREETING[1])
+    for text in (repr(call), repr(state), str(state)):
+        assert "Hường" not in text and "Nguyễn" not in text
+    assert "results=False" in repr(call)
+
+
+def test_names_do_not_stay_in_the_text_caches():
+    """A name must be gone from memory once it leaves the board: it never enters a cache."""
+    first = make_state(counters=named_counters(NAMES, results=(1,)), greeting_vi=GREETING[0],
+                       greeting_en=GREETING[1], notice_vi=NOTICE[0], notice_en=NOTICE[1])
+    draw(pygame.Surface((1920, 1080)), first, NOW)
+    sizes = (len(render._text_cache), render.fit.cache_info().currsize, render.text_width.cache_info().currsize)
+    others = ("Phạm Thị Lan", "Vũ Văn Bình", "Trịnh Thị Thu Hà", "Bùi Quang Dũng")
+    second = make_state(counters=named_counters(others, results=(1,)), greeting_vi="Xin chào Vũ V. B. Mời chọn dịch vụ",
+                        greeting_en="Hello Vũ V. B. Please choose a service", notice_vi=NOTICE[0], notice_en=NOTICE[1])
+    draw(pygame.Surface((1920, 1080)), second, NOW)
+    assert (len(render._text_cache), render.fit.cache_info().currsize,
+            render.text_width.cache_info().currsize) == sizes  # new names: not one new cache entry
+    keys = " ".join(text for text, *_ in render._text_cache)
+    for name in (*NAMES, *others, "Vũ V. B."):
+        assert name not in keys
+
+
+def test_the_app_maps_its_view_onto_the_board():
+    from kiosk.config import load_config
+    from kiosk.run import board_state
+    from kiosk.view import CounterView, Figures, OfficeView
+    from tests.conftest import DEMO
+
+    config = load_config(DEMO)
+
+    def counter(number: int, last: str | None, name: str | None = None, results: bool = False) -> CounterView:
+        return CounterView(number, f"Quầy {number}", f"Counter {number}", ("oto",), "open", None, None, None,
+                           last, False, False, called_name=name, results=results)
+
+    view = OfficeView(
+        version=1, day="2026-11-27", now=datetime(2026, 11, 27, 8, 15), unit_vi="Phòng CSGT", unit_en="Traffic Police",
+        hotline="0203 3825 123",
+        counters=(counter(1, "1001", "Nguyễn T. H."), counter(2, "1002", "Đặng V. Ư.", results=True), counter(3, None)),
+        services=(), queue=(), figures=Figures(), newest_call=2, greeting=GREETING, privacy_notice=NOTICE,
+    )
+    state = board_state(view, config)
+    assert [(c.counter, c.number, c.name, c.results, c.highlighted) for c in state.counters] == [
+        (1, "1001", "Nguyễn T. H.", False, False), (2, "1002", "Đặng V. Ư.", True, True), (3, None, None, False, False)]
+    assert (state.greeting_vi, state.greeting_en) == GREETING
+    assert (state.notice_vi, state.notice_en) == NOTICE
+    quiet = board_state(OfficeView(**{**view.__dict__, "greeting": None, "privacy_notice": None}), config)
+    assert (quiet.greeting_vi, quiet.greeting_en, quiet.notice_vi, quiet.notice_en) == (None, None, None, None)

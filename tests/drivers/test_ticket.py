@@ -10,6 +10,9 @@ import segno
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from drivers.fonts import font_path
+from drivers.printer import ticket as ticket_module
+from drivers.printer.decode import decode
+from drivers.printer.raster import ticket_bytes
 from drivers.printer.ticket import TicketLayout, draw_line, get_font, layout_ticket, render_ticket, sample_view, wrap
 
 WIDTHS = (384, 576)
@@ -299,3 +302,139 @@ def test_view_validates_and_normalises() -> None:
         sample_view(people_ahead=-1)
     with pytest.raises(ValueError, match="narrow"):
         render_ticket(sample_view(), 100)
+
+
+# ---------------------------------------------------------------------------
+# named tickets, priority groups and the personal-data notice
+
+NAMES = ("Nguyễn Thị Hường", "Đặng Văn Ước", "Lê Thị Ánh Tuyết", "Hoàng Quốc Việt")
+NOTICE = ("Họ tên chỉ dùng để gọi tên và được xóa cuối ngày (Nghị định 13/2023/NĐ-CP).",
+          "Your name is used only to call you and is deleted at the end of the day.")
+
+
+def printed(layout: TicketLayout, width: int) -> Image.Image:
+    """The ticket as the printer would print it: its bytes decoded back into a picture."""
+    job = decode(ticket_bytes(layout.image, width))
+    assert job.cut and job.text == b"", "a raster image and a cut, nothing in text mode"
+    return job.image()
+
+
+def named_view(name: str, **changes: object):
+    return sample_view(citizen_name=name, notice_vi=NOTICE[0], notice_en=NOTICE[1], **changes)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", NAMES)
+def test_a_named_ticket_prints_the_full_name_under_the_number(width: int, name: str, tmp_path) -> None:
+    layout = layout_ticket(named_view(name), width)
+    printed(layout, width).save(tmp_path / f"named-{width}.png")
+    assert same(printed(layout, width), layout.image)  # what the printer prints is the laid-out picture
+    assert_lines_drawn(layout)
+    assert joined(layout, "citizen", "vi") == f"Công dân: {name}"
+    assert not [line for line in layout.lines if line.kind == "citizen" and line.lang != "vi"]  # no English repeat
+    citizen_top = min(line.box[1] for line in layout.lines if line.kind == "citizen")
+    citizen_bottom = max(line.box[3] for line in layout.lines if line.kind == "citizen")
+    ahead_top = min(line.box[1] for line in layout.lines if line.kind == "ahead")
+    assert layout.regions["number"][3] < citizen_top and citizen_bottom < ahead_top
+    body = max(line.size for line in layout.lines if line.kind == "ahead" and line.lang == "vi")
+    assert min(line.size for line in layout.lines if line.kind == "citizen") >= body  # as large as the body text
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_long_name_wraps_between_syllables_never_inside_one(width: int) -> None:
+    name = "Công Tằng Tôn Nữ Thị Phương Thảo Linh Hoàng Anh"
+    layout = layout_ticket(named_view(name), width)
+    lines = [line for line in layout.lines if line.kind == "citizen"]
+    assert lines[0].text == "Công dân:"  # the label on its own line, the name whole below it
+    assert [w for line in lines[1:] for w in line.text.split(" ")] == name.split(" ")
+    for line in lines:
+        assert line.box[0] >= 8 and line.box[2] <= width - 8, "inside the margins"
+    assert_lines_drawn(layout)
+
+
+def test_a_name_is_printed_smaller_on_one_line_before_it_is_wrapped() -> None:
+    full = layout_ticket(named_view("Đặng Văn Ước"), 384)
+    (line,) = [line for line in full.lines if line.kind == "citizen"]
+    assert line.text == "Công dân: Đặng Văn Ước" and line.size == 26
+    smaller = layout_ticket(named_view("Hoàng Quốc Việt"), 384)
+    (line,) = [line for line in smaller.lines if line.kind == "citizen"]
+    assert line.text == "Công dân: Hoàng Quốc Việt" and 23 <= line.size < 26
+    assert line.box[2] - line.box[0] <= 384 - 16
+
+
+def test_an_unnamed_ticket_has_no_name_line() -> None:
+    for view in (sample_view(), sample_view(citizen_name="  ")):
+        layout = layout_ticket(view, 384)
+        assert not [line for line in layout.lines if line.kind in ("citizen", "group", "notice")]
+        assert not any("Công dân" in text for text in layout.texts())
+    assert same(layout_ticket(sample_view(citizen_name=" "), 384).image, render_ticket(sample_view(), 384))
+
+
+def test_the_name_stays_out_of_repr() -> None:
+    view = named_view("Nguyễn Thị Hường")
+    assert "Hường" not in repr(view) and "Nguyễn" not in str(view)
+    assert "number='1005'" in repr(view)
+
+
+def test_a_name_enters_no_cache() -> None:
+    """A name must be gone from the kiosk's memory once printed: it never enters a cache."""
+    layout_ticket(named_view("Nguyễn Thị Hường"), 576)
+    caches = (ticket_module.draw_line, ticket_module._wrap_cached, ticket_module.text_width)
+    before = [cache.cache_info().currsize for cache in caches]
+    for name in NAMES[1:] + ("Công Tằng Tôn Nữ Thị Phương Thảo Linh Hoàng Anh",):
+        layout_ticket(named_view(name), 576)
+    assert [cache.cache_info().currsize for cache in caches] == before
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_priority_group_is_printed_under_the_priority_band(width: int) -> None:
+    view = named_view("Hoàng Quốc Việt", priority=True, group_vi="Người cao tuổi", group_en="The elderly")
+    layout = layout_ticket(view, width)
+    assert_lines_drawn(layout)
+    assert same(printed(layout, width), layout.image)
+    assert joined(layout, "group", "vi") == "Ưu tiên: Người cao tuổi"
+    assert joined(layout, "group", "en") == "Priority: The elderly"
+    group_top = min(line.box[1] for line in layout.lines if line.kind == "group")
+    assert layout.regions["priority"][3] < group_top
+    assert max(line.box[3] for line in layout.lines if line.kind == "citizen") < layout.regions["priority"][1]
+    vi_only = layout_ticket(view.__class__(**{**view.__dict__, "languages": ("vi",)}), width)
+    assert joined(vi_only, "group", "vi") == "Ưu tiên: Người cao tuổi" and joined(vi_only, "group", "en") == ""
+
+
+def test_a_long_group_name_wraps() -> None:
+    group = "Người có công với cách mạng và thân nhân"
+    layout = layout_ticket(sample_view(priority=True, group_vi=group), 384)
+    lines = [line for line in layout.lines if line.kind == "group"]
+    assert len(lines) >= 2 and " ".join(line.text for line in lines) == f"Ưu tiên: {group}"
+    assert_lines_drawn(layout)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("hotline", ["0258 3822 113", ""])
+def test_the_personal_data_notice_is_small_and_last(width: int, hotline: str) -> None:
+    layout = layout_ticket(named_view("Lê Thị Ánh Tuyết", hotline=hotline), width)
+    assert_lines_drawn(layout)
+    assert same(printed(layout, width), layout.image)
+    assert joined(layout, "notice", "vi") == NOTICE[0]
+    assert joined(layout, "notice", "en") == NOTICE[1]
+    notice = [line for line in layout.lines if line.kind == "notice"]
+    others = [line for line in layout.lines if line.kind != "notice"]
+    assert min(line.box[1] for line in notice) > max(line.box[3] for line in others)  # at the very bottom
+    assert max(line.size for line in notice) < min(line.size for line in others)  # smaller than anything else
+    assert all(not line.bold for line in notice)
+
+
+def test_the_notice_has_english_only_when_enabled_and_given() -> None:
+    layout = layout_ticket(named_view("Lê Thị Ánh Tuyết", languages=("vi",)), 384)
+    assert joined(layout, "notice", "vi") == NOTICE[0] and joined(layout, "notice", "en") == ""
+    view = sample_view(citizen_name="Lê Thị Ánh Tuyết", notice_vi=NOTICE[0], notice_en=None)  # none configured
+    assert view.notice_en == "" and joined(layout_ticket(view, 384), "notice", "en") == ""
+
+
+def test_new_fields_are_nfc() -> None:
+    view = sample_view(citizen_name=unicodedata.normalize("NFD", " Đặng  Văn Ước "),
+                       group_vi=unicodedata.normalize("NFD", "Người cao tuổi"),
+                       notice_vi=unicodedata.normalize("NFD", NOTICE[0]))
+    assert view.citizen_name == "Đặng Văn Ước" and view.group_vi == "Người cao tuổi" and view.notice_vi == NOTICE[0]
+    for text in layout_ticket(view, 384).texts():
+        assert unicodedata.is_normalized("NFC", text)

@@ -39,6 +39,7 @@ def configured_pins(config: Config) -> list[int]:
     pins = [p for s in b.services.values() for p in (s.button, s.led) if p is not None]
     if b.priority:
         pins += [p for p in (b.priority.button, b.priority.led) if p is not None]
+    pins += [p for g in b.groups.values() for p in (g.button, g.led) if p is not None]
     for rating in b.rating.values():
         pins += rating.buttons + rating.leds
     return pins
@@ -157,6 +158,57 @@ def test_labels_follow_the_config(demo: Config) -> None:
     )
 
 
+def with_group_buttons() -> dict:
+    """The demo with the three pins it leaves free given to priority groups' buttons."""
+    data = demo_data()
+    data["buttons"]["groups"] = {"co_cong": {"button": 13, "led": 18}, "cao_tuoi": {"button": 19, "service": "xemay"}}
+    return data
+
+
+def test_group_buttons_are_named_by_their_priority_group() -> None:
+    config = parse_config(with_group_buttons())
+    rows = wiring_rows(config)
+    assert sorted(r.bcm for r in rows) == sorted(configured_pins(config))
+    assert row_for(rows, 13) == WiringRow(
+        13,
+        33,
+        "button",
+        "Nút ưu tiên nhóm Người có công với cách mạng và thân nhân",
+        "Priority button, group Revolutionary contributors and relatives",
+        "buttons.groups.co_cong.button",
+        34,
+    )
+    led = row_for(rows, 18)
+    assert (led.physical, led.kind, led.vi, led.en, led.key) == (
+        12,
+        "led",
+        "Đèn nút ưu tiên nhóm Người có công với cách mạng và thân nhân",
+        "Priority button LED, group Revolutionary contributors and relatives",
+        "buttons.groups.co_cong.led",
+    )
+    bound = row_for(rows, 19)  # bound to a service: a priority ticket of the group at once
+    assert (bound.vi, bound.en) == (
+        "Nút ưu tiên nhóm Người cao tuổi: Đăng ký xe mô tô, xe gắn máy, xe máy điện",
+        "Priority button, group Elderly: Motorcycle, motorbike and electric-bicycle registration",
+    )
+    table = wiring_table(config)
+    assert "33    13    34  Nút ưu tiên nhóm Người có công với cách mạng và thân nhân" in table
+
+
+def test_group_names_come_from_the_config() -> None:
+    data = with_group_buttons()
+    data["priority_groups"] = [
+        {"id": "co_cong", "name": {"vi": "Gia đình chính sách", "en": "Policy families"}},
+        {"id": "cao_tuoi", "name": {"vi": "Người từ 75 tuổi"}},  # no English: Vietnamese shown
+    ]
+    rows = wiring_rows(parse_config(data))
+    assert (row_for(rows, 13).vi, row_for(rows, 13).en) == (
+        "Nút ưu tiên nhóm Gia đình chính sách",
+        "Priority button, group Policy families",
+    )
+    assert row_for(rows, 19).en.startswith("Priority button, group Người từ 75 tuổi: ")
+
+
 # -- the picture ---------------------------------------------------------------
 
 
@@ -265,6 +317,26 @@ def test_svg_follows_a_changed_config() -> None:
     assert {(p, vi) for p, vi in pins.items()} == {(r.physical, r.vi) for r in wiring_rows(config)}
     reserved = root.find(f".//{SVG}g[@data-physical='35']")
     assert "reserved" in reserved.get("class").split()
+
+
+def test_svg_labels_group_buttons_and_fits_them() -> None:
+    from kiosk.wiring import svg as wiring  # the picture's own text measure and label width
+
+    config = parse_config(with_group_buttons())
+    pins = {p: (vi, en, g) for p, _, vi, en, g in used_pins(parse_svg(wiring_svg(config)))}
+    assert len(pins) == 26
+    vi, en, group = pins[33]
+    assert vi == "Nút ưu tiên nhóm Người có công với cách mạng và thân nhân"  # wrapped onto lines, words kept
+    assert en == "Priority button, group Revolutionary contributors and relatives"
+    assert "button" in group.get("class").split() and group.get("data-key") == "buttons.groups.co_cong.button"
+    assert "led" in pins[12][2].get("class").split()
+    for _, _, g in pins.values():
+        for text in g.iter(f"{SVG}text"):
+            if text.get("class") not in ("label-vi", "label-en"):
+                continue
+            for span in list(text.iter(f"{SVG}tspan")) or [text]:
+                size = float(span.get("font-size") or text.get("font-size"))
+                assert size >= 1.5 and wiring.text_width(span.text, size) <= wiring._TEXT_W + 0.01, span.text
 
 
 # -- the command -----------------------------------------------------------------

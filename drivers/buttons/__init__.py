@@ -1,7 +1,8 @@
 """Citizens' push buttons and their LEDs, on the Pi's GPIO header (gpiozero).
 
-Buttons: one per service, an optional priority button, and per counter a row of
-rating buttons (best level first). Each button is wired between its GPIO pin and
+Buttons: one per service, an optional priority button, optionally one per
+priority group (each a priority button whose ticket carries its group), and
+per counter a row of rating buttons (best level first). Each button is wired between its GPIO pin and
 GND (the pin's internal pull-up holds it high; pressed = low). Each button may
 have an LED, driven high = lit, through a transistor if the lamp needs more than
 a few mA.
@@ -34,6 +35,7 @@ from drivers.buttons.config import (
     RESERVED_PINS,
     ButtonsConfig,
     ButtonsConfigError,
+    GroupButtonConfig,
     PriorityButtonConfig,
     RatingButtonsConfig,
     ServiceButtonConfig,
@@ -49,6 +51,7 @@ __all__ = [
     "ButtonPanel",
     "ButtonsConfig",
     "ButtonsConfigError",
+    "GroupButtonConfig",
     "LedState",
     "PriorityArmed",
     "PriorityButtonConfig",

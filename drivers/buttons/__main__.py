@@ -33,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
             panel.set_priority_led("steady")
             time.sleep(0.5)
             panel.set_priority_led("off")
+        for group_id in config.groups:
+            print(f"LED of priority group {group_id}", flush=True)
+            panel.set_group_led(group_id, "steady")
+            time.sleep(0.5)
+            panel.set_group_led(group_id, "off")
         for counter in config.rating:
             print(f"rating LEDs of counter {counter}", flush=True)
             panel.set_rating_leds(counter, "blink")

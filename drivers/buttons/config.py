@@ -3,8 +3,8 @@
 :class:`ButtonsConfig` and its nested models check each value on its own
 (pydantic); :func:`validate_buttons` does the checks that look at the whole
 section and at the rest of the office's config (a pin used twice, a reserved
-pin, a rating row that does not match the rating levels, a button for a service
-or counter that does not exist).
+pin, a rating row that does not match the rating levels, a button for a service,
+priority group or counter that does not exist).
 
 Pydantic and the standard library only: validating a config file never loads gpiozero.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from drivers.base import Backend
 from drivers.section import Section
@@ -60,6 +60,16 @@ class PriorityButtonConfig(Section):
     )
 
 
+class GroupButtonConfig(PriorityButtonConfig):
+    """The button of one priority group (Người cao tuổi, Phụ nữ mang thai, ...).
+
+    It works as the priority button does, and the priority ticket it gives
+    carries the group: bound to a service (``service``), a press gives that
+    ticket at once; unbound, it arms priority for the group and the citizen
+    presses their service within ``window_ms``.
+    """
+
+
 class RatingButtonsConfig(Section):
     """The rating buttons of one counter."""
 
@@ -100,6 +110,11 @@ class ButtonsConfig(Section):
         default_factory=dict, description="Ticket buttons by service id (the ids of [services])."
     )
     priority: PriorityButtonConfig | None = Field(default=None, description="The priority button, if fitted.")
+    groups: dict[str, GroupButtonConfig] = Field(
+        default_factory=dict,
+        description="Priority buttons by priority group id (the ids of [[priority_groups]]), for the groups "
+        "that have their own button.",
+    )
     rating: dict[int, RatingButtonsConfig] = Field(
         default_factory=dict, description="Rating buttons by counter number, for the counters that have them."
     )
@@ -108,13 +123,14 @@ class ButtonsConfig(Section):
         description="More pins no button or LED may use, e.g. those of an audio HAT (I2S: 18, 19, 20, 21).",
     )
 
-    @field_validator("services")
+    @field_validator("services", "groups")
     @classmethod
-    def _service_ids(cls, services: dict[str, ServiceButtonConfig]) -> dict[str, ServiceButtonConfig]:
-        for service_id in services:
-            if not service_id.strip():
-                raise ValueError("a service id is empty")
-        return services
+    def _ids(cls, buttons: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        what = "service" if info.field_name == "services" else "priority group"
+        for button_id in buttons:
+            if not button_id.strip():
+                raise ValueError(f"a {what} id is empty")
+        return buttons
 
     @field_validator("rating")
     @classmethod
@@ -136,6 +152,10 @@ def _pin_uses(config: ButtonsConfig) -> list[tuple[str, int]]:
         uses.append(("buttons.priority.button", config.priority.button))
         if config.priority.led is not None:
             uses.append(("buttons.priority.led", config.priority.led))
+    for group_id, group in config.groups.items():
+        uses.append((f"buttons.groups.{group_id}.button", group.button))
+        if group.led is not None:
+            uses.append((f"buttons.groups.{group_id}.led", group.led))
     for counter, rating in config.rating.items():
         # 1-based, like every key path in a config problem (kiosk.config).
         for i, pin in enumerate(rating.buttons, start=1):
@@ -151,13 +171,15 @@ def validate_buttons(
     rating_levels: int = 4,
     service_ids: Iterable[str] | None = None,
     counters: Iterable[int] | None = None,
+    group_ids: Iterable[str] | None = None,
 ) -> list[tuple[str, str]]:
     """Cross-checks of ``[buttons]`` that pydantic's per-field checks cannot do.
 
     Returns (key path, message) pairs, empty when all is well: pins used twice,
     reserved pins, a counter whose number of rating buttons (or LEDs) does not
-    match ``rating_levels``, and, when ``service_ids``/``counters`` are given,
-    buttons for services or counters that do not exist.
+    match ``rating_levels``, and, when ``service_ids``/``counters``/``group_ids``
+    are given, buttons for services, counters or priority groups that do not
+    exist (a group button's ``service`` included).
     """
     problems: list[tuple[str, str]] = []
     reserved = dict(RESERVED_PINS)
@@ -189,6 +211,17 @@ def validate_buttons(
         if config.priority is not None and config.priority.service is not None:
             if config.priority.service not in known:
                 problems.append(("buttons.priority.service", f"no service {config.priority.service!r} in [services]"))
+        for group_id, group in config.groups.items():
+            if group.service is not None and group.service not in known:
+                key = f"buttons.groups.{group_id}.service"
+                problems.append((key, f"no service {group.service!r} in [services]"))
+    if group_ids is not None:
+        known_groups = set(group_ids)
+        for group_id in config.groups:
+            if group_id not in known_groups:
+                problems.append(
+                    (f"buttons.groups.{group_id}", f"no priority group {group_id!r} in [[priority_groups]]")
+                )
     if counters is not None:
         known_counters = set(counters)
         for counter in config.rating:

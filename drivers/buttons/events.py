@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ServicePressed:
-    """A citizen asked for a ticket for ``service_id``; ``priority`` if by the priority button."""
+    """A citizen asked for a ticket for ``service_id``; ``priority`` if by the priority button
+    or a priority group's button, and then ``group``: that group's id (None: no group)."""
 
     service_id: str
     priority: bool = False
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -27,16 +29,22 @@ class RatingPressed:
 
 @dataclass(frozen=True)
 class PriorityArmed:
-    """The priority button (bound to no service) was pressed: the next service press
-    within ``window_s`` seconds is a priority ticket. The app may blink the priority
-    LED and say "mời chọn dịch vụ"."""
+    """The priority button, or the button of priority group ``group``, (bound to no
+    service) was pressed: the next service press within ``window_s`` seconds is a
+    priority ticket (of that group). The app may blink that button's LED and say
+    "mời chọn dịch vụ"."""
 
     window_s: float
+    group: str | None = None
 
 
 @dataclass(frozen=True)
 class PriorityExpired:
-    """The priority window ended without a service press."""
+    """The priority window armed by the priority button (``group`` None) or by the
+    button of priority group ``group`` ended without a service press: it ran out,
+    or another priority button was pressed instead."""
+
+    group: str | None = None
 
 
 @dataclass(frozen=True)

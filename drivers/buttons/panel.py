@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from drivers.base import DeviceError
-from drivers.buttons.config import ButtonsConfig
+from drivers.buttons.config import ButtonsConfig, PriorityButtonConfig
 from drivers.buttons.debounce import Debouncer, LongPress, Press
 from drivers.buttons.events import ButtonHeld, PriorityArmed, PriorityExpired, RatingPressed, ServicePressed
 
@@ -77,8 +77,10 @@ class ButtonPanel:
         self._devices: list[Any] = []
         self._service_leds: dict[str, Any] = {}
         self._priority_led: Any = None
+        self._group_leds: dict[str, Any] = {}
         self._rating_leds: dict[int, list[Any]] = {}
         self._priority_until: float | None = None  # end of the open priority window
+        self._priority_group: str | None = None  # the priority group it was opened for
         debounce_s = config.debounce_ms / 1000
         long_s = config.long_press_ms / 1000
 
@@ -119,11 +121,16 @@ class ButtonPanel:
                 make_input("priority", config.priority.button, self._priority_press)
                 if config.priority.led is not None:
                     self._priority_led = make_led("priority.led", config.priority.led)
+            for group_id, group in config.groups.items():
+                make_input(f"groups.{group_id}", group.button, self._group_press(group_id))
+                if group.led is not None:
+                    self._group_leds[group_id] = make_led(f"groups.{group_id}.led", group.led)
             for counter, rating in config.rating.items():
-                for i, pin in enumerate(rating.buttons):
-                    make_input(f"rating.{counter}.buttons[{i}]", pin, self._rating_press(counter, i + 1))
+                # Positions from 1, as in validate_buttons' messages and `kiosk wiring`.
+                for i, pin in enumerate(rating.buttons, start=1):
+                    make_input(f"rating.{counter}.buttons[{i}]", pin, self._rating_press(counter, i))
                 self._rating_leds[counter] = [
-                    make_led(f"rating.{counter}.leds[{i}]", pin) for i, pin in enumerate(rating.leds)
+                    make_led(f"rating.{counter}.leds[{i}]", pin) for i, pin in enumerate(rating.leds, start=1)
                 ]
         except BaseException:
             self.close()
@@ -138,19 +145,35 @@ class ButtonPanel:
 
     def _service_press(self, service_id: str) -> Callable[[], list[Any]]:
         def on_press() -> list[Any]:
-            priority = self._priority_until is not None
-            self._priority_until = None  # one priority press is good for one ticket
-            return [ServicePressed(service_id, priority=priority)]
+            priority, group = self._priority_until is not None, self._priority_group
+            self._priority_until = self._priority_group = None  # one priority press is good for one ticket
+            return [ServicePressed(service_id, priority=priority, group=group)]
 
         return on_press
 
     def _priority_press(self) -> list[Any]:
         assert self.config.priority is not None
-        if self.config.priority.service is not None:
-            return [ServicePressed(self.config.priority.service, priority=True)]
-        window_s = self.config.priority.window_ms / 1000
-        self._priority_until = self._clock() + window_s
-        return [PriorityArmed(window_s)]
+        return self._arm(self.config.priority, None)
+
+    def _group_press(self, group_id: str) -> Callable[[], list[Any]]:
+        return lambda: self._arm(self.config.groups[group_id], group_id)
+
+    def _arm(self, button: PriorityButtonConfig, group: str | None) -> list[Any]:
+        """A priority press (``group`` None) or a group's: a ticket at once, or a window for a service press.
+
+        The latest priority press wins: a window another priority button opened
+        is closed first (PriorityExpired, so the app stops blinking its LED).
+        Pressing the same button again restarts its window.
+        """
+        out: list[Any] = []
+        if self._priority_until is not None and (button.service is not None or self._priority_group != group):
+            out.append(PriorityExpired(self._priority_group))
+            self._priority_until = self._priority_group = None
+        if button.service is not None:
+            return [*out, ServicePressed(button.service, priority=True, group=group)]
+        window_s = button.window_ms / 1000
+        self._priority_until, self._priority_group = self._clock() + window_s, group
+        return [*out, PriorityArmed(window_s, group)]
 
     def _rating_press(self, counter: int, level: int) -> Callable[[], list[Any]]:
         return lambda: [RatingPressed(counter, level)]
@@ -187,8 +210,9 @@ class ButtonPanel:
         for button in self._buttons:
             self._handle(button, button.debouncer.poll(now))
         if self._priority_until is not None and now >= self._priority_until:
-            self._priority_until = None
-            self._post(PriorityExpired())
+            group = self._priority_group
+            self._priority_until = self._priority_group = None
+            self._post(PriorityExpired(group))
 
     def _next_deadline(self) -> float | None:
         deadlines = [d for b in self._buttons if (d := b.debouncer.deadline()) is not None]
@@ -238,6 +262,13 @@ class ButtonPanel:
     def set_priority_led(self, state: LedState) -> None:
         """Light the priority button (no-op without a priority LED)."""
         self._set([self._priority_led] if self._priority_led is not None else [], state)
+
+    def set_group_led(self, group_id: str, state: LedState) -> None:
+        """Light a priority group's button: as the priority LED (no-op without an LED)."""
+        if group_id not in self.config.groups:
+            raise ValueError(f"no button for priority group {group_id!r} in [buttons.groups]")
+        led = self._group_leds.get(group_id)
+        self._set([led] if led is not None else [], state)
 
     def set_rating_leds(self, counter: int, state: LedState) -> None:
         """Light all rating buttons of ``counter``: ``blink`` while the rating window is open."""

@@ -74,14 +74,16 @@ def open_keypads(
     *,
     counters: Collection[int] | None = None,
     service_count: int | None = None,
+    group_count: int | None = None,
     simulated: SimulatedKeypads | None = None,
     clock: Callable[[], float] = time.monotonic,
     start: bool = True,
 ) -> KeypadService:
     """Open the keypads the config asks for and start reading them.
 
-    ``counters`` (the counter numbers) and ``service_count`` (how many services)
-    let bad pairings and transfers beep instead of reaching the engine. For the
+    ``counters`` (the counter numbers), ``service_count`` (how many services)
+    and ``group_count`` (how many priority groups) let bad pairings, transfers
+    and groups beep instead of reaching the engine. For the
     simulated backend, pass your :class:`~drivers.keypad.simulated.SimulatedKeypads`
     to plug keypads in, or use the one created (``service.simulated``).
     """
@@ -107,6 +109,7 @@ def open_keypads(
         clock=clock,
         counters=counters,
         service_count=service_count,
+        group_count=group_count,
     )
     service.simulated = sim
     if start:

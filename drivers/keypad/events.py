@@ -16,8 +16,8 @@ from typing import Literal
 #: ``kiosk.officer.ACTIONS`` (a test keeps the two in step), and ``pair``,
 #: which the keypad driver handles itself.
 ActionKind = Literal[
-    "next", "recall", "no_show", "complete", "call_number", "transfer", "pause_or_resume", "sign_in", "sign_out",
-    "pair",
+    "next", "recall", "no_show", "complete", "call_number", "results_ready", "transfer", "set_group",
+    "pause_or_resume", "sign_in", "sign_out", "pair",
 ]
 
 
@@ -25,8 +25,10 @@ ActionKind = Literal[
 class KeypadAction:
     """An officer's action at ``counter``, with the value it needs as typed.
 
-    ``value`` is the ticket number for ``call_number``, the service's position
-    counted from 1 for ``transfer``, the officer's code for ``sign_in`` (leading
+    ``value`` is the ticket number for ``call_number`` and ``results_ready``
+    (leading zeros dropped), the service's position counted from 1 for
+    ``transfer``, the priority group's position counted from 1 for
+    ``set_group`` ("0": no group), the officer's code for ``sign_in`` (leading
     zeros count), the counter for ``pair``; None for the rest.
 
     ``pin`` is the PIN typed after the code for ``sign_in`` (None when none was

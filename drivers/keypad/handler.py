@@ -52,6 +52,7 @@ class KeypadHandler:
         *,
         counters: Collection[int] | None = None,
         service_count: int | None = None,
+        group_count: int | None = None,
     ) -> None:
         self.device = device
         self.store = store
@@ -65,6 +66,7 @@ class KeypadHandler:
             max_digits=config.max_digits,
             counters=counters,
             service_count=service_count,
+            group_count=group_count,
             device=device,
         )
         self.tracker = KeyPressTracker(config.long_press_ms / 1000)

@@ -11,7 +11,9 @@ sequences (see docs/buttons-and-keypads.md):
     Enter                 next            .                 recall
     -                     no-show         +                 complete (opens the rating window)
     digits *              call that number
+    digits +              call that number to collect its results (results ready)
     / digit(s) Enter      transfer to the n-th service of the config (1-based)
+    * digit(s) Enter      set the n-th priority group of the config (1-based; 0: no group)
     0 held 1 s            pause / resume  (the symbol ``long:0``)
     * * code * PIN Enter  sign in officer <code> with their PIN       * * Enter   sign out
     / / PIN Enter counter Enter   pair this keypad to <counter>
@@ -28,9 +30,13 @@ from drivers.keypad.keymap import CLEAR, DIGITS, DOT, ENTER, LONG_ZERO, MINUS, P
 #: Keys that act alone when nothing is half-typed.
 SINGLE_KEY_ACTIONS: dict[str, ActionKind] = {ENTER: "next", DOT: "recall", MINUS: "no_show", PLUS: "complete"}
 
+#: Keys that end a ticket number, and what the number is for.
+NUMBER_ACTIONS: dict[str, ActionKind] = {STAR: "call_number", PLUS: "results_ready"}
+
 # The parser's states: what the half-typed input is so far (_DISCARD: the rest of a refused number).
-_IDLE, _NUMBER, _STAR, _OFFICER, _OFFICER_PIN, _SLASH, _TRANSFER, _PAIR_PIN, _PAIR_COUNTER, _DISCARD = range(10)
+_IDLE, _NUMBER, _STAR, _OFFICER, _OFFICER_PIN, _SLASH, _TRANSFER, _PAIR_PIN, _PAIR_COUNTER, _GROUP, _DISCARD = range(11)
 _MAX_SERVICE_DIGITS = 2
+_MAX_GROUP_DIGITS = 2
 _MAX_COUNTER_DIGITS = 3
 _MAX_PIN_DIGITS = 8
 
@@ -42,12 +48,13 @@ class KeySequenceParser:
     """Key symbols in, actions out. No I/O, no clock of its own, no threads.
 
     ``counter`` is the counter the keypad is paired to (None: only pairing is
-    accepted). ``counters``/``service_count``, when given, let the parser reject
-    a pairing to a counter or a transfer to a service that does not exist.
+    accepted). ``counters``/``service_count``/``group_count``, when given, let
+    the parser reject a pairing to a counter, a transfer to a service or a
+    priority group that does not exist.
 
     After a rejected digit the rest of that number is ignored until Enter, ``*``,
-    Backspace or the timeout, so ``1234567*`` with 6 digits allowed beeps once and
-    calls nobody.
+    ``+``, Backspace or the timeout, so ``1234567*`` with 6 digits allowed beeps
+    once and calls nobody.
     """
 
     def __init__(
@@ -59,6 +66,7 @@ class KeySequenceParser:
         max_digits: int = 6,
         counters: Collection[int] | None = None,
         service_count: int | None = None,
+        group_count: int | None = None,
         device: str = "",
     ) -> None:
         self.counter = counter
@@ -67,6 +75,7 @@ class KeySequenceParser:
         self.max_digits = max_digits
         self.counters = counters
         self.service_count = service_count
+        self.group_count = group_count
         self.device = device
         self._state = _IDLE
         self._digits = ""
@@ -136,7 +145,7 @@ class KeySequenceParser:
         if key not in SYMBOLS:
             return self._garbage(key, f"key {key} is not used")
         if state == _DISCARD:
-            if key in (ENTER, STAR):
+            if key in (ENTER, STAR, PLUS):  # the keys that end a number
                 self._reset()
             return []
         if state == _IDLE:
@@ -152,17 +161,29 @@ class KeySequenceParser:
         if state == _NUMBER:
             if key in DIGITS:
                 return self._add_digit(key, self.max_digits, "number")
-            if key == STAR:
+            if key in NUMBER_ACTIONS:
                 number = int(self._digits)
                 if number < 1:
                     return self._garbage(key, "there is no ticket number 0")
-                return self._action("call_number", str(number))
-            return self._garbage(key, f"a number then {key}: to call a number type it then *")
+                return self._action(NUMBER_ACTIONS[key], str(number))
+            return self._garbage(key, f"a number then {key}: type * to call it, + to call it for its results")
         if state == _STAR:
             if key == STAR:
                 self._state, self._digits = _OFFICER, ""
                 return []
-            return self._garbage(key, f"* then {key}: sign in with * * code * PIN Enter")
+            if key in DIGITS:
+                self._state, self._digits = _GROUP, key
+                return []
+            return self._garbage(key, f"* then {key}: sign in with * * code * PIN Enter, or * group Enter")
+        if state == _GROUP:
+            if key in DIGITS:
+                return self._add_digit(key, _MAX_GROUP_DIGITS, "priority group position")
+            if key == ENTER:
+                index = int(self._digits)  # 0: the ticket has no priority group
+                if self.group_count is not None and index > self.group_count:
+                    return self._garbage(key, f"there is no priority group {index}")
+                return self._action("set_group", str(index))
+            return self._garbage(key, f"* group then {key}: set the priority group with * group Enter")
         if state == _OFFICER:
             if key in DIGITS:
                 return self._add_digit(key, self.max_digits, "officer code")

@@ -128,6 +128,7 @@ class _Reader:
             service.post,
             counters=service.counters,
             service_count=service.service_count,
+            group_count=service.group_count,
         )
         grabbed = False
 
@@ -200,6 +201,7 @@ class KeypadService(KeypadInput):
         clock: Callable[[], float] = time.monotonic,
         counters: Collection[int] | None = None,
         service_count: int | None = None,
+        group_count: int | None = None,
     ) -> None:
         self.config = config
         self.post = post
@@ -209,6 +211,7 @@ class KeypadService(KeypadInput):
         self.clock = clock
         self.counters = counters
         self.service_count = service_count
+        self.group_count = group_count
         self.stopping = threading.Event()
         # A pipe that becomes readable on close(), so a reader asleep in select() stops at once.
         self._stop_pipe = os.pipe()

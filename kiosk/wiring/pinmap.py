@@ -95,6 +95,13 @@ def _service_name(config: Config, service_id: str) -> Text:
         return Text(vi=service_id, en=service_id)
 
 
+def _group_name(config: Config, group_id: str) -> Text:
+    try:
+        return config.group(group_id).name
+    except KeyError:  # a [buttons] section checked on its own may name an unknown group
+        return Text(vi=group_id, en=group_id)
+
+
 def _level_name(config: Config, level: int) -> Text:
     levels = config.rating.levels
     if 1 <= level <= len(levels):
@@ -125,6 +132,34 @@ def wiring_rows(config: Config) -> list[WiringRow]:
         found.append((prio.button, "button", vi, en, "buttons.priority.button"))
         if prio.led is not None:
             found.append((prio.led, "led", f"Đèn {vi[0].lower()}{vi[1:]}", f"{en} LED", "buttons.priority.led"))
+
+    for group_id, group_button in buttons.groups.items():
+        name = _group_name(config, group_id)
+        key = f"buttons.groups.{group_id}"
+        # Named as a rating button names its counter; a bound service follows as for the priority button.
+        bound_vi = bound_en = ""
+        if group_button.service is not None:  # the ticket it gives at once
+            service = _service_name(config, group_button.service)
+            bound_vi, bound_en = f": {service.vi}", f": {english(service)}"
+        found.append(
+            (
+                group_button.button,
+                "button",
+                f"Nút ưu tiên nhóm {name.vi}{bound_vi}",
+                f"Priority button, group {english(name)}{bound_en}",
+                f"{key}.button",
+            )
+        )
+        if group_button.led is not None:
+            found.append(
+                (
+                    group_button.led,
+                    "led",
+                    f"Đèn nút ưu tiên nhóm {name.vi}{bound_vi}",
+                    f"Priority button LED, group {english(name)}{bound_en}",
+                    f"{key}.led",
+                )
+            )
 
     for counter, rating in buttons.rating.items():
         key = f"buttons.rating.{counter}"

@@ -258,6 +258,14 @@ def test_holding_a_service_button_gives_one_ticket_and_a_held_notice(rig):
     assert rig.panel.pressed_buttons() == []
 
 
+def test_a_held_rating_button_is_named_by_its_position_from_1(rig):
+    pin = rig.factory.pin(20)  # counter 1's first button, buttons[1] in `kiosk wiring` too
+    pin.drive_low()
+    rig.clock.advance(3.1)
+    rig.panel.poll()
+    assert rig.events == [RatingPressed(1, 1), ButtonHeld("rating.1.buttons[1]")]
+
+
 def test_rating_buttons_post_their_level_best_first(rig):
     for pin in (20, 21, 16, 12):
         bouncy_press(rig, pin)
@@ -299,6 +307,115 @@ def test_a_priority_button_bound_to_a_service_gives_its_ticket_at_once():
         assert events == [ServicePressed("car", priority=True)]
     finally:
         panel.close()
+
+
+# Priority groups' buttons (free pins of CONFIG): one armed as the priority button,
+# one with its own window, one bound to a service.
+GROUPS = {
+    "cao_tuoi": {"button": 2, "led": 3},
+    "mang_thai": {"button": 4, "window_ms": 5000},
+    "benh": {"button": 14, "led": 15, "service": "car"},
+}
+
+
+@pytest.fixture
+def group_rig():
+    factory = MockFactory()
+    clock = Clock()
+    events: list = []
+    config = ButtonsConfig.model_validate({**CONFIG, "groups": GROUPS})
+    panel = open_buttons(config, events.append, pin_factory=factory, clock=clock, background=False)
+    yield types.SimpleNamespace(factory=factory, clock=clock, events=events, panel=panel)
+    panel.close()
+
+
+def test_a_group_button_then_a_service_gives_one_priority_ticket_of_that_group(group_rig):
+    bouncy_press(group_rig, 2)
+    bouncy_press(group_rig, 22)
+    bouncy_press(group_rig, 22)  # the next citizen: no priority, no group
+    assert group_rig.events == [
+        PriorityArmed(10.0, group="cao_tuoi"),
+        ServicePressed("moto", priority=True, group="cao_tuoi"),
+        ServicePressed("moto"),
+    ]
+
+
+def test_an_unused_group_press_expires_after_its_own_window(group_rig):
+    bouncy_press(group_rig, 4)
+    group_rig.clock.advance(4.0)
+    group_rig.panel.poll()
+    assert group_rig.events == [PriorityArmed(5.0, group="mang_thai")]
+    group_rig.clock.advance(1.0)
+    group_rig.panel.poll()
+    bouncy_press(group_rig, 17)
+    assert group_rig.events[1:] == [PriorityExpired(group="mang_thai"), ServicePressed("car")]
+
+
+def test_a_group_button_bound_to_a_service_gives_its_ticket_at_once(group_rig):
+    bouncy_press(group_rig, 14)
+    assert group_rig.events == [ServicePressed("car", priority=True, group="benh")]
+
+
+def test_the_latest_priority_press_decides_the_group(group_rig):
+    bouncy_press(group_rig, 5)  # the plain priority button
+    bouncy_press(group_rig, 2)  # then changes their mind: Người cao tuổi
+    bouncy_press(group_rig, 26)
+    assert group_rig.events == [
+        PriorityArmed(10.0),
+        PriorityExpired(),
+        PriorityArmed(10.0, group="cao_tuoi"),
+        ServicePressed("fines", priority=True, group="cao_tuoi"),
+    ]
+
+
+def test_a_bound_group_press_closes_an_open_priority_window(group_rig):
+    bouncy_press(group_rig, 2)
+    bouncy_press(group_rig, 14)
+    bouncy_press(group_rig, 22)  # the window closed with that ticket: an ordinary press
+    assert group_rig.events == [
+        PriorityArmed(10.0, group="cao_tuoi"),
+        PriorityExpired(group="cao_tuoi"),
+        ServicePressed("car", priority=True, group="benh"),
+        ServicePressed("moto"),
+    ]
+
+
+def test_pressing_the_same_group_again_restarts_its_window(group_rig):
+    bouncy_press(group_rig, 2)
+    group_rig.clock.advance(8.0)
+    bouncy_press(group_rig, 2)
+    group_rig.clock.advance(8.0)  # 16 s after the first press, 8 s after the second
+    group_rig.panel.poll()
+    bouncy_press(group_rig, 17)
+    assert group_rig.events == [
+        PriorityArmed(10.0, group="cao_tuoi"),
+        PriorityArmed(10.0, group="cao_tuoi"),
+        ServicePressed("car", priority=True, group="cao_tuoi"),
+    ]
+
+
+def test_holding_a_group_button_arms_once_and_is_reported_held(group_rig):
+    pin = group_rig.factory.pin(4)
+    pin.drive_low()
+    for _ in range(40):  # 4 s held: longer than long_press_ms, shorter than the window
+        group_rig.clock.advance(0.1)
+        group_rig.panel.poll()
+    assert group_rig.panel.pressed_buttons() == ["groups.mang_thai"]
+    pin.drive_high()
+    group_rig.clock.advance(0.1)
+    group_rig.panel.poll()
+    assert group_rig.events == [PriorityArmed(5.0, group="mang_thai"), ButtonHeld("groups.mang_thai")]
+
+
+def test_group_leds(group_rig):
+    group_rig.panel.set_group_led("cao_tuoi", "steady")
+    assert group_rig.factory.pin(3).state is True
+    assert group_rig.factory.pin(15).state is False  # benh's LED is untouched
+    group_rig.panel.set_group_led("cao_tuoi", "off")
+    assert group_rig.factory.pin(3).state is False
+    group_rig.panel.set_group_led("mang_thai", "blink")  # no LED wired: nothing to do, no error
+    with pytest.raises(ValueError, match="priority group 'vay_von'"):
+        group_rig.panel.set_group_led("vay_von", "off")
 
 
 def test_events_are_frozen_dataclasses(rig):
@@ -473,6 +590,29 @@ def test_unknown_services_and_counters_are_named():
     }
 
 
+def test_group_buttons_of_unknown_groups_or_services_are_named():
+    groups = {"cao_tuoi": {"button": 2}, "tre_em": {"button": 4}, "benh": {"button": 14, "service": "tax"}}
+    config = ButtonsConfig.model_validate({**CONFIG, "groups": groups})
+    problems = validate_buttons(config, service_ids=["car", "moto", "fines"], group_ids=["cao_tuoi", "benh"])
+    assert problems == [
+        ("buttons.groups.benh.service", "no service 'tax' in [services]"),
+        ("buttons.groups.tre_em", "no priority group 'tre_em' in [[priority_groups]]"),
+    ]
+    assert validate_buttons(config) == []  # without the lists, nothing to check them against
+
+
+def test_group_pins_clash_with_every_other_pin_and_reserved_pins():
+    groups = {"cao_tuoi": {"button": 5, "led": 3}, "mang_thai": {"button": 3, "led": 13}, "benh": {"button": 0}}
+    config = ButtonsConfig.model_validate({**CONFIG, "groups": groups})
+    assert validate_buttons(config) == [
+        ("buttons.groups.cao_tuoi.button", "GPIO 5 is already used by buttons.priority.button"),
+        ("buttons.groups.mang_thai.button", "GPIO 3 is already used by buttons.groups.cao_tuoi.led"),
+        ("buttons.groups.benh.button", "GPIO 0 (ID_SD) belongs to the HAT ID EEPROM that the Pi firmware reads at "
+         "boot; choose another pin"),
+        ("buttons.rating.1.leds[1]", "GPIO 13 is already used by buttons.groups.mang_thai.led"),
+    ]
+
+
 def test_open_buttons_refuses_a_config_with_problems():
     config = ButtonsConfig.model_validate({**CONFIG, "services": {"car": {"button": 1}}})
     with pytest.raises(ButtonsConfigError) as info:
@@ -490,6 +630,9 @@ def test_open_buttons_refuses_a_config_with_problems():
         ({"colour": "red"}, ("colour",)),
         ({"services": {"car": {"button": 17, "lamp": 3}}}, ("services", "car", "lamp")),
         ({"rating": {"0": {"buttons": [20, 21, 16, 12]}}}, ("rating",)),
+        ({"groups": {"cao_tuoi": {"button": 28}}}, ("groups", "cao_tuoi", "button")),
+        ({"groups": {"cao_tuoi": {"button": 2, "window_ms": 100}}}, ("groups", "cao_tuoi", "window_ms")),
+        ({"groups": {"": {"button": 2}}}, ("groups",)),
     ],
 )
 def test_bad_values_are_refused_at_their_key(change, where):
@@ -511,7 +654,8 @@ def test_the_example_in_the_docs_is_a_valid_config():
     try:
         rig = types.SimpleNamespace(factory=factory, clock=clock, events=events, panel=panel)
         bouncy_press(rig, 14)  # counter 3's "Không hài lòng"
-        assert events == [RatingPressed(3, 4)]
+        bouncy_press(rig, 19)  # Người khuyết tật, bound to "car"
+        assert events == [RatingPressed(3, 4), ServicePressed("car", priority=True, group="khuyet_tat")]
     finally:
         panel.close()
 
@@ -562,8 +706,14 @@ def test_the_technicians_check_lights_the_leds_and_prints_presses(tmp_path, caps
 
     config = tmp_path / "kiosk.toml"
     config.write_text(
-        '[buttons]\nbackend = "simulated"\n[buttons.services]\ncar = { button = 17, led = 27 }\n', encoding="utf-8"
+        '[buttons]\nbackend = "simulated"\n[buttons.services]\ncar = { button = 17, led = 27 }\n'
+        "[buttons.groups]\ncao_tuoi = { button = 5, led = 6 }\n",
+        encoding="utf-8",
     )
     assert main([str(config), "0"]) == 0
-    assert capsys.readouterr().out.splitlines() == ["LED of service car", "press the buttons (0 s)..."]
+    assert capsys.readouterr().out.splitlines() == [
+        "LED of service car",
+        "LED of priority group cao_tuoi",
+        "press the buttons (0 s)...",
+    ]
     assert main([]) == 2

@@ -118,7 +118,7 @@ class Pad:
 
 @pytest.fixture
 def pad(tmp_path):
-    return Pad(tmp_path, service_count=3, counters={1, 2, 3, 4})
+    return Pad(tmp_path, service_count=3, group_count=7, counters={1, 2, 3, 4})
 
 
 def act(action: str, counter: int = 3, value: str | None = None, pin: str | None = None) -> KeypadAction:
@@ -144,7 +144,12 @@ def reasons(posted: list) -> list[str]:
         ("+", act("complete")),
         ("1005*", act("call_number", value="1005")),
         ("0042*", act("call_number", value="42")),
+        ("1005+", act("results_ready", value="1005")),
+        ("0042+", act("results_ready", value="42")),
         ("/2\n", act("transfer", value="2")),
+        ("*3\n", act("set_group", value="3")),
+        ("*07\n", act("set_group", value="7")),
+        ("*0\n", act("set_group", value="0")),  # the ticket has no priority group
         ("**0123*2580\n", act("sign_in", value="0123", pin="2580")),
         ("**0123\n", act("sign_in", value="0123")),  # no PIN: the app refuses it, saying a PIN is needed
         ("**\n", act("sign_out")),
@@ -234,11 +239,10 @@ def test_holding_zero_in_the_middle_of_a_number_beeps(pad):
 
 
 def test_garbage_is_dropped_with_one_beep_and_never_acts(pad):
-    assert reasons(pad.type("12+")) == ["a number then +: to call a number type it then *"]
-    assert pad.type("\n") == [act("next")]  # the sequence ended with +: Enter is Next again
-    assert reasons(pad.type("12\n")) == ["a number then enter: to call a number type it then *"]
-    assert reasons(pad.type("*5")) == ["* then 5: sign in with * * code * PIN Enter"]
-    assert pad.type("67\n") == []  # the rest of that number is ignored, up to Enter
+    assert reasons(pad.type("12-")) == ["a number then -: type * to call it, + to call it for its results"]
+    assert pad.type("\n") == [act("next")]  # the sequence ended with -: Enter is Next again
+    assert reasons(pad.type("12\n")) == ["a number then enter: type * to call it, + to call it for its results"]
+    assert reasons(pad.type("*.")) == ["* then .: sign in with * * code * PIN Enter, or * group Enter"]
     assert pad.type("\n") == [act("next")]
     assert reasons(pad.type("/+")) == ["/ then +: transfer with / service Enter"]
     assert reasons(pad.type("/5\n")) == ["there is no service 5"]
@@ -306,6 +310,65 @@ def test_after_garbage_the_ignored_rest_times_out_silently(pad):
 def test_backspace_clears_what_was_typed(pad):
     assert pad.type("12\b3*") == [act("call_number", value="3")]
     assert pad.type("/\b\n") == [act("next")]
+
+
+# --------------------------------------------------------------------------
+# Results ready (number +) and priority groups (* group Enter)
+# --------------------------------------------------------------------------
+
+
+def test_results_ready_follows_the_ticket_number_rules(pad):
+    assert reasons(pad.type("0+")) == ["there is no ticket number 0"]
+    assert reasons(pad.type("1234567")) == ["number longer than 6 digits"]
+    assert pad.type("+") == []  # ends the refused number: no results call for it
+    assert pad.type("+") == [act("complete")]  # + alone is still "complete"
+
+
+def test_a_number_that_times_out_leaves_plus_meaning_complete(pad):
+    pad.type("1005")
+    assert reasons(pad.wait(6)) == ["timeout: half-typed input dropped"]
+    assert pad.type("+") == [act("complete")]
+
+
+def test_results_ready_on_an_unpaired_keypad_beeps(tmp_path):
+    pad = Pad(tmp_path, counter=None)
+    assert reasons(pad.type("1005+")) == ["this keypad is not paired: type / / PIN Enter counter Enter"]
+
+
+def test_a_group_beyond_the_configured_ones_beeps(pad):
+    assert reasons(pad.type("*8\n")) == ["there is no priority group 8"]
+    assert pad.type("*7\n") == [act("set_group", value="7")]
+
+
+def test_garbage_in_a_group_position_beeps_once(pad):
+    assert reasons(pad.type("*3+")) == ["* group then +: set the priority group with * group Enter"]
+    assert pad.type("+") == [act("complete")]  # the sequence ended: + acts again
+    assert reasons(pad.type("*123")) == ["priority group position longer than 2 digits"]
+    assert pad.type("\n") == []  # the rest of that position is ignored, up to Enter
+    assert pad.type("\n") == [act("next")]
+
+
+def test_a_half_typed_group_times_out_with_a_beep(pad):
+    pad.type("*3")
+    assert reasons(pad.wait(6)) == ["timeout: half-typed input dropped"]
+    assert pad.type("\n") == [act("next")]  # not "group 3"
+
+
+def test_star_star_is_still_sign_in_not_a_group(pad):
+    assert pad.type("**3\n") == [act("sign_in", value="3")]
+    assert pad.type("**\n") == [act("sign_out")]
+
+
+def test_without_a_group_count_the_engine_decides_which_groups_exist():
+    parser = KeySequenceParser(2)
+    out = [item for key in ("*", "4", "2", "enter") for item in parser.feed(key, 0.0)]
+    assert out == [KeypadAction(2, "set_group", "42")]
+
+
+def test_no_group_is_accepted_when_no_groups_are_configured(tmp_path):
+    pad = Pad(tmp_path, group_count=0)
+    assert reasons(pad.type("*1\n")) == ["there is no priority group 1"]
+    assert pad.type("*0\n") == [act("set_group", value="0")]
 
 
 # --------------------------------------------------------------------------
@@ -595,6 +658,24 @@ def test_a_new_keypad_is_found_paired_by_typing_and_then_grabbed(tmp_path):
         keypad.type("\n")
         rejected = events.next()
         assert isinstance(rejected, KeypadRejected) and rejected.counter is None
+    finally:
+        service.close()
+
+
+def test_the_group_count_reaches_the_reader_threads(tmp_path):
+    events = Events()
+    bus = SimulatedKeypads()
+    config = make_config(tmp_path)
+    PairingStore(config.pairings_file).pair(KP1, 2)
+    keypad = bus.plug(KP1)
+    service = open_keypads(config, events.post, simulated=bus, group_count=2)
+    try:
+        assert events.next() == KeypadConnected(KP1, 2)
+        keypad.type("*3\n")
+        assert events.next() == KeypadRejected(2, "there is no priority group 3", KP1)
+        keypad.type("*2\n1005+")
+        assert events.next() == KeypadAction(2, "set_group", "2")
+        assert events.next() == KeypadAction(2, "results_ready", "1005")
     finally:
         service.close()
 

@@ -8,6 +8,10 @@
 3. 20 presses a second for 60 s: none lost or doubled.
 4. Idle for 10 minutes on the headless simulation: resident memory (target
    <= 150 MB) and CPU (target <= 3% of one core).
+5. (Issue 12) A press right after a CCCD scan: press to printer bytes again;
+   the scan may add at most 5 ms to the p99 of 1. And keypad "next" on named
+   tickets to the announcement (with the name, by espeak-ng) starting: target
+   p99 <= 300 ms.
 
     python bench/bench_office.py [--presses 200] [--calls 200] [--burst-seconds 60] [--idle-seconds 600]
 """
@@ -119,7 +123,12 @@ class Bench:
         while not check() and time.monotonic() < deadline:
             time.sleep(0.001)
 
-    def press_to_print(self) -> None:
+    def press_to_print(self, scan: bool = False) -> float:
+        """Press -> bytes to the printer; with ``scan``, each press follows a card scanned (a named ticket).
+        Returns the p99 in ms."""
+        from kiosk.cccd import SAMPLE_CARDS
+
+        scanner = self.office.devices.scanner.simulated.get() if scan else None
         samples, accepted, committed = [], [], []
         pin = self.office.devices.buttons.pin_factory.pin(self.office.config.buttons.services["xemay"].button)
         panel = self.office.devices.buttons
@@ -137,6 +146,10 @@ class Bench:
         for index in range(self.args.presses + warmup):
             if index == warmup:
                 cold, samples, accepted, committed = samples[0], [], [], []
+            if scanner is not None:
+                scanner.scan(SAMPLE_CARDS[index % len(SAMPLE_CARDS)])
+                self.wait(lambda: self.office.view().greeting is not None)
+                time.sleep(1.0)  # from the scanner to the button: no hand is faster
             before = len(self.printed)
             start = time.perf_counter()
             pin.drive_low()
@@ -148,10 +161,54 @@ class Bench:
             time.sleep(hold)
         panel._post = real_post
         debounce = self.office.config.buttons.debounce_ms
+        if scan:
+            print(f"  after a scan: press -> bytes p50 {percentile(samples, 50) * 1000:.1f} ms; ticket committed "
+                  f"p50 {percentile(committed, 50) * 1000:.1f} ms / p99 {percentile(committed, 99) * 1000:.1f} ms")
+            return percentile(samples, 99) * 1000
         print(f"  the very first ticket (cold caches) took {cold * 1000:.1f} ms")
         print(f"  of which: press accepted after debounce ({debounce} ms) p50 {percentile(accepted, 50) * 1000:.1f} ms, "
               f"ticket committed p50 {percentile(committed, 50) * 1000:.1f} ms / p99 {percentile(committed, 99) * 1000:.1f} ms")
         self.results.append(report("press -> committed, bytes to the printer", samples, 50))
+        return percentile(samples, 99) * 1000
+
+    def scan_then_press(self, plain_p99: float) -> None:
+        """A press after a scan (a named ticket): the scan may add at most 5 ms to the press's p99."""
+        p99 = self.press_to_print(scan=True)
+        added = p99 - plain_p99
+        ok = added <= 5
+        print(f"{'press after a CCCD scan -> bytes to the printer':<44} p99 {p99:7.1f} ms, {added:+.1f} ms on the "
+              f"press without a scan; target <= +5 ms: {'MET' if ok else 'NOT MET'}")
+        self.results.append(ok)
+
+    def named_next_to_voice(self) -> None:
+        """Keypad next on named tickets -> the announcement with the name starts (names prepared at issue)."""
+        from kiosk.cccd import SAMPLE_CARDS
+
+        config = self.office.config
+        counter = next(c.number for c in config.counters if c.services == ["vipham"])
+        pin = self.office.devices.buttons.pin_factory.pin(config.buttons.services["vipham"].button)
+        scanner = self.office.devices.scanner.simulated.get()
+        hold = (config.buttons.debounce_ms + 20) / 1000
+        samples = []
+        for index in range(self.args.named_calls):
+            scanner.scan(SAMPLE_CARDS[index % len(SAMPLE_CARDS)])
+            self.wait(lambda: self.office.view().greeting is not None)
+            pin.drive_low()
+            time.sleep(hold)
+            pin.drive_high()
+            time.sleep(hold)
+            self.wait(lambda: self.office.view().greeting is None)
+            time.sleep(0.3)  # the citizen walks to a seat; the name is prepared meanwhile
+            held = next(c for c in self.office.view().counters if c.number == counter).ticket
+            if held:
+                self.sim.type_keys(counter, "+")
+                self.wait(lambda: next(c for c in self.office.view().counters if c.number == counter).ticket is None)
+            spoken_before = len(self.spoken)
+            start = time.perf_counter()
+            self.sim.type_keys(counter, "E")
+            self.wait(lambda: len(self.spoken) > spoken_before)
+            samples.append(self.spoken[-1] - start)
+        self.results.append(report("keypad next -> named announcement starts", samples, 300))
 
     def next_to_board_and_voice(self) -> None:
         samples_board, samples_voice = [], []
@@ -224,7 +281,9 @@ class Bench:
 
     def run(self) -> None:
         try:
-            self.press_to_print()
+            plain = self.press_to_print()
+            self.scan_then_press(plain)
+            self.named_next_to_voice()
             self.next_to_board_and_voice()
             if self.args.burst_seconds:
                 self.burst()
@@ -238,6 +297,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=200)
     parser.add_argument("--calls", type=int, default=150)
+    parser.add_argument("--named-calls", type=int, default=100)
     parser.add_argument("--burst-seconds", type=int, default=60)
     parser.add_argument("--idle-seconds", type=int, default=600)
     args = parser.parse_args()

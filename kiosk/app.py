@@ -36,8 +36,10 @@ from typing import Any
 from drivers.buttons import ButtonHeld, PriorityArmed, PriorityExpired, RatingPressed, ServicePressed
 from drivers.keypad import KeypadAction, KeypadConnected, KeypadDisconnected, KeypadPaired, KeypadRejected
 from drivers.printer import PrinterStatus
+from drivers.scanner import CodeScanned, ScannerConnected, ScannerDisconnected, ScanRejected
 from kiosk import commands as cmd
 from kiosk.banners import Banners
+from kiosk.citizens import Citizens
 from kiosk.config import Config
 from kiosk.credentials import Credentials, LoginRefused, credentials_for
 from kiosk.devices import Devices
@@ -55,6 +57,7 @@ from kiosk.messages import (
     SyncState,
 )
 from kiosk.officer import BadAction, officer_command
+from kiosk.personal import Person
 from kiosk.printing import PressChecked, PrintJob, Printed, PrinterReport, ticket_view
 from kiosk.state import Ticket
 from kiosk.store import Clock, Store, StoredEvent
@@ -74,6 +77,8 @@ UNKNOWN_PRINT = "print state unknown: the kiosk stopped before the printer repor
 SIGN_IN_NOTE_SECONDS = 15.0
 #: How long the board says why a press gave no ticket (closed, daily cap).
 PRESS_REFUSED_SECONDS = 15.0
+#: How long the board says why a scanned card gave no name.
+SCAN_NOTE_SECONDS = 10.0
 
 
 class Office:
@@ -116,6 +121,7 @@ class Office:
         self._view_lock = threading.Condition()
         self._view: OfficeView | None = None
         self._lights = Lights(devices.buttons)
+        self._citizens = Citizens(config.names)  # the names are loaded with the store
         # Print jobs handed to the print worker in this run and not yet reported, per ticket (a reprint adds one).
         self._printing: collections.Counter[str] = collections.Counter()
         self._last_minute = ""
@@ -182,6 +188,7 @@ class Office:
         """The engine thread: open the store, then take items until Stop."""
         try:
             self.store = self._open_store()
+            self._citizens.people = self.store.people()
             self._unknown_prints()
             self._refresh_outputs()
             self._publish()
@@ -238,9 +245,16 @@ class Office:
                    f"Not known whether tickets {numbers} were printed (the kiosk restarted): "
                    "reprint them if the citizen has none")
 
-    def _execute(self, command: cmd.Command) -> list[StoredEvent]:
-        events = self.store.execute(command, self.clock.now())
+    def _execute(self, command: cmd.Command, person: Person | None = None) -> list[StoredEvent]:
+        events = self.store.execute(command, self.clock.now(), person)
+        if person is not None:
+            for event in events:
+                if event.type == "ticket_issued":
+                    self._citizens.people[event.data["ticket_id"]] = person
         self._effects(events)
+        if isinstance(command, cmd.CallByName) and self.devices.announcer is not None:
+            # A typed name is announced from the command: it is never stored.
+            self.devices.announcer.results_ready(command.counter, name=command.name)
         return events
 
     def _handle(self, item: Message) -> None:
@@ -250,7 +264,11 @@ class Office:
             except BaseException as exc:
                 item.future.set_exception(exc)
         elif isinstance(item, ServicePressed):
-            self._issue(item.service_id, item.priority)
+            self._issue(item.service_id, item.priority, item.group)
+        elif isinstance(item, CodeScanned):
+            self._scanned(item.code)
+        elif isinstance(item, ScanRejected):
+            self._scan_refused("Không đọc được mã vừa quét", f"Scan not read: {item.reason}")
         elif isinstance(item, RatingPressed):
             self._try(cmd.Rate(item.counter, item.level), beep_at=None)
         elif isinstance(item, KeypadAction):
@@ -259,16 +277,18 @@ class Office:
             log.info("keypad input dropped", extra={"counter": item.counter, "reason": item.reason})
             if item.counter is not None:  # an unpaired keypad is nobody's counter
                 self._beep(item.counter, "Bàn phím: thao tác không hợp lệ", "Keypad: not a valid entry")
-        elif isinstance(item, (KeypadPaired, KeypadConnected, KeypadDisconnected, ButtonHeld)):
+        elif isinstance(item, (KeypadPaired, KeypadConnected, KeypadDisconnected, ButtonHeld,
+                               ScannerConnected, ScannerDisconnected)):
             name = type(item).__name__
             state = {"KeypadPaired": "paired", "KeypadConnected": "connected", "KeypadDisconnected": "disconnected",
-                     "ButtonHeld": "held"}[name]
-            device = "keypad" if name.startswith("Keypad") else "button"
+                     "ButtonHeld": "held", "ScannerConnected": "connected",
+                     "ScannerDisconnected": "disconnected"}[name]
+            device = {"K": "keypad", "B": "button", "S": "scanner"}[name[0]]
             self._execute(cmd.DeviceStatus(device, state, repr(item)))
         elif isinstance(item, PriorityArmed):
-            self._lights.set(("priority", None), "blink")
+            self._lights.set(("group", item.group) if item.group else ("priority", None), "blink")
         elif isinstance(item, PriorityExpired):
-            self._lights.forget(("priority", None))
+            self._lights.forget(("group", item.group) if item.group else ("priority", None))
             self._refresh_outputs()
         elif isinstance(item, PressChecked):
             self._press_checked(item)
@@ -306,7 +326,7 @@ class Office:
                 self._beep(beep_at, exc.text("vi"), exc.text("en"))
             return []
 
-    def _issue(self, service_id: str, priority: bool) -> None:
+    def _issue(self, service_id: str, priority: bool, group: str | None = None) -> None:
         """A service press: a number only if the printer can print it (see _press_checked)."""
         printer = self.devices.printer
         status = printer.status if printer is not None else None
@@ -317,9 +337,9 @@ class Office:
             # The status above may be a poll old (the paper can run out in
             # between): the print worker reads a fresh one and answers with
             # PressChecked. The engine thread never waits for it.
-            printer.check_press(service_id, priority, self._press_answer)
+            printer.check_press(service_id, priority, self._press_answer, group)
             return
-        self._issue_number(service_id, priority)
+        self._issue_number(service_id, priority, group)
 
     def _press_answer(self, answer: PressChecked) -> None:
         """The print worker's answer to a press: through the inbox from its thread, at once from ours."""
@@ -333,7 +353,7 @@ class Office:
         if not item.status.can_print:
             self._refuse_without_paper(item.service_id, item.status)
             return
-        self._issue_number(item.service_id, item.priority)
+        self._issue_number(item.service_id, item.priority, item.group)
 
     def _refuse_without_paper(self, service_id: str, status: PrinterStatus) -> None:
         # No number without paper: the press is recorded, officers are told.
@@ -342,9 +362,11 @@ class Office:
         self._press_done(service_id, None, ("printer", "Máy in không in được: chưa cấp số",
                                             f"Printer cannot print: {status.message}"))
 
-    def _issue_number(self, service_id: str, priority: bool) -> None:
+    def _issue_number(self, service_id: str, priority: bool, group: str | None = None) -> None:
+        person = self._citizens.take(self._seconds())
+        issue = cmd.Issue(service_id, str(uuid.uuid4()), priority, group, named=person is not None)
         try:
-            events = self._execute(cmd.Issue(service_id, str(uuid.uuid4()), priority))
+            events = self._execute(issue, person)
         except DomainError as exc:
             log.info("press refused", extra={"service": service_id, "reason": exc.text("en")})
             # The citizen at the button reads why on the board, e.g. "... chưa mở cửa; mở lúc 07:30".
@@ -354,6 +376,30 @@ class Office:
         self._banners.clear("press")
         issued = next((e.data["display"] for e in events if e.type == "ticket_issued"), None)
         self._press_done(service_id, issued, None)
+
+    def _seconds(self) -> float:
+        """The office clock's monotonic seconds (a simulated office's clock may run faster than real time)."""
+        return self.clock.monotonic_ns() / 1e9
+
+    def _scanned(self, code: str) -> None:
+        """A code read at the ticket machine: greet the citizen (the board) or say it is not a CCCD."""
+        refused = self._citizens.scanned(code, self._seconds())
+        if refused is not None:
+            self._scan_refused(refused.vi, refused.en)
+            return
+        self._banners.clear("scan")
+        if self.devices.announcer is not None:
+            self.devices.announcer.tone("ok")
+            # The name's speech is rendered while the citizen reaches for a button: ready
+            # at "next", and espeak-ng never competes with printing the ticket.
+            self.devices.announcer.prepare(self._citizens.pending_name() or "")
+
+    def _scan_refused(self, text_vi: str, text_en: str) -> None:
+        """A scan gave no name: a sound and a note on the board; nothing is issued or kept."""
+        log.info("scan ignored", extra={"reason": text_en})  # the reason, never the code
+        self._banners.set("scan", Banner("info", text_vi, text_en), SCAN_NOTE_SECONDS)
+        if self.devices.announcer is not None:
+            self.devices.announcer.tone("error")
 
     def _press_done(self, service_id: str, ticket: str | None, refusal: tuple[str, str, str] | None) -> None:
         """Tell the simulation (simulate mode) how a press ended: the number issued, or (code, vi, en)."""
@@ -425,6 +471,10 @@ class Office:
         if due:
             self._execute(cmd.Tick())
             self._publish()
+        if self._citizens.expire(self._seconds()):
+            self._scan_refused("Chưa chọn dịch vụ: mời quét lại thẻ CCCD rồi bấm nút dịch vụ",
+                               "No service chosen: scan the ID card again, then press a service button")
+            self._publish()
         minute = now.strftime("%Y-%m-%d %H:%M")
         if minute != self._last_minute:  # opening hours change the LEDs and notes
             self._last_minute = minute
@@ -469,9 +519,10 @@ class Office:
         old = self.config
         self.config = item.config
         self.store.engine.reconfigure(item.config)
+        self._citizens.config = item.config.names
         self._execute(cmd.ConfigApplied(item.version, item.source))
         self._banners.clear("config")
-        for section in ("printer", "board", "speaker", "buttons", "keypads", "camera"):
+        for section in ("printer", "board", "speaker", "buttons", "keypads", "scanner", "camera"):
             if getattr(old, section) != getattr(item.config, section):
                 log.warning("device settings change at the next restart", extra={"section": section})
         log.info("configuration applied", extra={"version": item.version})
@@ -487,11 +538,24 @@ class Office:
             data = event.data
             kind = event.type
             ticket = engine.state.tickets.get(data.get("ticket_id", ""))
+            person = self._citizens.people.get(data.get("ticket_id", ""))
+            name = person.name if person is not None else None
             if kind in ("ticket_issued", "ticket_reprint") and ticket is not None and self.devices.printer:
-                self.devices.printer.submit(PrintJob(ticket.id, ticket_view(self.config, ticket)))
+                self.devices.printer.submit(PrintJob(ticket.id, ticket_view(self.config, ticket, person)))
                 self._printing[ticket.id] += 1
             elif kind in ("ticket_called", "ticket_recalled") and ticket is not None and announcer:
-                announcer.call(ticket.display, data["counter"])
+                announcer.call(ticket.display, data["counter"], name=name)
+            elif kind in ("results_called", "results_recalled") and announcer:
+                result = engine.state.results[data["ticket_id"]]
+                announcer.results_ready(data["counter"], name=name, number=result.display)
+            elif kind in ("results_handed_over", "results_expired"):
+                self._citizens.people.pop(data["ticket_id"], None)  # deleted from the store too
+            elif kind in ("day_started", "day_returned"):
+                self._citizens.people = self.store.people()  # the store purged the day's names
+                if announcer:
+                    announcer.forget_names()
+                if kind == "day_started" and self.camera and self.clock.synced():
+                    self._purge_snapshots()
             elif kind == "rating_window_opened":
                 if announcer:
                     announcer.rating_prompt()
@@ -503,12 +567,8 @@ class Office:
                     announcer.rating_thanks()
                 self._banners.set("thanks", Banner("info", "Cảm ơn công dân đã đánh giá", "Thank you for your rating"),
                                   THANKS_SECONDS)
-            elif kind == "name_called" and announcer:
-                announcer.results_ready(data["name"], data["counter"])
             elif kind in ("service_started", "ticket_completed") and ticket is not None and self.camera:
                 self._snapshot(data["counter"], ticket.display, "start" if kind == "service_started" else "complete")
-            elif kind == "day_started" and self.camera and self.clock.synced():
-                self._purge_snapshots()
         if self._on_events is not None:
             self._on_events(events)
         if events:
@@ -535,6 +595,13 @@ class Office:
         fault = printer is not None and printer.status is not None and not printer.status.can_print
         self._lights.refresh(self.config, self.store.engine, self.clock.now(), fault)
 
+    def _privacy_notice(self) -> tuple[str, str] | None:
+        """The personal-data notice, on the board wherever names are collected (a scanner is fitted)."""
+        if self.config.scanner is None:
+            return None
+        notice = self.config.names.notice
+        return (notice.vi, notice.en or "")
+
     def _publish(self) -> None:
         """Build and publish a new view for the board and the pages."""
         printer = self.devices.printer
@@ -548,6 +615,9 @@ class Office:
             printer=str(status) if status is not None else "",
             printing=frozenset(self._printing),  # the keys with a count above zero
             beeps=dict(self._beeps),
+            people=self._citizens.people,
+            greeting=self._citizens.greeting(),
+            privacy_notice=self._privacy_notice(),
         )
         with self._view_lock:
             self._view = view

@@ -168,6 +168,41 @@ def do_sounds_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def do_sounds_missing(args: argparse.Namespace) -> int:
+    """The syllables of today's names with no recorded clip (the names themselves are never printed)."""
+    import sqlite3
+
+    from drivers.speaker import SpeakerConfig, missing_syllables, syllable_file
+
+    config = _load(args)
+    speaker = config.speaker or SpeakerConfig()
+    path = Path(args.db or config.store.path)
+    names: list[str] = []
+    if path.exists():
+        # Read-only: the running kiosk holds the store's writer lock.
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            names = [row[0] for row in connection.execute("SELECT name FROM personal")]
+        except sqlite3.OperationalError:
+            names = []  # a store older than names
+        finally:
+            connection.close()
+    missing = missing_syllables(names, Path(speaker.sounds_dir))
+    if not names:
+        print("no names kept now (no card scanned today)")
+        return 0
+    if not missing:
+        print(f"every syllable of today's {len(names)} name(s) has a clip: they are said from the recordings")
+        return 0
+    print(f"{len(missing)} syllable(s) of today's {len(names)} name(s) have no clip; names with one are said "
+          "by espeak-ng. Record them into the folder below (sounds/README.md says how):")
+    for syllable, count in missing.items():
+        file = syllable_file(syllable)
+        where = f"vi/syllables/{file}" if file else "(not a Vietnamese syllable: always said by the engine)"
+        print(f"  {count:3d}  {syllable}  {where}")
+    return 0
+
+
 def do_pair(args: argparse.Namespace) -> int:
     from drivers.keypad import list_pairings, reset_pairings
 
@@ -335,8 +370,9 @@ def _queue_command(build: Callable[[argparse.Namespace], cmd.Command]) -> Callab
 CITIZEN_COMMANDS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]], Callable[[argparse.Namespace], cmd.Command]]] = {
     "issue": (
         "issue a ticket, as the service button does",
-        [("service", {"help": "service id"}), ("--priority", {"action": "store_true", "help": "a priority ticket"})],
-        lambda a: cmd.Issue(a.service, str(uuid.uuid4()), a.priority),
+        [("service", {"help": "service id"}), ("--priority", {"action": "store_true", "help": "a priority ticket"}),
+         ("--group", {"help": "a priority ticket of this priority group (its id), as a group button gives"})],
+        lambda a: cmd.Issue(a.service, str(uuid.uuid4()), a.priority, a.group),
     ),
     "rate": (
         "press a rating button (1 = very satisfied)",
@@ -353,8 +389,12 @@ def _officer_commands() -> dict[str, tuple[str, list[tuple[str, dict[str, Any]]]
         arguments: list[tuple[str, dict[str, Any]]] = [("counter", {"type": int})]
         if spec.needs is not None:
             arguments.append(("value", {"metavar": spec.needs.upper()}))
+        if action == "results_ready":
+            arguments.append(("--day", {"help": "the ticket's day, YYYY-MM-DD (default: the most recent)"}))
         found[action.replace("_", "-")] = (
-            spec.help, arguments, lambda a, action=action: officer_command(action, a.counter, getattr(a, "value", None))
+            spec.help, arguments,
+            lambda a, action=action: officer_command(action, a.counter, getattr(a, "value", None),
+                                                     getattr(a, "day", None)),
         )
     return found
 
@@ -449,6 +489,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--lang", nargs="+", choices=["vi", "en"], default=["vi", "en"], help="languages")
     build.add_argument("--missing", action="store_true", help="only make clips that are missing (keep recordings)")
     build.set_defaults(func=do_sounds_build)
+    missing = sounds_sub.add_parser(
+        "missing", parents=[common], help="syllables of today's names that have no recorded clip",
+        description="List the syllables of the names kept today (scanned ID cards) that have no clip in "
+        "sounds/vi/syllables/, most needed first. Names are never printed, only syllables.",
+    )
+    missing.set_defaults(func=do_sounds_missing)
 
     users = sub.add_parser(
         "users", parents=[common], help="the leader password and the officers' PINs",

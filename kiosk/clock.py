@@ -80,4 +80,6 @@ class FakeClock:
         """Move the wall clock forward, e.g. ``advance(minutes=5)``."""
         from datetime import timedelta
 
-        self.current = self.current + timedelta(**delta)
+        step = timedelta(**delta)
+        self.current = self.current + step
+        self.mono += max(0, int(step.total_seconds() * 1e9))  # time passed: the monotonic clock moved too

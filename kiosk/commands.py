@@ -10,8 +10,7 @@ events or refuses it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -21,6 +20,8 @@ class Issue:
     service: str
     ticket_id: str
     priority: bool = False
+    group: str | None = None  # the priority group a group button gave (implies priority)
+    named: bool = False  # a scanned card's name goes with it (kept apart: kiosk.personal)
 
 
 @dataclass(frozen=True)
@@ -170,10 +171,33 @@ class DeviceStatus:
 
 @dataclass(frozen=True)
 class CallByName:
-    """Call a citizen by name to collect a result ("Mời công dân ... đến quầy số 3 nhận kết quả")."""
+    """Call a citizen by a typed name to collect a result ("Mời công dân ... đến quầy số 3 nhận kết quả").
+
+    The name is personal data: it is announced, never stored or logged (hence no repr).
+    """
 
     counter: int
-    name: str
+    name: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ResultsReady:
+    """Call the citizen of a served ticket back to collect the result (today's, or an earlier day's).
+
+    ``day`` ("YYYY-MM-DD") picks among tickets with the same number; None: the most recent awaiting one.
+    """
+
+    counter: int
+    number: str
+    day: str | None = None
+
+
+@dataclass(frozen=True)
+class SetGroup:
+    """Record the priority group of the counter's ticket: a group id, its position from 1, or "0" for none."""
+
+    counter: int
+    group: str
 
 
 @dataclass(frozen=True)
@@ -187,5 +211,5 @@ class ConfigApplied:
 Command = (
     Issue | CallNext | CallNumber | Recall | NoShow | Reactivate | Transfer | StartService | Complete
     | Rate | Pause | Resume | PauseOrResume | CloseCounter | SignIn | SignOut | Tick | PrintResult | Reprint | DeviceStatus
-    | CallByName | ConfigApplied
+    | CallByName | ResultsReady | SetGroup | ConfigApplied
 )

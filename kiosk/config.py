@@ -41,6 +41,7 @@ from drivers.buttons.config import ButtonsConfig, validate_buttons
 from drivers.camera.config import CameraConfig
 from drivers.keypad.config import KeypadConfig
 from drivers.printer.config import PrinterConfig
+from drivers.scanner.config import ScannerConfig
 from drivers.section import Section
 from drivers.speaker.config import SpeakerConfig
 from kiosk.web.config import WebConfig
@@ -210,6 +211,12 @@ class Service(Model):
     expected_minutes: float = Field(
         default=10, gt=0, le=480, description="Minutes per citizen, used until real service times exist."
     )
+    results_later: bool = Field(
+        default=False,
+        description="true: the result is handed over later (the same day or another): completing a ticket does "
+        "not ask for a rating; the officer calls the citizen back with results_ready, and the rating follows "
+        "the handover.",
+    )
 
     @model_validator(mode="after")
     def _cap_fits(self) -> Service:
@@ -291,6 +298,59 @@ class Rating(Model):
     window_seconds: int = Field(default=30, ge=5, le=600, description="Seconds the rating buttons stay lit.")
 
 
+GroupId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+
+
+class PriorityGroup(Model):
+    """A group of citizens the office gives priority to (recorded on the ticket, counted by central)."""
+
+    id: GroupId = Field(description="Short identifier: lower-case letters, digits or '_'.")
+    name: Text
+
+
+def _default_groups() -> list[PriorityGroup]:
+    names = [
+        ("xuat_khau_ld", "Xuất khẩu lao động", "Labour export"),
+        ("benh", "Người bệnh", "Illness"),
+        ("vay_von", "Vay vốn sản xuất", "Bank loan for production"),
+        ("co_cong", "Người có công với cách mạng và thân nhân", "Revolutionary contributors and relatives"),
+        ("cao_tuoi", "Người cao tuổi", "Elderly"),
+        ("khuyet_tat", "Người khuyết tật", "Disabled"),
+        ("mang_thai", "Phụ nữ mang thai", "Pregnant women"),
+    ]
+    return [PriorityGroup(id=i, name=Text(vi=vi, en=en)) for i, vi, en in names]
+
+
+def _default_notice() -> Text:
+    return Text(
+        vi="Họ tên trên CCCD chỉ dùng để gọi công dân, xóa khi hết ngày làm việc",
+        en="The name on your ID card is used only to call you and is deleted at the end of the day",
+    )
+
+
+class Names(Model):
+    """Citizens called by name from their chip ID card (CCCD), scanned at the ticket machine."""
+
+    scan_window_seconds: int = Field(
+        default=20, ge=3, le=120, description="After a scan, a service press within this many seconds gives a named ticket."
+    )
+    board: Literal["initials", "full", "off"] = Field(
+        default="initials",
+        description='How the board shows a name: "initials" (Nguyễn V. A.), "full", or "off" (number only).',
+    )
+    ticket: bool = Field(default=True, description="Print the citizen's name on the ticket.")
+    results_keep_days: int = Field(
+        default=7, ge=1, le=90,
+        description="Days a name is kept for a result not yet collected (results_later services); "
+        "every other name is deleted at the end of the business day.",
+    )
+    notice: Text = Field(
+        default_factory=_default_notice,
+        description="The one-line notice the personal-data rules ask for where names are collected "
+        "(board and ticket).",
+    )
+
+
 class SyncConfig(Model):
     """The ``[sync]`` section of the office's TOML file: where and how to sync."""
 
@@ -334,6 +394,11 @@ class Config(Model):
     counters: list[Counter] = Field(min_length=1)
     queue: QueuePolicy = Field(default_factory=QueuePolicy)
     rating: Rating = Field(default_factory=Rating)
+    priority_groups: list[PriorityGroup] = Field(
+        default_factory=_default_groups, max_length=20,
+        description="Priority groups an officer records (keypad * n Enter) or a group button gives.",
+    )
+    names: Names = Field(default_factory=Names)
     store: Store = Field(default_factory=Store)
     # Devices. A section left out means the device is not fitted; `kiosk doctor`
     # reports the missing ones a kiosk needs (printer, board, speaker, buttons).
@@ -343,6 +408,8 @@ class Config(Model):
     buttons: ButtonsConfig | None = None
     keypads: KeypadConfig | None = None
     camera: CameraConfig | None = None
+    # The card scanner at the ticket machine: citizens called by name (see [names]).
+    scanner: ScannerConfig | None = None
     # The central server; left out, the office works on its own.
     sync: SyncConfig | None = None
     # The officer and leader pages; left out, no web server runs.
@@ -366,6 +433,13 @@ class Config(Model):
             if counter.number == number:
                 return counter
         raise KeyError(number)
+
+    def group(self, group_id: str) -> PriorityGroup:
+        """The priority group with this id (KeyError if none)."""
+        for group in self.priority_groups:
+            if group.id == group_id:
+                return group
+        raise KeyError(group_id)
 
 
 # ---------------------------------------------------------------------------
@@ -479,6 +553,10 @@ def _cross_checks(config: Config) -> list[Problem]:
                         "range or its own prefix",
                     )
                 )
+    groups = [g.id for g in config.priority_groups]
+    for i, group in enumerate(config.priority_groups, start=1):
+        if groups.index(group.id) != i - 1:
+            problems.append(Problem(f"priority_groups[{i}].id", f"group id {group.id!r} is used twice"))
     problems += _device_checks(config)
     served = {s for c in config.counters for s in c.services}
     for i, service in enumerate(config.services, start=1):
@@ -496,6 +574,7 @@ def _device_checks(config: Config) -> list[Problem]:
         rating_levels=len(config.rating.levels),
         service_ids=[s.id for s in config.services],
         counters=[c.number for c in config.counters],
+        group_ids=[g.id for g in config.priority_groups],
     )
     problems = [Problem(path, message) for path, message in found]
     for i, counter in enumerate(config.counters, start=1):

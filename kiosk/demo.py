@@ -1,9 +1,12 @@
 """``kiosk demo``: a scripted busy morning, at high speed, through the real process.
 
-Citizens press the service buttons (some with the priority button first),
-officers sign in and drive their counters from their keypads (next, recall,
-no-show, a transfer, complete), citizens press the rating buttons, and the
-printer runs out of paper for a while and is refilled. Every press goes
+Citizens press the service buttons (some with the priority button or the
+elderly's group button first, some after scanning their chip ID card so that
+they are called by name), officers sign in and drive their counters from their
+keypads (next, recall, no-show, a transfer, a priority group, complete, and
+"your results are ready" for the registrations handed over later), citizens
+press the rating buttons, and the printer runs out of paper for a while and is
+refilled. A card that is not a CCCD and a scan without a press are ignored. Every press goes
 through the simulated device's driver, the queue, the engine and the outputs,
 exactly as on a Pi. The demo writes the tickets (PNG), board frames (PNG),
 announcements (WAV) and a summary.
@@ -23,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kiosk.cccd import SAMPLE_CARDS
 from kiosk.config import Config
 from kiosk.credentials import add_officer
 from kiosk.run import Process
@@ -38,6 +42,13 @@ NO_SHOW_SHARE = 0.06
 #: Rating levels chosen by citizens who rate (best first).
 RATING_WEIGHTS = (0.55, 0.3, 0.1, 0.05)
 RATING_SHARE = 0.85
+#: Citizens who scan their CCCD before pressing (called by name), and who press the elderly's group button.
+SCAN_SHARE = 0.4
+GROUP_SHARE = 0.06
+#: Minutes after which a result handed over later is ready (the officer calls the citizen back).
+RESULTS_AFTER_MINUTES = 15
+#: A scan that is not a CCCD (another barcode) and one not followed by a press, at these points of the morning.
+NOT_A_CARD = "8935049501234"
 #: The demo's officers, one per counter in order: (name, code, PIN). Written to the demo's own
 #: credentials file under --out; the officers sign in on their keypads with * * code * PIN Enter.
 OFFICERS = (
@@ -56,6 +67,7 @@ class _Desk:
     holding: str | None = None
     recalled: bool = False
     will_not_come: bool = False
+    results_until: Any = None  # handing a result over until then
 
 
 @dataclass
@@ -76,6 +88,9 @@ class Summary:
     tickets_printed: int
     board_frames: int
     announcements: int
+    named_tickets: int = 0
+    results_handed_over: int = 0
+    groups: dict[str, int] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
 
     def text(self) -> str:
@@ -98,6 +113,10 @@ class Summary:
                 f"Bấm nút khi máy in hết giấy / Presses refused without paper: {self.presses_refused_without_paper}",
                 f"Vé đã in / Tickets printed: {self.tickets_printed}; khung bảng / board frames: {self.board_frames}; "
                 f"thông báo / announcements: {self.announcements}",
+                f"Số có tên (quét CCCD) / Named tickets (ID card scanned): {self.named_tickets}; "
+                f"trả kết quả / results handed over: {self.results_handed_over}",
+                "Nhóm ưu tiên / Priority groups: "
+                + (", ".join(f"{g}: {n}" for g, n in sorted(self.groups.items())) or "-"),
             ]
         )
 
@@ -122,6 +141,9 @@ class Morning:
         self.desks = {c.number: _Desk(c.number) for c in self.config.counters}
         self.frames = 0
         self.transferred = False
+        self.grouped = False
+        self.results_due: list[tuple[datetime, str]] = []  # (ready at, number) of results handed over later
+        self.later = {s.id for s in self.config.services if s.results_later}
         self.out_board = Path(self.config.store.path).parent / "board"
 
     def run(self) -> None:
@@ -147,7 +169,11 @@ class Morning:
             self.sim.type_keys(desk.number, f"**{code}*{pin}E")  # officers sign in with code and PIN
         step = timedelta(seconds=20)
         moment = start
+        odd_scans = {start + timedelta(minutes=self.minutes * 0.2): NOT_A_CARD,
+                      start + timedelta(minutes=self.minutes * 0.3): self.rng.choice(SAMPLE_CARDS)}
         while moment < end:
+            for when in [w for w in odd_scans if w <= moment]:
+                self.sim.scan(odd_scans.pop(when))  # ignored with a sound and a board note
             self.clock.sleep_until(moment)
             if paper_state == "in" and moment >= paper_out_at:
                 self.sim.set_paper(False)
@@ -170,7 +196,12 @@ class Morning:
             rate = ARRIVALS_PER_MINUTE[index % len(ARRIVALS_PER_MINUTE)] * step.total_seconds() / 60
             if self.rng.random() < rate:
                 priority = service.priority_allowed and self.rng.random() < PRIORITY_SHARE
-                self.sim.press_service(service.id, priority=priority)  # gives no number while out of paper
+                group = "cao_tuoi" if service.priority_allowed and self.rng.random() < GROUP_SHARE else None
+                if self.rng.random() < SCAN_SHARE:
+                    self.sim.scan(self.rng.choice(SAMPLE_CARDS))  # the citizen's CCCD, then the button
+                    self._settle()
+                # Gives no number while out of paper.
+                self.sim.press_service(service.id, priority=priority, group=group)
 
     def _officers(self, moment: Any) -> None:
         view = self.office.view()
@@ -178,6 +209,19 @@ class Morning:
         for desk in self.desks.values():
             counter = counters[desk.number]
             if desk.busy_until is not None and moment < desk.busy_until:
+                continue
+            if counter.results:
+                self.sim.type_keys(desk.number, "+")  # the result is handed over: the rating follows
+                self._rate(desk.number)
+                desk.busy_until = moment + timedelta(minutes=1)
+                continue
+            # Results are handed over where the citizen can rate (a counter with rating buttons).
+            if counter.ticket is None and self.results_due and self.results_due[0][0] <= moment and (
+                self.later & set(counter.services)
+            ) and self.config.counter(desk.number).rating_buttons:
+                _, number = self.results_due.pop(0)
+                self.sim.type_keys(desk.number, f"{number}+")  # "your results are ready", by name
+                desk.busy_until = moment + timedelta(minutes=1)
                 continue
             if counter.ticket is None:
                 desk.busy_until = None
@@ -207,15 +251,27 @@ class Morning:
                 desk.holding = counter.ticket
                 minutes = self.rng.uniform(3, 12)
                 desk.busy_until = moment + timedelta(minutes=minutes)  # serving
+                held = next((t for t in view.queue if t.number == counter.ticket), None)
+                if not self.grouped and held is not None and held.group is None and not held.priority:
+                    self.sim.type_keys(desk.number, "*2E")  # the citizen is ill: priority group 2
+                    self.grouped = True
                 continue
+            held = next((t for t in view.queue if t.number == counter.ticket), None)
             self.sim.type_keys(desk.number, "+")  # complete
             desk.holding = None
-            self._settle()
-            rating = self.config.counter(desk.number).rating_buttons
-            if rating and self.rng.random() < RATING_SHARE:
-                level = self.rng.choices(range(1, len(RATING_WEIGHTS) + 1), RATING_WEIGHTS)[0]
-                self.sim.press_rating(desk.number, level)
+            if held is not None and held.service in self.later:
+                # Registered now, papers later: no rating yet; the citizen is called back.
+                self.results_due.append((moment + timedelta(minutes=RESULTS_AFTER_MINUTES), counter.ticket))
+            else:
+                self._rate(desk.number)
             desk.busy_until = moment + timedelta(minutes=1)
+
+    def _rate(self, counter: int) -> None:
+        """Most citizens press a rating button when asked (where the counter has them)."""
+        self._settle()
+        if self.config.counter(counter).rating_buttons and self.rng.random() < RATING_SHARE:
+            level = self.rng.choices(range(1, len(RATING_WEIGHTS) + 1), RATING_WEIGHTS)[0]
+            self.sim.press_rating(counter, level)
 
     def _report(self, moment: datetime, start: datetime) -> None:
         """One progress line: where the morning is and what it came to so far."""
@@ -281,6 +337,9 @@ def run_demo(
         satisfaction=figures.satisfaction,
         ratings=list(figures.ratings),
         presses_refused_without_paper=store_events.get("refused", 0),
+        named_tickets=store_events.get("named", 0),
+        results_handed_over=store_events.get("handed_over", 0),
+        groups={k[6:]: v for k, v in store_events.items() if k.startswith("group:")},
         tickets_printed=len(list((out / "printer").glob("ticket-*.png"))),
         board_frames=morning.frames,
         announcements=len(list((out / "speaker").glob("announce-*.wav"))),
@@ -299,6 +358,9 @@ def _count_events(path: Path) -> dict[str, int]:
         refused = connection.execute(
             "SELECT COUNT(*) FROM events WHERE type = 'device_status' AND payload LIKE '%press refused%'"
         ).fetchone()[0]
+        named = connection.execute("SELECT COUNT(*) FROM tickets WHERE named = 1").fetchone()[0]
+        handed = connection.execute("SELECT COUNT(*) FROM events WHERE type = 'results_handed_over'").fetchone()[0]
+        groups = connection.execute("SELECT grp, COUNT(*) FROM tickets WHERE grp IS NOT NULL GROUP BY grp").fetchall()
     finally:
         connection.close()
-    return {"refused": refused}
+    return {"refused": refused, "named": named, "handed_over": handed, **{f"group:{g}": n for g, n in groups}}

@@ -16,6 +16,7 @@ from drivers.base import DeviceError
 from drivers.buttons import ButtonPanel
 from drivers.camera import Camera
 from drivers.keypad import KeypadService
+from drivers.scanner import ScannerService
 from drivers.printer import Printer, PrinterState, PrinterStatus
 from drivers.speaker import Announcer
 from kiosk.config import Config
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 #: The devices as the board names them in Vietnamese when one cannot be opened.
 DEVICE_NAMES_VI = {"printer": "máy in", "speaker": "loa", "buttons": "nút bấm", "keypads": "bàn phím",
-                   "camera": "camera"}
+                   "camera": "camera", "scanner": "máy quét thẻ"}
 
 
 @dataclass
@@ -38,10 +39,11 @@ class Devices:
     buttons: ButtonPanel | None = None
     keypads: KeypadService | None = None
     camera: Camera | None = None
+    scanner: ScannerService | None = None
 
     def close_inputs(self) -> None:
-        """Close the keypads, buttons and camera (the printer and speaker are the office's to stop)."""
-        for device in (self.keypads, self.buttons, self.camera):
+        """Close the keypads, buttons, scanner and camera (the printer and speaker are the office's to stop)."""
+        for device in (self.keypads, self.buttons, self.scanner, self.camera):
             if device is not None:
                 try:
                     device.close()
@@ -115,9 +117,14 @@ def open_devices(config: Config, post: Callable[[object], None]) -> tuple[Device
         devices.keypads = attempt(
             "keypads",
             lambda: open_keypads(
-                config.keypads, post, counters=[c.number for c in config.counters], service_count=len(config.services)
+                config.keypads, post, counters=[c.number for c in config.counters], service_count=len(config.services),
+                group_count=len(config.priority_groups),
             ),
         )
+    if config.scanner is not None:
+        from drivers.scanner import open_scanner
+
+        devices.scanner = attempt("scanner", lambda: open_scanner(config.scanner, post))
     if config.camera is not None:
         devices.camera = attempt("camera", lambda: open_camera(config.camera, [c.number for c in config.counters]))
     return devices, problems

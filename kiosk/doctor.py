@@ -145,10 +145,13 @@ def check_buttons(config: Config, options: Options) -> Check:
                     panel.set_rating_leds(counter, "blink")
                 if config.buttons.priority is not None:
                     panel.set_priority_led("blink")
+                for group in config.buttons.groups:
+                    panel.set_group_led(group, "blink")
                 time.sleep(3)
         finally:
             panel.close()
-        count = len(config.buttons.services) + len(config.buttons.rating) * len(config.rating.levels)
+        count = (len(config.buttons.services) + len(config.buttons.rating) * len(config.rating.levels)
+                 + len(config.buttons.groups))
         return f"{config.buttons.backend}, {count} buttons" + ("; LEDs blinked for 3 s" if options.blink else "")
 
     return _guard("buttons", run)
@@ -173,6 +176,27 @@ def check_keypads(config: Config, options: Options) -> Check:
         return f"{len(found)} found; paired: {paired}"
 
     return _guard("keypads", run)
+
+
+def check_scanner(config: Config, options: Options) -> Check:
+    scanner = config.scanner
+    if scanner is None:
+        return Check("scanner", True, "none configured (citizens take tickets without their ID card)")
+
+    def run() -> str:
+        from drivers.scanner import input_devices, matches
+        from drivers.scanner.service import not_found_error
+
+        if scanner.backend == "simulated":
+            return f"simulated, layout {scanner.layout}"
+        seen = input_devices(scanner)
+        found = [info for info in seen if matches(scanner, info)]
+        if not found:
+            raise not_found_error(scanner, seen)
+        more = f" (and {len(found) - 1} more input device(s) of it)" if len(found) > 1 else ""
+        return f"{found[0].describe()}{more}, layout {scanner.layout}"
+
+    return _guard("scanner", run)
 
 
 def check_camera(config: Config, options: Options) -> Check:
@@ -263,7 +287,7 @@ def check_central(config: Config, options: Options) -> Check:
 
 
 CHECKS = (
-    check_printer, check_board, check_speaker, check_buttons, check_keypads, check_camera,
+    check_printer, check_board, check_speaker, check_buttons, check_keypads, check_scanner, check_camera,
     check_clock, check_disk, check_store, check_central,
 )
 

@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from drivers.base import nfc
+from drivers.names import normalise_name
 from kiosk import commands as cmd
 from kiosk import days, state
-from kiosk.config import Config, Service
+from kiosk.config import Config, PriorityGroup, Service
 from kiosk.errors import DomainError
 from kiosk.estimate import Setup as EstimateSetup
 from kiosk.estimate import Facts, StateFacts, new_ticket_wait
-from kiosk.state import FINAL_STATES, CounterMode, CounterState, Event, ServiceState, State, Ticket, Touched
+from kiosk.state import FINAL_STATES, CounterMode, CounterState, Event, Result, ServiceState, State, Ticket, Touched
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,15 @@ class Engine:
                     events.append(
                         Event("rating_window_closed", {"counter": counter.number, "reason": "day_end", "at": _iso(now)})
                     )
+                if counter.results_ticket:
+                    events.append(Event("results_no_show", {"ticket_id": counter.results_ticket,
+                                                            "counter": counter.number, "reason": "day_end",
+                                                            "at": _iso(now)}))
             events.append(Event("day_closed", {"day": current, "at": _iso(now)}))
+        for result in sorted(self.state.results.values(), key=lambda r: (r.day, r.id)):
+            # Uncollected results are kept (with the citizen's name) only until keep_until.
+            if result.state == "awaiting" and result.keep_until < today:
+                events.append(Event("results_expired", {"ticket_id": result.id, "at": _iso(now)}))
         if current is not None and today < current:
             events.append(Event("day_returned", {"day": today, "from_day": current, "at": _iso(now)}))
         else:
@@ -180,7 +188,10 @@ class Engine:
     def _issue(self, command: cmd.Issue, now: datetime) -> list[Event]:
         service = self._service(command.service)
         name = service.name.vi
-        if command.priority and not service.priority_allowed:
+        priority = command.priority or command.group is not None
+        if command.group is not None:
+            self._group(command.group)
+        if priority and not service.priority_allowed:
             raise DomainError("priority_not_allowed", service_name=name)
         day = date.fromisoformat(self.state.day) if self.state.day else self.business_day(now)
         local_time = now.astimezone(self.config.site.tz).time()
@@ -204,7 +215,7 @@ class Engine:
             number = numbering.start  # first ever, wrapped past the end, or the range was changed
         else:
             number = numbers.last_number + 1
-        wait = self.estimate(service.id, now, command.priority)
+        wait = self.estimate(service.id, now, priority)
         return [
             Event(
                 "ticket_issued",
@@ -214,7 +225,9 @@ class Engine:
                     "service": service.id,
                     "number": number,
                     "display": numbering.display(number),
-                    "priority": command.priority,
+                    "priority": priority,
+                    "group": command.group,
+                    "named": command.named,
                     "at": _iso(now),
                     "queue_seq": self.state.next_queue_seq,
                     "ahead": wait.ahead,
@@ -255,6 +268,12 @@ class Engine:
         raise self._not_callable(ticket)
 
     def _recall(self, command: cmd.Recall, now: datetime) -> list[Event]:
+        result = self._held_result(command.counter)
+        if result is not None:
+            if result.recalls >= self.config.queue.recalls_before_no_show:
+                return [self._results_no_show_event(command.counter, result, now, "recalls")]
+            data = {"ticket_id": result.id, "counter": command.counter, "recalls": result.recalls + 1, "at": _iso(now)}
+            return [Event("results_recalled", data)]
         ticket = self._held(command.counter, "recall", "gọi lại")
         if ticket.state == "serving":
             raise DomainError("already_serving", number=ticket.display, counter=command.counter)
@@ -268,6 +287,9 @@ class Engine:
         ]
 
     def _no_show(self, command: cmd.NoShow, now: datetime) -> list[Event]:
+        result = self._held_result(command.counter)
+        if result is not None:
+            return [self._results_no_show_event(command.counter, result, now, "officer")]
         ticket = self._held(command.counter, "mark as no-show", "báo vắng")
         if ticket.state == "serving":
             raise DomainError("already_serving", number=ticket.display, counter=command.counter)
@@ -283,6 +305,7 @@ class Engine:
         return [Event("ticket_reactivated", {"ticket_id": ticket.id, "counter": command.counter, "at": _iso(now)})]
 
     def _transfer(self, command: cmd.Transfer, now: datetime) -> list[Event]:
+        self._not_results(command.counter, "transfer", "chuyển dịch vụ")
         ticket = self._held(command.counter, "transfer", "chuyển")
         target = self._service_by_id_or_position(command.service)
         if target.id == ticket.service:
@@ -303,33 +326,45 @@ class Engine:
         ]
 
     def _start_service(self, command: cmd.StartService, now: datetime) -> list[Event]:
+        self._not_results(command.counter, "start serving", "bắt đầu phục vụ")
         ticket = self._held(command.counter, "start serving", "bắt đầu phục vụ")
         if ticket.state == "serving":
             raise DomainError("already_serving", number=ticket.display, counter=command.counter)
         return [Event("service_started", {"ticket_id": ticket.id, "counter": command.counter, "at": _iso(now)})]
 
     def _complete(self, command: cmd.Complete, now: datetime) -> list[Event]:
-        ticket = self._held(command.counter, "complete", "hoàn thành")
         counter = self._counter(command.counter)
+        result = self._held_result(command.counter)
+        if result is not None:
+            # The result is handed over: the rating follows, as after any service.
+            data = {"ticket_id": result.id, "counter": command.counter, "officer": counter.officer, "at": _iso(now)}
+            return [Event("results_handed_over", data), *self._rating_window(command.counter, result.id, now)]
+        ticket = self._held(command.counter, "complete", "hoàn thành")
         # The officer who called the ticket served it, even if they have since signed in elsewhere
         # (which signed them out here); the counter's officer only for a ticket called by nobody.
         officer = ticket.officer if ticket.officer is not None else counter.officer
-        events = [
-            Event(
-                "ticket_completed",
-                {"ticket_id": ticket.id, "counter": command.counter, "officer": officer, "at": _iso(now)},
-            )
-        ]
-        if self.config.counter(command.counter).rating_buttons:
+        data = {"ticket_id": ticket.id, "counter": command.counter, "officer": officer, "at": _iso(now)}
+        if self.config.service(ticket.service).results_later:
+            # Received now, handed over later: no rating yet; the name is kept until then (or keep days).
+            keep_until = date.fromisoformat(ticket.day) + timedelta(days=self.config.names.results_keep_days)
+            data |= {"results_later": True, "keep_until": keep_until.isoformat()}
+            return [Event("ticket_completed", data)]
+        return [Event("ticket_completed", data), *self._rating_window(command.counter, ticket.id, now)]
+
+    def _rating_window(self, number: int, ticket_id: str, now: datetime) -> list[Event]:
+        """The events that open counter ``number``'s rating window for ``ticket_id`` (none without buttons)."""
+        counter = self._counter(number)
+        events: list[Event] = []
+        if self.config.counter(number).rating_buttons:
             if counter.rating_ticket:
                 events.append(
-                    Event("rating_window_closed", {"counter": command.counter, "reason": "replaced", "at": _iso(now)})
+                    Event("rating_window_closed", {"counter": number, "reason": "replaced", "at": _iso(now)})
                 )
             until = now + timedelta(seconds=self.config.rating.window_seconds)
             events.append(
                 Event(
                     "rating_window_opened",
-                    {"counter": command.counter, "ticket_id": ticket.id, "until": _iso(until), "at": _iso(now)},
+                    {"counter": number, "ticket_id": ticket_id, "until": _iso(until), "at": _iso(now)},
                 )
             )
         return events
@@ -346,16 +381,22 @@ class Engine:
                 Event("rating_window_closed", {"counter": command.counter, "reason": "timeout", "at": _iso(now)}),
                 Event("rating_ignored", {**base, "reason": "window_expired"}),
             ]
-        ticket = self.state.tickets[counter.rating_ticket]
+        rated: Ticket | Result | None = self.state.tickets.get(counter.rating_ticket)
+        if rated is None or counter.rating_ticket in self.state.results:
+            # A result handed over (perhaps of an earlier day): rated today, for its officer now.
+            rated = self.state.results[counter.rating_ticket]
+            officer, day = counter.officer, self.state.day
+        else:
+            officer, day = rated.officer, rated.day
         return [
             Event(
                 "rating_recorded",
                 {
                     **base,
-                    "ticket_id": ticket.id,
-                    "service": ticket.service,
-                    "officer": ticket.officer,
-                    "day": ticket.day,
+                    "ticket_id": rated.id,
+                    "service": rated.service,
+                    "officer": officer,
+                    "day": day,
                 },
             ),
             Event("rating_window_closed", {"counter": command.counter, "reason": "rated", "at": _iso(now)}),
@@ -421,10 +462,28 @@ class Engine:
 
     def _call_by_name(self, command: cmd.CallByName, now: datetime) -> list[Event]:
         self._staffed(self._counter(command.counter))
-        name = " ".join(nfc(command.name).split())
-        if not 1 <= len(name) <= 60 or not all(c.isalpha() or c in " .-'" for c in name):
-            raise DomainError("bad_name", name=command.name)
-        return [Event("name_called", {"counter": command.counter, "name": name, "at": _iso(now)})]
+        if not normalise_name(command.name):
+            raise DomainError("bad_name")
+        # The name is announced by the office from the command; it is never in an event.
+        return [Event("name_called", {"counter": command.counter, "at": _iso(now)})]
+
+    def _results_ready(self, command: cmd.ResultsReady, now: datetime) -> list[Event]:
+        counter = self._ready_counter(command.counter)
+        result = self._find_result(command.number, command.day)
+        if result.counter is not None:
+            raise DomainError("results_at_counter", number=result.display, counter=result.counter)
+        data = {
+            "ticket_id": result.id, "day": result.day, "display": result.display, "service": result.service,
+            "counter": command.counter, "officer": counter.officer, "named": result.named, "at": _iso(now),
+        }
+        return [Event("results_called", data)]
+
+    def _set_group(self, command: cmd.SetGroup, now: datetime) -> list[Event]:
+        self._not_results(command.counter, "set the priority group of", "ghi nhóm ưu tiên cho")
+        ticket = self._held(command.counter, "set the priority group of", "ghi nhóm ưu tiên cho")
+        group = None if command.group.strip() == "0" else self._group_by_id_or_position(command.group).id
+        data = {"ticket_id": ticket.id, "counter": command.counter, "group": group, "at": _iso(now)}
+        return [Event("ticket_group_set", data)]
 
     def _config_applied(self, command: cmd.ConfigApplied, now: datetime) -> list[Event]:
         return [Event("config_applied", {"version": command.version, "source": command.source, "at": _iso(now)})]
@@ -446,6 +505,46 @@ class Engine:
             return self.config.services[position - 1]
         return self._service(key)
 
+    def _group(self, group_id: str) -> PriorityGroup:
+        try:
+            return self.config.group(group_id)
+        except KeyError:
+            raise DomainError("unknown_group", group=group_id) from None
+
+    def _group_by_id_or_position(self, key: str) -> PriorityGroup:
+        """A priority group by id, or by its position counted from 1 (a keypad has digits only)."""
+        key = key.strip()
+        if key.isdigit():
+            position, groups = int(key), self.config.priority_groups
+            if not 1 <= position <= len(groups):
+                raise DomainError("unknown_group_number", number=position, count=len(groups))
+            return groups[position - 1]
+        return self._group(key)
+
+    def _held_result(self, number: int) -> Result | None:
+        """The result counter ``number`` is calling a citizen to collect, if any."""
+        ticket_id = self._counter(number).results_ticket
+        return self.state.results[ticket_id] if ticket_id else None
+
+    def _not_results(self, number: int, action: str, action_vi: str) -> None:
+        result = self._held_result(number)
+        if result is not None:
+            raise DomainError("results_call", counter=number, number=result.display, action=action,
+                              action_vi=action_vi)
+
+    def _find_result(self, number: str, day: str | None) -> Result:
+        """The awaiting result with this number (display or digits): on ``day``, else the most recent."""
+        text = number.strip().upper()
+        awaiting = [r for r in self.state.results.values() if r.state == "awaiting" and (day is None or r.day == day)]
+        matches = [r for r in awaiting if (r.number == int(text) if text.isdigit() else r.display == text)]
+        if matches:
+            return max(matches, key=lambda r: (r.day, r.completed_at))
+        # Say why: a ticket of today that exists but is not waiting for a result.
+        today = [t for t in self.state.tickets.values() if (t.number == int(text) if text.isdigit() else t.display == text)]
+        if today and day in (None, self.state.day):
+            raise DomainError("not_awaiting_results", number=today[0].display)
+        raise DomainError("results_not_found", number=number)
+
     def _counter(self, number: int) -> CounterState:
         try:
             self.config.counter(number)
@@ -461,9 +560,17 @@ class Engine:
         if counter.mode == "closed":
             raise DomainError("counter_closed", counter=number)
         self._staffed(counter)
-        if counter.ticket_id:
-            raise DomainError("counter_busy", counter=number, number=self.state.tickets[counter.ticket_id].display)
+        self._free(counter)
         return counter
+
+    def _free(self, counter: CounterState) -> None:
+        """Refuse when the counter holds a ticket or a results call."""
+        if counter.ticket_id:
+            raise DomainError("counter_busy", counter=counter.number,
+                              number=self.state.tickets[counter.ticket_id].display)
+        if counter.results_ticket:
+            raise DomainError("counter_busy", counter=counter.number,
+                              number=self.state.results[counter.results_ticket].display)
 
     def _staffed(self, counter: CounterState) -> None:
         """With ``queue.require_officer``, refuse a call from a counter where nobody is signed in."""
@@ -507,6 +614,10 @@ class Engine:
             },
         )
 
+    def _results_no_show_event(self, counter: int, result: Result, now: datetime, reason: str) -> Event:
+        data = {"ticket_id": result.id, "counter": counter, "reason": reason, "at": _iso(now)}
+        return Event("results_no_show", data)
+
     def _no_show_event(self, counter: int, ticket: Ticket, now: datetime, reason: str) -> Event:
         return Event("ticket_no_show", {"ticket_id": ticket.id, "counter": counter, "reason": reason, "at": _iso(now)})
 
@@ -515,8 +626,7 @@ class Engine:
         if counter.mode == mode:
             state_vi = "tạm dừng" if mode == "paused" else "đóng"
             raise DomainError("counter_already", counter=number, state=mode, state_vi=state_vi)
-        if counter.ticket_id:
-            raise DomainError("counter_busy", counter=number, number=self.state.tickets[counter.ticket_id].display)
+        self._free(counter)
         return [Event("counter_mode", {"counter": number, "mode": mode, "at": _iso(now)})]
 
     def _sign_out_event(self, counter: CounterState, now: datetime) -> Event:
@@ -551,6 +661,8 @@ DECIDE: dict[type, Callable[[Engine, Any, datetime], list[Event]]] = {
     cmd.Reprint: Engine._reprint,
     cmd.DeviceStatus: Engine._device_status,
     cmd.CallByName: Engine._call_by_name,
+    cmd.ResultsReady: Engine._results_ready,
+    cmd.SetGroup: Engine._set_group,
     cmd.ConfigApplied: Engine._config_applied,
     cmd.PauseOrResume: Engine._pause_or_resume,
 }

@@ -69,8 +69,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "officer code {officer!r} is not valid (1 to 8 digits)",
     ),
     "bad_name": (
-        "Tên {name!r} không hợp lệ (chỉ chữ cái, tối đa 60 ký tự)",
-        "name {name!r} is not valid (letters only, at most 60 characters)",
+        "Tên không hợp lệ (chỉ chữ cái, tối đa 60 ký tự)",
+        "the name is not valid (letters only, at most 60 characters)",
+    ),
+    "unknown_group": ("Không có nhóm ưu tiên {group!r}", "there is no priority group {group!r}"),
+    "unknown_group_number": (
+        "Không có nhóm ưu tiên số {number} (có {count} nhóm)",
+        "there is no priority group number {number} (there are {count})",
+    ),
+    "not_awaiting_results": (
+        "Số {number} không chờ trả kết quả",
+        "ticket {number} is not waiting for a result to be handed over",
+    ),
+    "results_not_found": (
+        "Không có số {number} đang chờ trả kết quả",
+        "no ticket {number} is waiting for its result",
+    ),
+    "results_at_counter": (
+        "Kết quả của số {number} đang được gọi tại quầy {counter}",
+        "the result of ticket {number} is being called at counter {counter}",
+    ),
+    "results_call": (
+        "Quầy {counter} đang gọi trả kết quả số {number}: không thể {action_vi}",
+        "counter {counter} is calling ticket {number} to collect a result: it cannot {action}",
     ),
     "bad_rating_level": ("Không có mức đánh giá {level}", "there is no rating level {level}"),
 }

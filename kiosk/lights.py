@@ -10,7 +10,7 @@ from kiosk import days
 from kiosk.config import Config
 from kiosk.engine import Engine
 
-#: An LED: ("service", service id), ("rating", counter) or ("priority", None).
+#: An LED: ("service", service id), ("rating", counter), ("priority", None) or ("group", group id).
 LedKey = tuple[str, Any]
 
 
@@ -36,6 +36,8 @@ class Lights:
                 self._buttons.set_rating_leds(target, state)
             elif kind == "priority":
                 self._buttons.set_priority_led(state)
+            elif kind == "group":
+                self._buttons.set_group_led(target, state)
         except (KeyError, ValueError):
             pass  # no LED wired for it
 
@@ -45,7 +47,7 @@ class Lights:
 
     def refresh(self, config: Config, engine: Engine, now: datetime, printer_fault: bool) -> None:
         """Service LEDs steady when open, off when closed or full, all blinking on a printer fault;
-        the priority LED steady while any service is open (unless armed: then it keeps blinking)."""
+        the priority and group LEDs steady while any service is open (unless armed: then they keep blinking)."""
         day = date.fromisoformat(engine.state.day) if engine.state.day else engine.business_day(now)
         local = now.astimezone(config.site.tz).time()
         any_open = False
@@ -55,5 +57,7 @@ class Lights:
             state = "blink" if printer_fault else ("steady" if open_now and not full else "off")
             any_open |= state == "steady"
             self.set(("service", service.id), state)
-        if self._states.get(("priority", None)) != "blink" or printer_fault:
-            self.set(("priority", None), "blink" if printer_fault else ("steady" if any_open else "off"))
+        keys: list[LedKey] = [("priority", None)] + [("group", g) for g in (config.buttons.groups if config.buttons else {})]
+        for key in keys:
+            if self._states.get(key) != "blink" or printer_fault:
+                self.set(key, "blink" if printer_fault else ("steady" if any_open else "off"))

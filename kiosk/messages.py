@@ -14,6 +14,7 @@ from datetime import datetime
 
 from drivers.buttons import ButtonHeld, PriorityArmed, PriorityExpired, RatingPressed, ServicePressed
 from drivers.keypad import KeypadAction, KeypadConnected, KeypadDisconnected, KeypadPaired, KeypadRejected
+from drivers.scanner import CodeScanned, ScannerConnected, ScannerDisconnected, ScanRejected
 from kiosk.commands import Command
 from kiosk.config import Config
 from kiosk.printing import PressChecked, Printed, PrinterReport
@@ -86,4 +87,5 @@ Message = (
     | ServicePressed | RatingPressed | ButtonHeld | PriorityArmed | PriorityExpired
     | KeypadAction | KeypadRejected | KeypadPaired | KeypadConnected | KeypadDisconnected
     | Printed | PrinterReport | PressChecked
+    | CodeScanned | ScanRejected | ScannerConnected | ScannerDisconnected
 )

@@ -27,6 +27,7 @@ from drivers.printer import Printer, PrinterError, PrinterState, PrinterStatus
 from drivers.printer.ticket import TicketView, render_ticket
 from kiosk.config import Config
 from kiosk.estimate import wait_range
+from kiosk.personal import Person
 from kiosk.state import Ticket
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class PressChecked:
     service_id: str
     priority: bool
     status: PrinterStatus
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class _PressCheck:
     service_id: str
     priority: bool
     reply: Callable[[PressChecked], None]
+    group: str | None = None
 
 
 # The worker's queue takes press checks before print jobs (a number should not
@@ -82,12 +85,17 @@ class _PressCheck:
 _CHECK, _JOB, _STOP = 0, 1, 2
 
 
-def ticket_view(config: Config, ticket: Ticket) -> TicketView:
-    """What the ticket of ``ticket`` shows; the QR code opens its public page on the central server."""
+def ticket_view(config: Config, ticket: Ticket, person: Person | None = None) -> TicketView:
+    """What the ticket of ``ticket`` shows; the QR code opens its public page on the central server.
+
+    A named ticket (``person``) prints the name (unless ``[names] ticket`` is false) and the
+    personal-data notice; a ticket with a priority group prints the group's name.
+    """
     server = config.sync.server_url if config.sync is not None else None
     qr_url = f"{server.rstrip('/')}/t/{ticket.id}" if server else None
     service = config.service(ticket.service)
     languages = tuple(config.site.languages.ticket)
+    group = next((g for g in config.priority_groups if g.id == ticket.grp), None)
     return TicketView(
         unit_name_vi=config.site.unit_name.vi,
         unit_name_en=config.site.unit_name.en,
@@ -102,6 +110,11 @@ def ticket_view(config: Config, ticket: Ticket) -> TicketView:
         qr_url=qr_url,
         hotline=config.site.hotline,
         languages=languages,
+        citizen_name=person.name if person is not None and config.names.ticket else None,
+        group_vi=group.name.vi if group else None,
+        group_en=group.name.en if group else None,
+        notice_vi=config.names.notice.vi if person is not None else "",
+        notice_en=(config.names.notice.en or "") if person is not None else "",
     )
 
 
@@ -133,10 +146,12 @@ class PrintWorker:
         """Queue a ticket; returns at once."""
         self.jobs.put((_JOB, next(self._order), job))
 
-    def check_press(self, service_id: str, priority: bool, reply: Callable[[PressChecked], None]) -> None:
+    def check_press(
+        self, service_id: str, priority: bool, reply: Callable[[PressChecked], None], group: str | None = None
+    ) -> None:
         """Read the printer's status afresh for a press and ``reply`` with :class:`PressChecked` (from the
         worker's thread); returns at once."""
-        self.jobs.put((_CHECK, next(self._order), _PressCheck(service_id, priority, reply)))
+        self.jobs.put((_CHECK, next(self._order), _PressCheck(service_id, priority, reply, group)))
 
     def stop(self, timeout: float = 30.0) -> None:
         """Finish the ticket being printed (and any queued), then stop."""
@@ -154,7 +169,7 @@ class PrintWorker:
                 return
             if isinstance(item, _PressCheck):
                 status = self._check_status()  # posts a PrinterReport first if the state changed
-                item.reply(PressChecked(item.service_id, item.priority, status))
+                item.reply(PressChecked(item.service_id, item.priority, status, item.group))
                 continue
             self._print(item)
 

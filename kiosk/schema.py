@@ -91,7 +91,36 @@ def _v3(db: sqlite_utils.Database) -> None:
     db["tickets"].add_column("printed", int)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite_utils.Database) -> None:
+    """Named tickets and priority groups; results handed over later; citizens' names kept apart."""
+    db["tickets"].add_column("named", int, not_null_default=0)
+    db["tickets"].add_column("grp", str)
+    db["counters"].add_column("results_ticket", str)
+    db["results"].create(
+        {
+            "id": str,
+            "day": str,
+            "service": str,
+            "number": int,
+            "display": str,
+            "named": int,
+            "officer": str,
+            "completed_at": str,
+            "keep_until": str,
+            "state": str,
+            "counter": int,
+            "recalls": int,
+            "handed_at": str,
+            "called_at": str,
+        },
+        pk="id",
+    )
+    db["results"].create_index(["state"])
+    # Personal data (kiosk.personal): never in an event, never synced, deleted when its purpose ends.
+    db["personal"].create({"ticket_id": str, "name": str, "birth_date": str}, pk="ticket_id", not_null={"name"})
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 VERSION = len(MIGRATIONS)
 
 

@@ -76,6 +76,8 @@ def simulated_config(
     }
     if config.buttons is not None:
         updates["buttons"] = config.buttons.model_copy(update={"backend": "simulated"})
+    if config.scanner is not None:
+        updates["scanner"] = config.scanner.model_copy(update={"backend": "simulated"})
     # The pages, on this machine only: the simulation API has no login.
     web = config.web or WebConfig(credentials_file=str(out / "credentials.json"))
     port = web.port if web_port is None else web_port
@@ -109,7 +111,8 @@ class ScaledClock:
         return self.start + timedelta(seconds=(time.monotonic() - self._mono0) * self.speed)
 
     def monotonic_ns(self) -> int:
-        return time.monotonic_ns()
+        # The simulated device's monotonic clock runs as fast as its wall clock (a scan's window, say).
+        return int((time.monotonic() - self._mono0) * self.speed * 1e9) + 1
 
     def synced(self) -> bool:
         return True
@@ -167,6 +170,10 @@ class Simulation:
             deadline = time.monotonic() + 10
             while not all(k.grabbed for k in plugged) and time.monotonic() < deadline:
                 time.sleep(0.01)
+        scanner = devices.scanner
+        if scanner is not None and scanner.simulated is not None:
+            scanner.simulated.plug_for(config.scanner)  # the one the [scanner] section describes
+            scanner.refresh()
 
     # -- inputs ------------------------------------------------------------------
 
@@ -179,8 +186,9 @@ class Simulation:
         mock.drive_high()
         time.sleep(hold)
 
-    def press_service(self, service_id: str, priority: bool = False) -> PressOutcome | None:
-        """Press a service's button (after the priority button when ``priority``) and wait for the office.
+    def press_service(self, service_id: str, priority: bool = False, group: str | None = None) -> PressOutcome | None:
+        """Press a service's button (after the priority button when ``priority``, after the group's button
+        for a ``group``) and wait for the office.
 
         Returns the number issued or, when the office gave none (closed, daily
         cap, no paper), why, in the board's words; None if the office did not
@@ -191,10 +199,14 @@ class Simulation:
             with self._outcomes:
                 before = self._handled
             buttons = self.config.buttons
-            if buttons is None or self.devices.buttons is None or service_id not in buttons.services:
-                self._post(ServicePressed(service_id, priority))  # no pins configured
+            if buttons is None or self.devices.buttons is None or service_id not in buttons.services or (
+                group is not None and group not in buttons.groups
+            ):
+                self._post(ServicePressed(service_id, priority or group is not None, group))  # no pins configured
             else:
-                if priority and buttons.priority is not None:
+                if group is not None:
+                    self._press_pin(buttons.groups[group].button)
+                elif priority and buttons.priority is not None:
                     self._press_pin(buttons.priority.button)
                 self._press_pin(buttons.services[service_id].button)
             with self._outcomes:
@@ -209,6 +221,16 @@ class Simulation:
             self._handled += 1
             self._last = PressOutcome(service_id, ticket, *refusal) if refusal else PressOutcome(service_id, ticket)
             self._outcomes.notify_all()
+
+    def scan(self, code: str) -> None:
+        """Scan ``code`` (a CCCD's QR text, or anything) on the simulated scanner, key by key.
+
+        Raises LookupError when the office has no scanner.
+        """
+        scanner = self.devices.scanner
+        if scanner is None or scanner.simulated is None:
+            raise LookupError("this office has no card scanner ([scanner] in the config)")
+        scanner.simulated.get().scan(code)
 
     def press_rating(self, counter: int, level: int) -> None:
         """Press rating button ``level`` (1 = best) at ``counter``."""

@@ -60,6 +60,33 @@ class Ticket:
     # None: with the printer, no report yet (at a start the office records an unknown one as False);
     # False: the print failed or its outcome is unknown, an officer may reprint; True: printed.
     printed: bool | None = None
+    named: bool = False  # a scanned card's name goes with it (the name itself: kiosk.personal)
+    grp: str | None = None  # the priority group ("group" is an SQL keyword)
+
+
+@dataclass
+class Result:
+    """A served ticket whose result is handed over later (a ``results_later`` service).
+
+    It outlives its day: ``awaiting`` until handed over, or until ``keep_until``
+    (a day) has passed (``expired``). A handed-over one stays in memory for the
+    rest of the day, for the rating that follows.
+    """
+
+    id: str
+    day: str
+    service: str
+    number: int
+    display: str
+    named: bool
+    officer: str | None
+    completed_at: str
+    keep_until: str
+    state: Literal["awaiting", "handed_over", "expired"] = "awaiting"
+    counter: int | None = None  # the counter calling it now
+    recalls: int = 0
+    handed_at: str | None = None
+    called_at: str | None = None
 
 
 @dataclass
@@ -75,6 +102,7 @@ class CounterState:
     rating_ticket: str | None = None
     rating_until: str | None = None
     ignored_rating_presses: int = 0
+    results_ticket: str | None = None  # the result it is calling the citizen to collect
 
 
 @dataclass
@@ -120,6 +148,7 @@ class State:
     ratings: dict[str, Rating] = field(default_factory=dict)
     day_numbers: dict[str, dict[str, DayNumbers]] = field(default_factory=dict)
     day_opened_seq: int = 0
+    results: dict[str, Result] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -131,7 +160,7 @@ class DayNumbers:
 
 
 #: What ``apply`` changed: ("ticket", id), ("counter", n), ("service", id),
-#: ("rating", ticket_id) or ("meta", key), key being "day", "next_queue_seq",
+#: ("rating", ticket_id), ("result", ticket_id) or ("meta", key), key being "day", "next_queue_seq",
 #: "day_opened_seq" or "numbers:<day>" (:func:`meta_value`). The store rewrites those rows.
 Touched = set[tuple[str, Any]]
 
@@ -181,6 +210,8 @@ def _enter_day(state: State, day: str) -> Touched:
     state.day_opened_seq = state.next_queue_seq
     state.tickets.clear()
     state.ratings.clear()
+    for ticket_id in [i for i, r in state.results.items() if r.state != "awaiting"]:
+        del state.results[ticket_id]  # projected when it changed; only awaiting ones outlive a day
     earlier = state.day_numbers.get(day, {})
     for service in state.services.values():
         numbers = earlier.get(service.id)
@@ -230,6 +261,8 @@ def _ticket_issued(state: State, data: dict[str, Any]) -> Touched:
         queue_seq=data["queue_seq"],
         ahead=data["ahead"],
         wait_minutes=data["wait_minutes"],
+        named=bool(data.get("named", False)),
+        grp=data.get("group"),
     )
     state.tickets[ticket.id] = ticket
     state.next_queue_seq = max(state.next_queue_seq, ticket.queue_seq + 1)
@@ -304,7 +337,66 @@ def _ticket_completed(state: State, data: dict[str, Any]) -> Touched:
     ticket.state = "completed"
     ticket.officer = data["officer"]
     ticket.finished_at = data["at"]
-    return touched | {("ticket", ticket.id)}
+    touched.add(("ticket", ticket.id))
+    if data.get("results_later"):
+        state.results[ticket.id] = Result(
+            id=ticket.id, day=ticket.day, service=ticket.service, number=ticket.number, display=ticket.display,
+            named=ticket.named, officer=ticket.officer, completed_at=data["at"], keep_until=data["keep_until"],
+        )
+        touched.add(("result", ticket.id))
+    return touched
+
+
+def _ticket_group_set(state: State, data: dict[str, Any]) -> Touched:
+    ticket = state.tickets[data["ticket_id"]]
+    ticket.grp = data["group"]
+    return {("ticket", ticket.id)}
+
+
+def _results_called(state: State, data: dict[str, Any]) -> Touched:
+    result = state.results[data["ticket_id"]]
+    counter = state.counters[data["counter"]]
+    result.counter = counter.number
+    result.recalls = 0
+    result.called_at = data["at"]
+    counter.results_ticket = result.id
+    return {("result", result.id), ("counter", counter.number)}
+
+
+def _results_recalled(state: State, data: dict[str, Any]) -> Touched:
+    result = state.results[data["ticket_id"]]
+    result.recalls = data["recalls"]
+    return {("result", result.id)}
+
+
+def _release_result(state: State, result: Result) -> Touched:
+    touched: Touched = {("result", result.id)}
+    counter = state.counters.get(result.counter) if result.counter is not None else None
+    if counter is not None and counter.results_ticket == result.id:
+        counter.results_ticket = None
+        touched.add(("counter", counter.number))
+    result.counter = None
+    return touched
+
+
+def _results_no_show(state: State, data: dict[str, Any]) -> Touched:
+    # Not collected now: it waits for the citizen to come back (until keep_until).
+    return _release_result(state, state.results[data["ticket_id"]])
+
+
+def _results_handed_over(state: State, data: dict[str, Any]) -> Touched:
+    result = state.results[data["ticket_id"]]
+    touched = _release_result(state, result)
+    result.state = "handed_over"
+    result.handed_at = data["at"]
+    return touched
+
+
+def _results_expired(state: State, data: dict[str, Any]) -> Touched:
+    result = state.results[data["ticket_id"]]
+    touched = _release_result(state, result)
+    result.state = "expired"
+    return touched
 
 
 def _rating_window_opened(state: State, data: dict[str, Any]) -> Touched:
@@ -412,6 +504,12 @@ APPLY: dict[str, Callable[[State, dict[str, Any]], Touched]] = {
     "ticket_transferred": _ticket_transferred,
     "service_started": _service_started,
     "ticket_completed": _ticket_completed,
+    "ticket_group_set": _ticket_group_set,
+    "results_called": _results_called,
+    "results_recalled": _results_recalled,
+    "results_no_show": _results_no_show,
+    "results_handed_over": _results_handed_over,
+    "results_expired": _results_expired,
     "rating_window_opened": _rating_window_opened,
     "rating_window_closed": _rating_window_closed,
     "rating_recorded": _rating_recorded,

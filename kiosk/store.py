@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from kiosk import schema
+from kiosk import personal, schema
 from kiosk.config import Config
 from kiosk.commands import Command
 from kiosk.engine import Engine
@@ -37,6 +37,7 @@ from kiosk.state import (
     CounterState,
     Event,
     Rating,
+    Result,
     ServiceState,
     State,
     Ticket,
@@ -89,7 +90,7 @@ class StoredEvent:
 
 
 _TABLE_KEYS = {"ticket": ("tickets", "id"), "counter": ("counters", "number"), "service": ("services", "id"),
-               "rating": ("ratings", "ticket_id")}
+               "rating": ("ratings", "ticket_id"), "result": ("results", "id")}
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
@@ -102,6 +103,8 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         db.enable_wal()
     # Per connection, and what keeps a committed ticket through a power cut.
     db.execute("PRAGMA synchronous = FULL")
+    # Deleted rows (citizens' names: kiosk.personal) are overwritten with zeros, not left in free pages.
+    db.execute("PRAGMA secure_delete = ON")
     db.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
     schema.migrate(db)
     return db
@@ -118,15 +121,19 @@ class Store:
         self.device_id = self._device_id()
         self.engine = Engine(config, self._load_state())
         self._last_seq = self._max_seq()
+        self._purged = False
 
     # -- writing ---------------------------------------------------------
 
-    def execute(self, command: Command, now: datetime | None = None) -> list[StoredEvent]:
+    def execute(
+        self, command: Command, now: datetime | None = None, person: personal.Person | None = None
+    ) -> list[StoredEvent]:
         """Run ``command`` and store what it caused; return the stored events.
 
         The business day is rolled over first; if the command is then refused
         (:class:`DomainError`), the rollover is still committed and the error is
-        raised. Any other failure rolls everything back.
+        raised. Any other failure rolls everything back. ``person``: the citizen
+        of a named ``Issue``, kept in the same transaction (:mod:`kiosk.personal`).
         """
         now = now if now is not None else self.clock.now()
         # Read once: the day may move back only on a synchronised clock, and the
@@ -144,11 +151,19 @@ class Store:
                     refusal, decided = exc, []
                 for event in decided:
                     stored.append(self._write(event, now, synced, self._last_seq + len(stored) + 1))
+                if person is not None:
+                    for event in decided:
+                        if event.type == "ticket_issued" and event.data["named"]:
+                            personal.remember(self.db, event.data["ticket_id"], person)
         except BaseException:
             self._reload()  # the transaction rolled back; so must memory
             raise
         if stored:
             self._last_seq = stored[-1].seq
+        if self._purged:
+            # The deleted names' old pages must not linger in the WAL either.
+            self._purged = False
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         if refusal is not None:
             raise refusal
         return stored
@@ -171,6 +186,7 @@ class Store:
              int(row.clock_synced)),
         )
         project(self.db, self.engine, event)
+        self._purged |= personal.follow(self.db, event)
         return row
 
     # -- reading ---------------------------------------------------------
@@ -199,6 +215,10 @@ class Store:
         with self.db.atomic():
             cursor = self.db.execute("UPDATE events SET acked = 1 WHERE seq <= ? AND acked = 0", [max_seq])
         return cursor.rowcount
+
+    def people(self) -> dict[str, personal.Person]:
+        """The citizens' names kept now, by ticket id (:mod:`kiosk.personal`)."""
+        return personal.load(self.db)
 
     def checkpoint(self) -> None:
         """Copy the WAL into the main file now; the engine thread calls this when idle."""
@@ -231,6 +251,7 @@ class Store:
     def _reload(self) -> None:
         self.engine = Engine(self.engine.config, self._load_state())
         self._last_seq = self._max_seq()
+        self._purged = False
 
 
 def _lock(path: str) -> int | None:
@@ -269,6 +290,7 @@ def load_state(db: sqlite_utils.Database) -> State:
     for row in db.query("SELECT * FROM tickets WHERE day = ? AND queue_seq >= ?", [state.day, state.day_opened_seq]):
         row["priority"] = bool(row["priority"])
         row["printed"] = None if row["printed"] is None else bool(row["printed"])
+        row["named"] = bool(row["named"])
         state.tickets[row["id"]] = Ticket(**row)
     for row in db.query("SELECT * FROM counters"):
         state.counters[row["number"]] = CounterState(**row)
@@ -277,6 +299,12 @@ def load_state(db: sqlite_utils.Database) -> State:
     for row in db.query("SELECT * FROM ratings WHERE day = ?", [state.day]):
         if row["ticket_id"] in state.tickets:
             state.ratings[row["ticket_id"]] = Rating(**row)
+    # Results awaited (of any day), and those handed over whose rating is still open.
+    rating = {c.rating_ticket for c in state.counters.values() if c.rating_ticket}
+    for row in db.query("SELECT * FROM results WHERE state = 'awaiting' OR id IN (SELECT value FROM json_each(?))",
+                        [json.dumps(sorted(rating))]):
+        row["named"] = bool(row["named"])
+        state.results[row["id"]] = Result(**row)
     for row in db.query("SELECT key, value FROM meta WHERE key LIKE ?", [NUMBERS_KEY + "%"]):
         state.day_numbers[row["key"][len(NUMBERS_KEY):]] = parse_day_numbers(row["value"])
     return state
@@ -298,11 +326,15 @@ def project(db: sqlite_utils.Database, engine: Engine, event: Event) -> None:
             "counter": engine.state.counters,
             "service": engine.state.services,
             "rating": engine.state.ratings,
+            "result": engine.state.results,
         }[kind]
         row = dict(vars(source[key]))  # flat dataclasses: a shallow copy is the row
         if kind == "ticket":
             row["priority"] = int(row["priority"])
             row["printed"] = None if row["printed"] is None else int(row["printed"])
+            row["named"] = int(row["named"])
+        elif kind == "result":
+            row["named"] = int(row["named"])
         db.execute(_upsert_sql(table, pk, tuple(row)), list(row.values()))
 
 

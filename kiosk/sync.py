@@ -210,6 +210,10 @@ class SyncWorker:
                     # or claimed to be synchronised before 2025): say why, so a technician can fix the clock.
                     log.warning("the server does not believe the time of %d event(s): %s",
                                 len(answer["quarantined"]), answer["quarantined"][:5])
+                if answer.get("personal_keys_dropped"):
+                    # Central stores no personal data and dropped some keys: this kiosk should send none.
+                    log.warning("central dropped %s personal-data key(s) from the events sent",
+                                answer["personal_keys_dropped"])
                 if answer["acked_seq"] > self.acked_seq:
                     self.acked_seq = answer["acked_seq"]
                     self.on_acked(self.acked_seq)

@@ -11,9 +11,11 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from drivers.names import mask_name
 from kiosk import days, estimate
 from kiosk.config import Config
 from kiosk.engine import Engine
+from kiosk.personal import Person
 from kiosk.state import Ticket
 
 
@@ -56,6 +58,13 @@ class CounterView:
     rating_open: bool
     rating_buttons: bool
     beep: Beep | None = None  # the latest beep for this counter (its own, or one for every counter)
+    # Names (kiosk.personal): the board's form of the last call's name (masked per [names] board), and the
+    # full name of what the counter holds, for its officer only (the pages strip it for anyone else).
+    called_name: str | None = None
+    held_name: str | None = None
+    held_birth_date: str | None = None  # to check the card when a result is handed over
+    results: bool = False  # its current or last call is "come and collect your result"
+    group: str | None = None  # the priority group of the ticket it holds
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,21 @@ class TicketRow:
     # A waiting ticket's estimate (kiosk.estimate): minutes until called and the range shown for them.
     wait_minutes: int | None = None
     wait_range: tuple[int, int] | None = None
+    named: bool = False
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """A result waiting to be handed over (``results_later`` services), of today or an earlier day."""
+
+    ticket_id: str
+    day: str
+    number: str
+    service: str
+    named: bool
+    masked_name: str | None  # "Nguyễn V. A." (initials whatever the board shows); None: unnamed
+    counter: int | None  # the counter calling it now
 
 
 @dataclass(frozen=True)
@@ -122,6 +146,9 @@ class OfficeView:
     newest_call: int | None = None  # the counter whose call is newest (highlighted)
     printer: str = ""  # the printer's status line
     extra: dict[str, str] = field(default_factory=dict)
+    greeting: tuple[str, str] | None = None  # (vi, en) after a card is scanned at the ticket machine
+    privacy_notice: tuple[str, str] | None = None  # (vi, en) while names are collected (a scanner is fitted)
+    awaiting_results: tuple[ResultRow, ...] = ()
 
 
 def _minutes(start: str | None, end: str | None) -> float | None:
@@ -177,14 +204,20 @@ def build_view(
     printer: str = "",
     beeps: dict[int | None, Beep] | None = None,
     printing: frozenset[str] = frozenset(),
+    people: dict[str, Person] | None = None,
+    greeting: tuple[str, str] | None = None,
+    privacy_notice: tuple[str, str] | None = None,
 ) -> OfficeView:
     """The office as ``engine`` holds it at ``now``; ``beeps``: the latest per counter (None: every counter).
 
     ``printing``: the tickets the print worker has and has not reported on yet.
     Any other ticket without a reported print is shown as not printed: its
-    outcome is unknown, so it is offered for reprint.
+    outcome is unknown, so it is offered for reprint. ``people``: the names
+    kept, by ticket id; ``greeting`` and ``privacy_notice`` as the board shows them.
     """
     beeps = beeps or {}
+    people = people or {}
+    board_names = engine.config.names.board
     config: Config = engine.config
     state = engine.state
     tickets = list(state.tickets.values())
@@ -194,6 +227,12 @@ def build_view(
         live = state.counters[counter.number]
         held = engine.ticket_at(counter.number)
         called = last.get(counter.number)
+        result = state.results.get(live.results_ticket) if live.results_ticket else None
+        # The board shows what the counter calls now: a result being called, else its last ticket.
+        called_id = result.id if result else called.id if called else None
+        held_id = result.id if result else held.id if held else None
+        called_person = people.get(called_id) if called_id else None
+        held_person = people.get(held_id) if held_id else None
         counters.append(
             CounterView(
                 number=counter.number,
@@ -202,13 +241,18 @@ def build_view(
                 services=tuple(counter.services),
                 mode=live.mode,
                 officer=live.officer,
-                ticket=held.display if held else None,
-                ticket_state=held.state if held else None,
-                last_called=called.display if called else None,
+                ticket=result.display if result else held.display if held else None,
+                ticket_state="results" if result else held.state if held else None,
+                last_called=result.display if result else called.display if called else None,
                 rating_open=live.rating_ticket is not None,
                 rating_buttons=counter.rating_buttons,
                 beep=max((b for b in (beeps.get(counter.number), beeps.get(None)) if b), key=lambda b: b.seq,
                          default=None),
+                called_name=mask_name(called_person.name, board_names) if called_person else None,
+                held_name=held_person.name if held_person else None,
+                held_birth_date=held_person.birth_date if held_person else None,
+                results=result is not None,
+                group=held.grp if held and not result else None,
             )
         )
     day = days.business_day(now, config.site.tz, config.site.day_starts_at)
@@ -240,6 +284,11 @@ def build_view(
             )
         )
     newest = max(last.values(), key=lambda t: (t.called_at or "", t.queue_seq), default=None)
+    calling = [r for r in state.results.values() if r.counter is not None and r.called_at]
+    newest_result = max(calling, key=lambda r: r.called_at or "", default=None)
+    newest_counter = newest.counter if newest else None
+    if newest_result is not None and (newest is None or (newest_result.called_at or "") >= (newest.called_at or "")):
+        newest_counter = newest_result.counter
     waits = estimate.waits(engine.estimate_setup, engine.facts(now))
     queue = tuple(
         TicketRow(
@@ -252,9 +301,19 @@ def build_view(
             printed=t.printed is True or (t.printed is None and t.id in printing),
             wait_minutes=waits.get(t.id),
             wait_range=estimate.wait_range(waits.get(t.id)),
+            named=t.named,
+            group=t.grp,
         )
         for t in sorted(tickets, key=lambda t: t.queue_seq)
         if t.state in ("waiting", "called", "serving")
+    )
+    awaiting = tuple(
+        ResultRow(
+            ticket_id=r.id, day=r.day, number=r.display, service=r.service, named=r.named,
+            masked_name=mask_name(people[r.id].name) if r.id in people else None, counter=r.counter,
+        )
+        for r in sorted(state.results.values(), key=lambda r: (r.day, r.completed_at))
+        if r.state == "awaiting"
     )
     return OfficeView(
         version=version,
@@ -268,6 +327,9 @@ def build_view(
         queue=queue,
         figures=figures(engine),
         banners=banners,
-        newest_call=newest.counter if newest else None,
+        newest_call=newest_counter,
         printer=printer,
+        greeting=greeting,
+        privacy_notice=privacy_notice,
+        awaiting_results=awaiting,
     )

@@ -39,7 +39,10 @@ def test_a_ticket_life_through_the_cli(tmp_path):
     assert kiosk("sign-in", "1", "1234", db=db).returncode == 0
     assert "Quầy/Counter 1: mời số/calling 1002" in kiosk("next", "1", db=db).stdout
     assert "Quầy/Counter 1: mời số/calling 1002" in kiosk("recall", "1", db=db).stdout
-    assert kiosk("complete", "1", db=db).returncode == 0
+    assert kiosk("complete", "1", db=db).returncode == 0  # car registration: papers handed over later
+    assert "rating_ignored" in kiosk("rate", "1", "1", db=db).stdout
+    assert kiosk("results-ready", "1", "1002", db=db).returncode == 0
+    assert kiosk("complete", "1", db=db).returncode == 0  # handed over: now the citizen rates
     assert "rating_recorded" in kiosk("rate", "1", "1", db=db).stdout
 
     refused = kiosk("complete", "1", db=db)

@@ -45,7 +45,7 @@ def test_doctor_on_the_simulated_office_checks_and_exercises_every_device(office
     result = kiosk("doctor", "--config", str(office), "--test-print", "--speak", "--blink")
     assert "Traceback" not in result.stderr
     report = lines(result)
-    assert list(report) == ["printer", "board", "speaker", "buttons", "keypads", "camera", "clock", "disk",
+    assert list(report) == ["printer", "board", "speaker", "buttons", "keypads", "scanner", "camera", "clock", "disk",
                             "store", "central"]
     assert report["printer"] == "OK simulated, ready; test ticket printed"
     assert report["board"] == "OK simulated, 1920x1080"

@@ -133,12 +133,17 @@ def test_a_full_ticket_life(tmp_path):
         text_files = sorted(Path(config.speaker.output_dir).glob("announce-*.txt"))
         spoken.append(text_files[-1].read_text(encoding="utf-8").strip())
 
-        sim.type_keys(1, "+")  # complete: the rating prompt and the rating LEDs
+        sim.type_keys(1, "+")  # complete: car registration hands the papers over later, no rating yet
+        wait_for(lambda: counter(process, 1).ticket is None)
+        assert not counter(process, 1).rating_open
+        sim.type_keys(1, "1001+")  # the papers are ready: the citizen is called back
+        wait_for(lambda: counter(process, 1).results)
+        sim.type_keys(1, "+")  # handed over: the rating prompt and the rating LEDs
         wait_for(lambda: counter(process, 1).rating_open)
         assert led_states(sim, 12) == {True, False}  # blinking
-        wait_for(lambda: len(sorted(Path(config.speaker.output_dir).glob("announce-*.txt"))) >= 2)
-        prompt = sorted(Path(config.speaker.output_dir).glob("announce-*.txt"))[1].read_text(encoding="utf-8")
-        spoken.append(prompt.strip())
+        wait_for(lambda: len(sorted(Path(config.speaker.output_dir).glob("announce-*.txt"))) >= 3)
+        for path in sorted(Path(config.speaker.output_dir).glob("announce-*.txt"))[1:3]:
+            spoken.append(path.read_text(encoding="utf-8").strip())
         sim.press_rating(1, 1)
         wait_for(lambda: not counter(process, 1).rating_open)
         assert led_states(sim, 12, 0.3) == {False}
@@ -146,7 +151,8 @@ def test_a_full_ticket_life(tmp_path):
 
     process = run_office(config, body)
     assert spoken[0] == "Mời công dân có số thứ tự một nghìn không trăm linh một đến quầy số một"
-    assert spoken[1] == "Kính mời công dân đánh giá mức độ hài lòng"
+    assert spoken[1] == "Mời công dân có số thứ tự một nghìn không trăm linh một đến quầy số một nhận kết quả"
+    assert spoken[2] == "Kính mời công dân đánh giá mức độ hài lòng"
     (rating,) = events(process, "rating_recorded")
     assert (rating["level"], rating["service"], rating["counter"], rating["officer"]) == (1, "oto", 1, "1234")
     figures = process.office.view().figures
@@ -212,6 +218,10 @@ def test_rating_window_times_out(tmp_path):
         wait_for(lambda: process.office.view().services[0].waiting == 1)
         sim.type_keys(1, "E")
         wait_for(lambda: counter(process, 1).ticket)
+        sim.type_keys(1, "+")  # papers handed over later: the rating follows the handover
+        wait_for(lambda: counter(process, 1).ticket is None)
+        sim.type_keys(1, "1001+")
+        wait_for(lambda: counter(process, 1).results)
         sim.type_keys(1, "+")
         wait_for(lambda: counter(process, 1).rating_open)
         wait_for(lambda: not counter(process, 1).rating_open, seconds=5)  # 5 s at 4x speed

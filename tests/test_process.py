@@ -17,6 +17,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from kiosk.cccd import SAMPLE_CARDS, parse_cccd
 from kiosk.config import load_config
 from kiosk.run import Process
 from kiosk.simulation import ScaledClock, pair_keypads, simulated_config, weekday_morning
@@ -155,10 +156,37 @@ def test_demo_writes_tickets_board_frames_announcements_and_a_summary(tmp_path):
     texts = [p.read_text(encoding="utf-8") for p in sorted((out / "speaker").glob("announce-*.txt"))]
     assert any(t.startswith("Mời công dân có số thứ tự") for t in texts)
     assert any(t.startswith("Kính mời công dân đánh giá mức độ hài lòng") for t in texts)
+    # Citizens who scanned their CCCD are called by name; registrations are handed over later, by name
+    # or number, and the rating follows the handover.
+    names = {parse_cccd(card).name for card in SAMPLE_CARDS}
+    assert summary["named_tickets"] >= 3
+    assert any(t.startswith("Mời công dân ") and any(f"Mời công dân {n}, số thứ tự" in t for n in names) for t in texts)
+    assert any(t.strip().endswith("nhận kết quả") for t in texts)
+    assert summary["results_handed_over"] >= 1 and summary["groups"]
+    order = _results_then_ratings(out / "kiosk.db")
+    assert order and all(rated for rated in order)
     events = _types(out / "kiosk.db")
     for kind in ("ticket_issued", "ticket_called", "ticket_recalled", "ticket_no_show", "ticket_transferred",
                  "ticket_completed", "rating_recorded", "officer_signed_in"):
         assert events.get(kind, 0) >= 1, kind
+
+
+def _results_then_ratings(path) -> list[bool]:
+    """For each result handed over at a counter with rating buttons: was the next event there a rating window?"""
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        rows = connection.execute("SELECT type, payload FROM events ORDER BY seq").fetchall()
+    finally:
+        connection.close()
+    found = []
+    for i, (kind, payload) in enumerate(rows):
+        if kind == "results_handed_over":
+            counter = json.loads(payload)["counter"]
+            if counter in (1, 3, 5):  # the demo's counters with rating buttons
+                found.append(rows[i + 1][0] == "rating_window_opened")
+    return found
 
 
 def _types(path) -> dict[str, int]:

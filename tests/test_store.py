@@ -116,7 +116,7 @@ def test_projections_equal_replay_after_a_busy_day(open_store, small, clock):
     clock.advance(days=1)
     store.execute(cmd.Tick())
     rebuilt = replay(small, list(store.events()))
-    for table in ("tickets", "counters", "services", "ratings"):
+    for table in ("tickets", "counters", "services", "ratings", "results"):
         assert list(store.db[table].rows) == list(rebuilt[table].rows), table
     assert store.db["ratings"].count > 0
     assert {r["state"] for r in store.db["tickets"].rows} <= {"completed", "expired"}
@@ -129,7 +129,7 @@ def test_migrates_an_old_store_and_keeps_its_data(tmp_path, small, clock):
     db.close()
     # A store at schema 1 (before sync bookkeeping) with a day of data.
     store = Store(path, small, clock)
-    assert schema.version(store.db) == schema.VERSION == 3
+    assert schema.version(store.db) == schema.VERSION == 4
     issue(store)
     assert "acked" in store.db["events"].columns_dict
     store.close()

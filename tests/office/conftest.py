@@ -37,9 +37,11 @@ class FakePrintWorker:
     def submit(self, job: Any) -> None:
         self.jobs.append(job)
 
-    def check_press(self, service_id: str, priority: bool, reply: Callable[[PressChecked], None]) -> None:
+    def check_press(
+        self, service_id: str, priority: bool, reply: Callable[[PressChecked], None], group: str | None = None
+    ) -> None:
         status = self.fresh or self.status or PrinterStatus(PrinterState.OK, "ready")
-        reply(PressChecked(service_id, priority, status))
+        reply(PressChecked(service_id, priority, status, group))
 
     def stop(self) -> None:
         pass
@@ -50,9 +52,10 @@ class FakeAnnouncer:
     """Records what the loudspeaker was asked to say."""
 
     said: list[tuple[Any, ...]] = field(default_factory=list)
+    asked: list[tuple[Any, ...]] = field(default_factory=list)  # what is not an announcement (tones, caches)
 
-    def call(self, display: str, counter: int) -> None:
-        self.said.append(("call", display, counter))
+    def call(self, display: str, counter: int, name: str | None = None) -> None:
+        self.said.append(("call", display, counter) + ((name,) if name else ()))
 
     def rating_prompt(self) -> None:
         self.said.append(("rating_prompt",))
@@ -60,8 +63,17 @@ class FakeAnnouncer:
     def rating_thanks(self) -> None:
         self.said.append(("rating_thanks",))
 
-    def results_ready(self, name: str, counter: int) -> None:
-        self.said.append(("results_ready", name, counter))
+    def results_ready(self, counter: int, *, name: str | None = None, number: str | None = None) -> None:
+        self.said.append(("results_ready", counter, name, number))
+
+    def prepare(self, name: str) -> None:
+        self.asked.append(("prepare", name))
+
+    def forget_names(self) -> None:
+        self.asked.append(("forget_names",))
+
+    def tone(self, kind: str) -> None:
+        self.asked.append(("tone", kind))
 
     def close(self) -> None:
         pass
@@ -101,12 +113,17 @@ class Harness:
 
 @pytest.fixture
 def harness(tmp_path) -> Iterator[Harness]:
-    config = small_config()
-    clock = FakeClock(at("2026-11-24 08:00"))
+    yield from start_harness(tmp_path, small_config())
+
+
+def start_harness(tmp_path, config, clock: FakeClock | None = None) -> Iterator[Harness]:
+    """An office on ``config`` with fake devices; stopped when the generator is closed."""
+    clock = clock or FakeClock(at("2026-11-24 08:00"))
     printer, announcer, buttons = FakePrintWorker(PrinterStatus(PrinterState.OK, "ready")), FakeAnnouncer(), FakeButtons()
     stored: list[StoredEvent] = []
     devices = Devices(printer=printer, announcer=announcer, buttons=buttons)  # type: ignore[arg-type]
-    office = Office(config, lambda: Store(tmp_path / "k.db", config, clock), clock, devices, on_events=stored.extend)
+    config = config.model_copy(update={"store": config.store.model_copy(update={"path": str(tmp_path / "k.db")})})
+    office = Office(config, lambda: Store(config.store.path, config, clock), clock, devices, on_events=stored.extend)
     office.start()
     yield Harness(office, printer, announcer, buttons, stored)
     office.stop()

@@ -72,6 +72,8 @@ class ActionBody(_Body):
     number: str | None = Field(default=None, max_length=12)
     service: str | None = Field(default=None, max_length=40)
     name: str | None = Field(default=None, max_length=100)
+    group: str | None = Field(default=None, max_length=40)  # set_group: a group id or its position from 1; "0" clears
+    day: str | None = Field(default=None, max_length=10)  # results_ready: the ticket's day, YYYY-MM-DD (or none)
 
 
 #: The officer actions the page posts. Signing in and out is the page's login
@@ -85,7 +87,8 @@ def command_for(action: str, counter: int, body: ActionBody) -> Any:
         raise ApiError(404, "unknown_action", f"Không có thao tác {action!r}.", f"there is no action {action!r}")
     needs = ACTIONS[action].needs
     try:
-        return officer_command(action, counter, getattr(body, needs) if needs else None)
+        # officer_command checks the day too (results_ready only; YYYY-MM-DD), as for the keypad and the CLI.
+        return officer_command(action, counter, getattr(body, needs) if needs else None, day=body.day)
     except BadAction as exc:
         raise ApiError(404 if exc.code == "unknown_action" else 422, exc.code, exc.vi, exc.en) from None
 
@@ -366,7 +369,8 @@ def create_app(office: OfficeForPages, web_config: WebConfig | None = None, cloc
         session = read_session(request)
         need_viewer(session)
         view = await latest_view(since, wait)
-        return json_with_session(view_json(office, view, credentials.officer_names()), session)
+        officer_of = int(session.officer["counter"]) if session.officer else None  # full names: its own only
+        return json_with_session(view_json(office, view, credentials.officer_names(), officer_of), session)
 
     async def latest_view(since: int | None, wait: float) -> OfficeView:
         view = office.view()

@@ -17,8 +17,9 @@ from kiosk.view import OfficeView
 class SimulationForPages(Protocol):
     """The simulated devices, driven from the ``/sim`` panel (simulate mode only)."""
 
-    def press_service(self, service_id: str, priority: bool = False) -> Any:
-        """Press a service's button (after the priority button when ``priority``).
+    def press_service(self, service_id: str, priority: bool = False, group: str | None = None) -> Any:
+        """Press a service's button (after the priority button when ``priority``, after the button of
+        priority group ``group`` when one is given).
 
         The real simulation returns a ``kiosk.simulation.PressOutcome`` (the number issued, or why none
         was) or None when the office did not answer in time; a fake may return None, or raise the
@@ -30,6 +31,9 @@ class SimulationForPages(Protocol):
 
     def type_keys(self, counter: int, keys: str) -> None:
         """Type on the counter's keypad: digits . - + * / and "E" for Enter."""
+
+    def scan(self, code: str) -> None:
+        """Type ``code`` on the simulated card scanner (a CCCD's QR text, or anything else), then Enter."""
 
     def set_paper(self, present: bool) -> None:
         """Run the printer out of paper, or refill it."""

@@ -8,6 +8,8 @@ is not this machine (DNS rebinding) are refused.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,6 +23,11 @@ from kiosk.web.office import OfficeForPages, SimulationForPages
 #: Keypad symbols a simulated keypad accepts ("E" is Enter).
 KEYPAD_KEYS = frozenset("0123456789.-+*/E")
 MAX_KEYS = 64
+#: The longest code the simulated scanner takes, in characters: room for a 10 KB burst of keys
+#: (a scanner gone wild), which the scanner and the app must refuse without crashing.
+MAX_SCAN = 11000
+_MAX_SCAN_BYTES = 6 * MAX_SCAN + 1024  # its JSON body, were every character escaped (\u001b: 6 bytes)
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
@@ -71,6 +78,13 @@ def add_sim_routes(
                 for c in config.counters
             ],
             "rating_levels": [{"vi": t.vi, "en": t.get("en")} for t in config.rating.levels],
+            # The machine's priority-group buttons, where fitted ([buttons.groups.<id>]).
+            "group_buttons": [
+                {"id": g.id, "vi": g.name.vi, "en": g.name.get("en")}
+                for g in config.priority_groups if config.buttons is not None and g.id in config.buttons.groups
+            ],
+            "sample_cards": sample_cards(),
+            "max_scan": MAX_SCAN,
         })
 
     @app.get("/sim/view")
@@ -80,23 +94,26 @@ def add_sim_routes(
         return JSONResponse(view_json(office, view, {}), headers={"Cache-Control": "no-store"})
 
     @app.post("/sim/press/{service_id}")
-    def press(request: Request, service_id: str, priority: bool = False) -> JSONResponse:
+    def press(request: Request, service_id: str, priority: bool = False, group: str | None = None) -> JSONResponse:
         local_only(request, post=True)
         try:
             service = office.config.service(service_id)
         except KeyError:
             raise ApiError(404, "unknown_service", f"Không có dịch vụ {service_id!r}.",
                            f"There is no service {service_id!r}.") from None
-        if priority and not service.priority_allowed:
+        if group is not None and group not in {g.id for g in office.config.priority_groups}:
+            raise ApiError(404, "unknown_group", f"Không có nhóm ưu tiên {group!r}.",
+                           f"There is no priority group {group!r}.")
+        if (priority or group is not None) and not service.priority_allowed:
             raise ApiError(422, "priority_not_allowed", f"Dịch vụ {service.name.vi} không cấp số ưu tiên.",
                            f"Service {service.name.get('en')} takes no priority tickets.")
         try:
-            outcome = sim.press_service(service_id, priority=priority)
+            outcome = sim.press_service(service_id, priority=priority, group=group)
         except (ValueError, KeyError) as exc:
             raise refused(exc) from None
         if isinstance(outcome, PressOutcome) and outcome.refused:  # the same sentence as the board's notice
             raise ApiError(409, outcome.code, outcome.text_vi, outcome.text_en)
-        return done(service=service_id, priority=priority, ticket=outcome.ticket if outcome else None)
+        return done(service=service_id, priority=priority, group=group, ticket=outcome.ticket if outcome else None)
 
     @app.post("/sim/rate/{counter}/{level}")
     def rate(request: Request, counter: int, level: int) -> JSONResponse:
@@ -144,6 +161,22 @@ def add_sim_routes(
             raise refused(exc) from None
         return done(counter=counter, keys=keys)
 
+    @app.post("/sim/scan")
+    async def scan(request: Request) -> JSONResponse:
+        """Type ``{"code": "..."}`` on the simulated scanner; the board greets the card's holder, or says why not."""
+        local_only(request, post=True)
+        code = scanned_code(await _body(request, _MAX_SCAN_BYTES))
+        try:
+            await _in_thread(sim.scan, code)
+        except LookupError:
+            raise ApiError(404, "no_scanner", "Kiosk này không có máy quét thẻ (mục [scanner] trong cấu hình).",
+                           "This kiosk has no card scanner ([scanner] in the config).") from None
+        except ValueError:
+            # Not the exception's text: it may quote the code, and the code may hold a name.
+            raise ApiError(422, "sim_refused", "Máy quét mô phỏng từ chối mã này.",
+                           "The simulated scanner refused this code.") from None
+        return done(length=len(code))  # not the code: it may hold a name
+
     @app.post("/sim/paper")
     def paper(request: Request, present: bool) -> JSONResponse:
         local_only(request, post=True)
@@ -169,6 +202,59 @@ def add_sim_routes(
     def announcement(request: Request) -> Response:
         local_only(request)
         return media(sim.last_announcement_wav(), "audio/wav", "lời mời nào", "announcement")
+
+
+def sample_cards() -> list[dict[str, str]]:
+    """The made-up cards of :data:`kiosk.cccd.SAMPLE_CARDS` as ``[{"name", "code"}]`` for the panel's list."""
+    from kiosk.cccd import SAMPLE_CARDS, NotACard, parse_cccd  # made-up cards: only the panel needs them
+
+    cards = []
+    for i, code in enumerate(SAMPLE_CARDS, 1):
+        try:
+            name = parse_cccd(code).name
+        except NotACard:  # a sample of a broken card
+            name = f"Thẻ mẫu {i} (hỏng)"
+        cards.append({"name": name, "code": code})
+    return cards
+
+
+def scanned_code(body: bytes) -> str:
+    """The code of a ``/sim/scan`` body ``{"code": "..."}``; :class:`ApiError` (413 or 422) saying what is wrong.
+
+    Any text is taken, garbage included (the scanner and the app must refuse it
+    themselves); lone surrogates, which no keyboard can type, become U+FFFD.
+    """
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    code = data.get("code") if isinstance(data, dict) and set(data) == {"code"} else None
+    if not isinstance(code, str):
+        raise ApiError(422, "bad_scan", 'Hãy gửi {"code": "mã cần quét"}.', 'Send {"code": "the code to scan"}.')
+    if not code:
+        raise ApiError(422, "bad_scan", "Hãy nhập mã cần quét.", "Enter the code to scan.")
+    if len(code) > MAX_SCAN:
+        raise _too_long()
+    return _SURROGATES.sub("\ufffd", code)
+
+
+
+def _too_long() -> ApiError:
+    return ApiError(413, "scan_too_long", f"Mã quá dài: tối đa {MAX_SCAN} ký tự.",
+                    f"The code is too long: at most {MAX_SCAN} characters.")
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request's body, refused with 413 as soon as it passes ``limit`` bytes (before reading it all)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_long()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _too_long()
+    return bytes(body)
 
 
 async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:

@@ -3,13 +3,15 @@
 It runs commands through the real :class:`kiosk.engine.Engine` (so refusals are
 the real DomainErrors and the view is the real :func:`kiosk.view.build_view`),
 in memory, under a lock; it records every command it was given. The simulated
-hardware only records what it was asked and draws simple images.
+hardware only records what it was asked and draws simple images; a scanned
+card names the next ticket as in the real office (:class:`kiosk.citizens.Citizens`).
 """
 
 from __future__ import annotations
 
 import io
 import threading
+import time
 import uuid
 import wave
 from datetime import datetime, timedelta
@@ -19,8 +21,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from drivers.fonts import font_path
 from kiosk import commands as cmd
+from kiosk.citizens import Citizens
 from kiosk.config import Config
 from kiosk.engine import Engine, run
+from kiosk.personal import Person
+from kiosk.simulation import PressOutcome
 from kiosk.store import StoredEvent
 from kiosk.view import Banner, OfficeView, build_view
 
@@ -39,6 +44,7 @@ class FakeOffice:
         self._seq = 0
         self._version = 0
         self._changed = threading.Condition()
+        self.citizens = Citizens(config.names)  # the pending scan, and the names kept (the personal table)
         self._view = build_view(self.engine, self.now, 0)
         self.simulation = FakeSimulation(self) if simulate else None
 
@@ -60,7 +66,10 @@ class FakeOffice:
 
     def _publish(self) -> None:
         self._version += 1
-        self._view = build_view(self.engine, self.now, self._version, banners=self.banners)
+        notice = self.config.names.notice
+        self._view = build_view(self.engine, self.now, self._version, banners=self.banners,
+                                people=dict(self.citizens.people), greeting=self.citizens.greeting(),
+                                privacy_notice=(notice.vi, notice.get("en")))
         self._changed.notify_all()
 
     def view(self) -> OfficeView:
@@ -71,11 +80,30 @@ class FakeOffice:
             self._changed.wait_for(lambda: self._view.version > version, timeout)
             return self._view
 
-    def issue(self, service: str, priority: bool = False) -> str:
-        """Issue a ticket straight through the engine (test setup); returns its number."""
-        events = self.submit(cmd.Issue(service, str(uuid.uuid4()), priority))
+    def issue(self, service: str, priority: bool = False, name: str | None = None, birth_date: str | None = None,
+              group: str | None = None) -> str:
+        """Issue a ticket straight through the engine (test setup), named when ``name``; returns its number."""
+        ticket_id = str(uuid.uuid4())
+        if name is not None:
+            self.citizens.people[ticket_id] = Person(name, birth_date)
+        events = self.submit(cmd.Issue(service, ticket_id, priority, group=group, named=name is not None))
         issued = [e for e in events if e.type == "ticket_issued"][-1]
         return self.engine.state.tickets[issued.data["ticket_id"]].display
+
+    def scan(self, code: str) -> None:
+        """A code read at the ticket machine: the board greets the card's holder, or notes why not (as the office)."""
+        with self._changed:
+            refused = self.citizens.scanned(code, time.monotonic())
+            self.banners = tuple(b for b in self.banners if b.kind != "scan")
+            if refused is not None:
+                self.banners += (Banner("scan", refused.vi, refused.en),)
+            self._publish()
+
+    def press(self, service: str, priority: bool = False, group: str | None = None) -> str:
+        """A service button: the ticket is named when a card was scanned just before."""
+        person = self.citizens.take(time.monotonic())
+        return self.issue(service, priority, person.name if person else None, person.birth_date if person else None,
+                          group)
 
     def last(self, kind: type) -> Any:
         """The last command of type ``kind`` submitted."""
@@ -102,10 +130,12 @@ class FakeSimulation:
         self.paper = True
         self.ticket: str | None = None
 
-    def press_service(self, service_id: str, priority: bool = False) -> None:
-        self.calls.append(("press_service", service_id, priority))
-        if self.paper:
-            self.ticket = self.office.issue(service_id, priority)
+    def press_service(self, service_id: str, priority: bool = False, group: str | None = None) -> PressOutcome | None:
+        self.calls.append(("press_service", service_id, priority, group))
+        if not self.paper:
+            return None  # as if the office did not answer
+        self.ticket = self.office.press(service_id, priority, group)
+        return PressOutcome(service_id, self.ticket)
 
     def press_rating(self, counter: int, level: int) -> None:
         self.calls.append(("press_rating", counter, level))
@@ -116,6 +146,10 @@ class FakeSimulation:
 
     def type_keys(self, counter: int, keys: str) -> None:
         self.calls.append(("type_keys", counter, keys))
+
+    def scan(self, code: str) -> None:
+        self.calls.append(("scan", code))
+        self.office.scan(code)
 
     def set_paper(self, present: bool) -> None:
         self.calls.append(("set_paper", present))

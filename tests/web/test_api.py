@@ -27,6 +27,11 @@ ACTION_COMMANDS = [
     ("reactivate", {"number": "2001"}, cmd.Reactivate("2001", 2)),
     ("reprint", {"number": "1001"}, cmd.Reprint("1001", 2)),
     ("call_name", {"name": "Nguyễn Thị Hoa"}, cmd.CallByName(2, "Nguyễn Thị Hoa")),
+    ("results_ready", {"number": "1005"}, cmd.ResultsReady(2, "1005")),
+    ("results_ready", {"number": "1005", "day": "2026-11-23"}, cmd.ResultsReady(2, "1005", "2026-11-23")),
+    ("results_ready", {"number": "1005", "day": ""}, cmd.ResultsReady(2, "1005")),  # the empty date picker
+    ("set_group", {"group": "cao_tuoi"}, cmd.SetGroup(2, "cao_tuoi")),
+    ("set_group", {"group": "0"}, cmd.SetGroup(2, "0")),
 ]
 
 
@@ -41,20 +46,20 @@ def test_each_action_submits_its_engine_command(make_client, action, body, expec
 
 def test_a_citizens_visit_through_the_page(make_client) -> None:
     client, office = make_client()
-    office.issue("oto")
-    office.issue("oto")
-    headers = login_officer(client, counter=1)
-    response = client.post("/api/counter/1/next", headers=headers)
+    office.issue("xemay")
+    office.issue("xemay")
+    headers = login_officer(client, counter=3)
+    response = client.post("/api/counter/3/next", headers=headers)
     assert response.status_code == 200
-    assert response.json()["counter"]["ticket"] == "1001"
+    assert response.json()["counter"]["ticket"] == "2001"
     assert response.json()["events"] == ["ticket_called"]
-    assert client.post("/api/counter/1/start", headers=headers).json()["counter"]["ticket_state"] == "serving"
-    done = client.post("/api/counter/1/complete", headers=headers).json()
+    assert client.post("/api/counter/3/start", headers=headers).json()["counter"]["ticket_state"] == "serving"
+    done = client.post("/api/counter/3/complete", headers=headers).json()
     assert done["counter"]["ticket"] is None and done["counter"]["rating_open"] is True
     view = client.get("/api/view").json()
     assert view["figures"]["served"] == 1 and view["figures"]["issued"] == 2
-    assert view["counters"][0]["officer_name"] == "Nguyễn Văn An"
-    assert [s["waiting"] for s in view["services"] if s["id"] == "oto"] == [1]
+    assert view["counters"][2]["officer_name"] == "Nguyễn Văn An"
+    assert [s["waiting"] for s in view["services"] if s["id"] == "xemay"] == [1]
 
 
 def test_refused_command_gives_409_with_vietnamese_text(make_client) -> None:
@@ -88,6 +93,11 @@ def test_engine_timeout_is_503(make_client) -> None:
         ("/api/counter/1/call_number", {"number": "1" * 200}, 422),
         ("/api/counter/1/transfer", {}, 422),
         ("/api/counter/1/call_name", {"name": "   "}, 422),
+        ("/api/counter/1/results_ready", {}, 422),
+        ("/api/counter/1/results_ready", {"number": "1005", "day": "2026-11-24T09:00"}, 422),
+        ("/api/counter/1/call_number", {"number": "1005", "day": "2026-11-24"}, 422),  # a day only for results
+        ("/api/counter/1/set_group", {}, 422),
+        ("/api/counter/1/set_group", {"group": "g" * 41}, 422),
         ("/api/counter/1/next", {"counter": 5}, 422),
         ("/api/counter/1/next", [1, 2], 422),
         ("/api/counter/1/fly", None, 404),
@@ -130,10 +140,11 @@ TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    action=st.sampled_from(["next", "call_number", "transfer", "reactivate", "reprint", "call_name", "x"]),
+    action=st.sampled_from(["next", "call_number", "transfer", "reactivate", "reprint", "call_name",
+                            "results_ready", "set_group", "x"]),
     body=st.one_of(
         st.none(),
-        st.dictionaries(st.sampled_from(["number", "service", "name", "other"]),
+        st.dictionaries(st.sampled_from(["number", "service", "name", "group", "day", "other"]),
                         st.one_of(TEXT, st.integers(), st.none(), st.lists(st.integers())),
                         max_size=3),
         TEXT,

@@ -45,10 +45,15 @@ def test_officer_leader_and_sim_pages_drive_the_real_office(tmp_path: Path) -> N
         with sync_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             page = browser.new_page(viewport=TABLET)
-            # A citizen presses the car-registration button on the sim panel.
+            # A citizen scans their ID card (a sample card on the sim panel's scanner): the board greets them;
+            # then presses the car-registration button, and the ticket carries the name.
             page.goto(f"{url}/sim")
+            page.click("#card-1")
+            page.wait_for_function(
+                "document.getElementById('greeting').textContent.startsWith('Xin chào Nguyễn T. H.')", timeout=10000)
             page.click("#press-oto")
             wait_for(lambda: process.office.view().services[0].waiting == 1)
+            assert process.office.view().queue[0].named
             page.wait_for_function("document.getElementById('ticket').naturalWidth > 0", timeout=10000)
             page.screenshot(path=str(shots / "sim.png"), full_page=True)
             # The officer signs in on the counter page and calls the next citizen.
@@ -59,6 +64,7 @@ def test_officer_leader_and_sim_pages_drive_the_real_office(tmp_path: Path) -> N
             page.wait_for_selector("#panel:not(.hidden)")
             page.click("#btn-next")
             page.wait_for_function("document.getElementById('ticket').textContent === '1001'", timeout=10000)
+            page.wait_for_function("document.getElementById('held-name').textContent === 'Nguyễn Thị Hường'")
             assert process.office.view().counters[0].officer == "1234"
             wav = wait_for(lambda: process.office.simulation.last_announcement_wav())
             assert wav[:4] == b"RIFF"
@@ -77,7 +83,8 @@ def test_officer_leader_and_sim_pages_drive_the_real_office(tmp_path: Path) -> N
             leader.wait_for_selector("#dashboard:not(.hidden)")
             leader.wait_for_selector("#counters tr[data-counter='1']")
             row = leader.inner_text("#counters tr[data-counter='1']")
-            assert "1001" in row and "1234" in row
+            assert "1001" in row and "1234" in row and "Nguyễn T. H." in row
+            assert "Hường" not in leader.content()  # the leader sees the board's masked name only
             leader.screenshot(path=str(shots / "leader.png"), full_page=True)
             # Someone types a wrong PIN on counter 2's keypad: refused, the counter page says why,
             # the board notes it (the counter page's session at counter 1 is untouched).

@@ -24,7 +24,7 @@ from tests.web.fakes import FakeOffice
 SIM_URLS = [
     ("post", "/sim/press/oto"), ("post", "/sim/rate/1/1"), ("post", "/sim/keypad/1"), ("post", "/sim/paper?present=0"),
     ("get", "/sim/ticket.png"), ("get", "/sim/board.png"), ("get", "/sim/announcement.wav"), ("get", "/sim"),
-    ("get", "/sim/view"),
+    ("get", "/sim/view"), ("post", "/sim/scan"), ("get", "/sim/layout"),
 ]
 
 
@@ -49,7 +49,7 @@ def test_press_prints_a_ticket(make_client) -> None:
     client, office = make_client(simulate=True)
     assert client.get("/sim/ticket.png").status_code == 404
     assert client.post("/sim/press/xemay?priority=1").status_code == 200
-    assert office.simulation.calls == [("press_service", "xemay", True)]
+    assert office.simulation.calls == [("press_service", "xemay", True, None)]
     assert office.last(cmd.Issue).priority is True
     png = client.get("/sim/ticket.png")
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
@@ -164,3 +164,113 @@ def test_a_refused_press_is_on_the_board_and_in_the_sim_answer(tmp_path: Path) -
             assert (answer.json()["error"], answer.json()["vi"]) == ("printer", "Máy in không in được: chưa cấp số")
 
     drive(process, body)
+
+
+# A made-up card in the CCCD's layout: ID|old ID|name|birth|sex|address|issued.
+CARD = "001190012345||Đặng Văn Ước|15081990|Nam|Số 1 phố Huế, Hà Nội|01022021"
+
+
+def test_scan_types_the_code_on_the_scanner_and_never_echoes_it(make_client) -> None:
+    client, office = make_client(simulate=True)
+    response = client.post("/sim/scan", json={"code": CARD})
+    assert response.status_code == 200, response.text
+    assert office.simulation.calls == [("scan", CARD)]
+    assert response.json() == {"ok": True, "length": len(CARD)}  # the name stays out of the answer
+    assert "Ước" not in response.text
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["not a card", "001190012345||Đặng Văn", "|||||||", "x" * 10240, "\x00\x1b[A\n\t", "<script>alert(1)</script>"],
+    ids=["text", "truncated", "pipes", "10KB-burst", "control-keys", "markup"],
+)
+def test_garbage_reaches_the_scanner_as_it_is(make_client, code: str) -> None:
+    client, office = make_client(simulate=True)
+    assert client.post("/sim/scan", json={"code": code}).status_code == 200
+    assert office.simulation.calls == [("scan", code)]
+
+
+def test_a_lone_surrogate_no_keyboard_can_type_becomes_a_replacement_character(make_client) -> None:
+    client, office = make_client(simulate=True)
+    response = client.post("/sim/scan", content=b'{"code": "ab\\ud800c"}', headers={"Content-Type": "application/json"})
+    assert response.status_code == 200
+    assert office.simulation.calls == [("scan", "ab\ufffdc")]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "vi"),
+    [
+        ({"code": "x" * 11001}, 413, "Mã quá dài: tối đa 11000 ký tự."),
+        ({"code": ""}, 422, "Hãy nhập mã cần quét."),
+        ({"code": 12}, 422, 'Hãy gửi {"code": "mã cần quét"}.'),
+        ({"code": "a", "extra": 1}, 422, 'Hãy gửi {"code": "mã cần quét"}.'),
+        ({}, 422, 'Hãy gửi {"code": "mã cần quét"}.'),
+        (["a"], 422, 'Hãy gửi {"code": "mã cần quét"}.'),
+    ],
+    ids=["too-long", "empty", "number", "extra-field", "no-code", "list"],
+)
+def test_bad_scans_are_refused_with_the_reason(make_client, body, status: int, vi: str) -> None:
+    client, office = make_client(simulate=True)
+    response = client.post("/sim/scan", json=body)
+    assert response.status_code == status
+    assert response.json()["vi"] == vi
+    assert office.simulation.calls == []
+
+
+@pytest.mark.parametrize("body", [b"not json", b'{"code": ', b"\xff\xfe", b""])
+def test_a_body_that_is_not_json_is_refused(make_client, body: bytes) -> None:
+    client, office = make_client(simulate=True)
+    response = client.post("/sim/scan", content=body)
+    assert response.status_code == 422 and response.json()["error"] == "bad_scan"
+    assert office.simulation.calls == []
+
+
+def test_a_huge_body_is_refused_before_it_is_read(make_client) -> None:
+    client, office = make_client(simulate=True)
+    response = client.post("/sim/scan", content=b'{"code": "' + b"x" * 100_000 + b'"}')
+    assert response.status_code == 413 and "tối đa 11000 ký tự" in response.json()["vi"]
+    assert office.simulation.calls == []
+
+
+def test_scan_refuses_other_sites(make_client) -> None:
+    client, office = make_client(simulate=True)
+    assert client.post("/sim/scan", json={"code": CARD}, headers={"Origin": "http://evil.example"}).status_code == 403
+    assert client.post("/sim/scan", json={"code": CARD}, headers={"Host": "evil.example"}).status_code == 403
+    assert office.simulation.calls == []
+
+
+def test_the_panel_lists_the_sample_cards_by_name(make_client) -> None:
+    from kiosk.cccd import SAMPLE_CARDS, parse_cccd
+
+    client, _ = make_client(simulate=True)
+    cards = client.get("/sim/layout").json()["sample_cards"]
+    assert [c["code"] for c in cards] == list(SAMPLE_CARDS)
+    assert [c["name"] for c in cards][:1] == [parse_cccd(SAMPLE_CARDS[0]).name]
+    assert 'id="scan-code"' in client.get("/sim").text
+
+
+def test_a_scan_greets_the_holder_in_the_sim_view(make_client) -> None:
+    client, _ = make_client(simulate=True)
+    assert client.get("/sim/view").json()["greeting"] is None
+    client.post("/sim/scan", json={"code": CARD})
+    greeting = client.get("/sim/view").json()["greeting"]
+    assert greeting == ["Xin chào Đặng V. Ư. Mời chọn dịch vụ", "Hello Đặng V. Ư. Please choose a service"]
+    assert "Đặng Văn Ước" not in client.get("/sim/view").text  # masked, as on the board
+
+
+def test_a_priority_group_button_gives_a_priority_ticket_of_that_group(make_client) -> None:
+    client, office = make_client(simulate=True)
+    answer = client.post("/sim/press/xemay?group=cao_tuoi")
+    assert answer.status_code == 200 and answer.json()["group"] == "cao_tuoi"
+    assert office.simulation.calls == [("press_service", "xemay", False, "cao_tuoi")]
+    row = client.get("/sim/view").json()["queue"][0]
+    assert (row["priority"], row["group"]) == (True, "cao_tuoi")
+    # The demo's header has no pin left for a group button: the press above is posted as one would be.
+    assert client.get("/sim/layout").json()["group_buttons"] == []
+
+
+def test_an_unknown_group_is_refused(make_client) -> None:
+    client, office = make_client(simulate=True)
+    answer = client.post("/sim/press/xemay?group=vip")
+    assert answer.status_code == 404 and answer.json()["vi"] == "Không có nhóm ưu tiên 'vip'."
+    assert office.simulation.calls == []

@@ -76,5 +76,6 @@ const Kiosk = {
 
   MODE: {open: ["Đang làm việc", "Open"], paused: ["Tạm dừng", "Paused"], closed: ["Đã đóng", "Closed"]},
   TICKET: {waiting: ["Đang chờ", "Waiting"], called: ["Đã gọi", "Called"], serving: ["Đang phục vụ", "Being served"],
-           completed: ["Đã xong", "Completed"], no_show: ["Vắng mặt", "No-show"]},
+           completed: ["Đã xong", "Completed"], no_show: ["Vắng mặt", "No-show"],
+           results: ["Nhận kết quả", "Collecting results"]},
 };

@@ -38,6 +38,7 @@ function render(view) {
     row(levels.map((l, i) => String(f.ratings[i] || 0))),
   );
   const names = Object.fromEntries(view.services.map(s => [s.id, s.name_vi]));
+  const groups = Object.fromEntries((view.priority_groups || []).map(g => [g.id, g.vi]));
   $("counters").replaceChildren(
     row([el("span", {}, "Quầy", el("span", {class: "en"}, "Counter")),
          el("span", {}, "Trạng thái", el("span", {class: "en"}, "State")),
@@ -48,7 +49,10 @@ function render(view) {
       el("td", {}, el("span", {class: "pill " + c.mode}, (Kiosk.MODE[c.mode] || [c.mode])[0])),
       el("td", {}, c.officer ? `${c.officer_name || ""} (${c.officer})` : "—"),
       el("td", {}, c.ticket ? el("b", {}, c.ticket) : "—", " ",
-         c.ticket_state ? el("span", {class: "en"}, Kiosk.TICKET[c.ticket_state][0]) : ""))),
+         c.ticket && c.called_name ? c.called_name : "",
+         c.ticket && c.results ? el("span", {class: "pill results"}, "Nhận kết quả")
+           : c.ticket_state ? el("span", {class: "en"}, (Kiosk.TICKET[c.ticket_state] || [c.ticket_state])[0]) : "",
+         c.ticket && c.group ? el("span", {class: "en"}, groups[c.group] || c.group) : ""))),
   );
   $("services").replaceChildren(...view.services.map(s => el("div", {class: "stat"},
     el("b", {}, s.waiting), s.name_vi,
@@ -58,14 +62,31 @@ function render(view) {
     row([el("span", {}, "Số", el("span", {class: "en"}, "Number")),
          el("span", {}, "Dịch vụ", el("span", {class: "en"}, "Service")),
          el("span", {}, "Trạng thái", el("span", {class: "en"}, "State")),
+         el("span", {}, "Nhóm ưu tiên", el("span", {class: "en"}, "Priority group")),
+         el("span", {}, "Có tên", el("span", {class: "en"}, "Named")),
          el("span", {}, "Lấy số lúc", el("span", {class: "en"}, "Issued at"))], true),
-    ...view.queue.map(t => row([
+    ...view.queue.map(t => el("tr", {"data-ticket": t.number}, ...[
       el("span", {}, el("b", {}, t.number), t.priority ? el("span", {class: "pill prio"}, " Ưu tiên") : ""),
       names[t.service] || t.service,
       (Kiosk.TICKET[t.state] || [t.state])[0] + (t.counter ? ` · quầy ${t.counter}` : "") + (t.printed ? "" : " · chưa in / not printed"),
-      t.issued_at.slice(11, 16)])),
+      t.group ? (groups[t.group] || t.group) : "—",
+      t.named ? el("span", {class: "pill named"}, "Có tên") : "—",
+      t.issued_at.slice(11, 16)].map(c => el("td", {}, c)))),
   );
-  if (!view.queue.length) $("queue").append(row(["Không có ai đang chờ / Nobody waiting", "", "", ""]));
+  if (!view.queue.length) $("queue").append(row(["Không có ai đang chờ / Nobody waiting", "", "", "", "", ""]));
+  // Results not yet collected (today's and earlier days'): masked names only, as on the board.
+  const results = view.awaiting_results || [];
+  $("results").replaceChildren(
+    row([el("span", {}, "Số", el("span", {class: "en"}, "Number")),
+         el("span", {}, "Dịch vụ", el("span", {class: "en"}, "Service")),
+         el("span", {}, "Ngày lấy số", el("span", {class: "en"}, "Day")),
+         el("span", {}, "Công dân", el("span", {class: "en"}, "Citizen"))], true),
+    ...results.map(r => el("tr", {"data-result": `${r.day}/${r.number}`}, ...[
+      el("b", {}, r.number), names[r.service] || r.service,
+      `${r.day.slice(8, 10)}/${r.day.slice(5, 7)}/${r.day.slice(0, 4)}`,
+      r.named ? (r.masked_name || "Có tên") : "—"].map(c => el("td", {}, c)))),
+  );
+  if (!results.length) $("results").append(row(["Không có kết quả nào chờ trả / No results waiting", "", "", ""]));
   $("footer").textContent = view.hotline ? `Đường dây nóng / Hotline: ${view.hotline}` : "";
   const camera = $("camera");
   if (!view.camera) {

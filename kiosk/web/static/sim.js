@@ -1,4 +1,4 @@
-// The panel of simulated hardware: service buttons, priority, paper, keypads and rating buttons.
+// The panel of simulated hardware: service buttons, priority, paper, the card scanner, keypads and rating buttons.
 "use strict";
 
 const $ = id => document.getElementById(id);
@@ -6,6 +6,7 @@ const el = Kiosk.el;
 const message = $("message");
 const KEYS = "789/456*123-0.+E";
 let priority = false;
+let group = null;  // a priority group's button pressed before the service (good for one press)
 let paper = true;
 let selected = null;
 let layout = null;
@@ -26,11 +27,13 @@ async function post(url, body) {
 async function press(service) {
   // Priority is good for one press: turn it off for this press now, not when the
   // answer comes back (by then P may have been pressed again for the next one).
-  const withPriority = priority;
+  const withPriority = priority, withGroup = group;
   if (withPriority) togglePriority();
+  if (withGroup) toggleGroup(withGroup);
   // The answer says what the citizen got: a number, or (409, shown by post) why not,
   // e.g. "Dịch vụ ... chưa mở cửa; mở lúc 07:30", the board's banner.
-  const data = await post(`/sim/press/${encodeURIComponent(service)}?priority=${withPriority ? 1 : 0}`);
+  const groupQuery = withGroup ? `&group=${encodeURIComponent(withGroup)}` : "";
+  const data = await post(`/sim/press/${encodeURIComponent(service)}?priority=${withPriority ? 1 : 0}${groupQuery}`);
   if (data && data.ticket) Kiosk.show(message, "ok", `Đã cấp số ${data.ticket}`, `Ticket ${data.ticket} issued`);
   return data;
 }
@@ -42,12 +45,24 @@ function togglePriority() {
                                 el("small", {}, `Priority: ${priority ? "on" : "off"}`));
 }
 
+function toggleGroup(id) {
+  group = group === id ? null : id;
+  document.querySelectorAll("[data-group]").forEach(node => node.classList.toggle("on", node.dataset.group === group));
+}
+
 async function togglePaper() {
   if (await post(`/sim/paper?present=${paper ? 0 : 1}`) === null) return;
   paper = !paper;
   $("paper").classList.toggle("on", !paper);
   $("paper").replaceChildren(paper ? "Máy in: có giấy" : "Máy in: HẾT GIẤY", el("span", {class: "key"}, "G"),
                              el("small", {}, paper ? "Printer: paper in" : "Printer: OUT OF PAPER"));
+}
+
+// The scanner types the code and Enter; the board greets the card's holder (shown below the field) or says why not.
+async function scan(code) {
+  const data = await post("/sim/scan", JSON.stringify({code}));
+  if (data) Kiosk.show(message, "ok", `Đã quét ${data.length} ký tự`, `Scanned ${data.length} characters`);
+  return data;
 }
 
 function typeKeys(counter, keys) {
@@ -77,6 +92,12 @@ function build() {
       class: ["go", "go", "plain", "stop"][i] || "plain", id: `rate-${c.number}-${i + 1}`,
       onclick: () => post(`/sim/rate/${c.number}/${i + 1}`)}, l.vi, el("small", {}, l.en)))) : null)));
   if (layout.counters.length) select(layout.counters[0].number);
+  $("groups").replaceChildren(...layout.group_buttons.map(g => el("button", {
+    class: "plain", id: `group-${g.id}`, "data-group": g.id, onclick: () => toggleGroup(g.id)},
+    `Ưu tiên: ${g.vi}`, el("small", {}, `Priority: ${g.en || g.vi}`))));
+  $("cards").replaceChildren(...layout.sample_cards.map((card, i) => el("button", {
+    class: "plain", id: `card-${i + 1}`, onclick: () => scan(card.code)}, card.name, el("small", {}, "Thẻ mẫu / Sample card"))));
+  $("scan-code").maxLength = layout.max_scan;
 }
 
 function render(view) {
@@ -87,6 +108,11 @@ function render(view) {
     if (node) node.textContent = `${(Kiosk.MODE[c.mode] || [c.mode])[0]} · ${c.ticket || "—"} · ${c.officer ? "cán bộ " + c.officer : "chưa đăng nhập"}` +
       (c.rating_open ? " · đang chờ đánh giá" : "");
   }
+  const greeting = $("greeting");
+  if (view.greeting) Kiosk.show(greeting, "ok", view.greeting[0], view.greeting[1]);
+  else Kiosk.hide(greeting);
+  $("privacy").textContent = view.privacy_notice ? view.privacy_notice.join(" / ") : "";
+  $("privacy").classList.toggle("hidden", !view.privacy_notice);
   const stamp = `?v=${view.version}`;
   const ticket = $("ticket");
   fetch("/sim/ticket.png", {method: "GET"}).then(r => {
@@ -99,7 +125,7 @@ function render(view) {
 }
 
 document.addEventListener("keydown", event => {
-  if (!layout || event.target.tagName === "INPUT") return;
+  if (!layout || ["INPUT", "TEXTAREA"].includes(event.target.tagName)) return;
   const key = event.key;
   if (event.altKey && "1234".includes(key)) {
     const c = layout.counters.find(x => x.number === selected);
@@ -127,6 +153,9 @@ document.addEventListener("keydown", event => {
 
 $("priority").addEventListener("click", togglePriority);
 $("paper").addEventListener("click", togglePaper);
+$("scan-form").addEventListener("submit", event => { event.preventDefault(); scan($("scan-code").value); });
+// A scanner gone wild: 10 KB of keys with no card in them (the kiosk must ignore it, with a note on the board).
+$("scan-burst").addEventListener("click", () => scan("0123456789abcdefghij|".repeat(512).slice(0, 10240)));
 
 (async () => {
   layout = await (await fetch("/sim/layout")).json();

@@ -180,6 +180,12 @@ class BatchOut(BaseModel):
         description="Events stored and acknowledged whose time the server does not believe, each with the reason "
         "(the kiosk logs them): see docs/sync-protocol.md#time.",
     )
+    personal_keys_dropped: int = Field(
+        default=0,
+        description="Payload keys holding a citizen's personal data (name, full_name, ho_ten, birth_date, dob, "
+        "id_number, cccd, address, at any depth) that the server dropped before storing the events: central "
+        "never keeps them. See docs/sync-protocol.md#personal-data.",
+    )
 
 
 class CounterIn(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
 import time
@@ -20,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from central import times
+from central import privacy, times
 from central.models import Device, EnrolmentCode, Event, LiveTicket, RateLimit, Site, User
 
 #: The most events one POST may carry.
@@ -28,6 +29,7 @@ MAX_BATCH = 1000
 #: Enrolment codes expire after this long unless told otherwise.
 CODE_TTL_S = 24 * 3600
 ROLES = ("admin", "director", "leader")
+log = logging.getLogger(__name__)
 
 
 def now_us() -> int:
@@ -323,6 +325,8 @@ class IngestResult:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     gaps: list[list[int]] = field(default_factory=list)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
+    #: Payload keys holding personal data that were dropped before storage (central.privacy).
+    personal_keys_dropped: int = 0
 
 
 def _lock_device(conn: Connection, device_id: str) -> Any:
@@ -426,6 +430,7 @@ def ingest(
     boots.save()  # re-corrects the boots' stored events where their anchor moved
 
     if new:
+        _drop_personal_data(dev.id, new, result)
         rows = []
         last_unsynced: dict[str, tuple[int, int]] = {}
         for ev in new:
@@ -446,6 +451,23 @@ def ingest(
         update(Device).where(Device.id == dev.id).values(acked_seq=acked, max_seq=max(top, dev.max_seq), last_seen_us=received)
     )
     return result
+
+
+def _drop_personal_data(device_id: str, events: list[dict[str, Any]], result: IngestResult) -> None:
+    """Drop every personal-data key from the events' payloads before they are stored; log which, never the values."""
+    keys: set[str] = set()
+    for ev in events:
+        ev["payload"], dropped = privacy.scrub_text(ev["payload"])
+        if dropped:
+            result.personal_keys_dropped += len(dropped)
+            keys.update(f"{ev['type']}.{key}" for key in dropped)
+    if keys:
+        shown = sorted(keys)
+        log.warning(
+            "dropped %d personal-data key(s) from the events of device %s before storing them "
+            "(central keeps no citizen's name, birth date, ID number or address): %s%s",
+            result.personal_keys_dropped, device_id, ", ".join(shown[:10]), " ..." if len(shown) > 10 else "",
+        )
 
 
 # -- heartbeats and config ---------------------------------------------------------

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event, inspect
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -69,8 +70,18 @@ def migrate(engine: Engine) -> None:
         if connection.dialect.name == "postgresql":
             # Several server processes may start at once: one migrates, the others wait.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(730105)")
+        before = MigrationContext.configure(connection).get_current_revision()
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+        after = MigrationContext.configure(connection).get_current_revision()
+    if after != before and engine.dialect.name == "sqlite":
+        # A revision may have rewritten rows (0003 drops personal data): fold the WAL into the
+        # file and empty it, so no old page image stays behind in the -wal file.
+        raw = engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
 
 
 def is_migrated(engine: Engine) -> bool:

@@ -7,7 +7,8 @@ syncing for good (and its tickets would lose their QR code); nobody could push
 a fix. So central refuses such a file when it is set, with the reason.
 
 - **Central may push**: ``[site]``, ``[[services]]``, ``[[counters]]``, ``[queue]``,
-  ``[rating]``, the device sections (``[printer]``, ``[board]``, ``[speaker]``,
+  ``[rating]``, ``[[priority_groups]]`` (their names are also what the figures
+  show: ``central.figures.group_names``), ``[names]``, the device sections (``[printer]``, ``[board]``, ``[speaker]``,
   ``[buttons]``, ``[keypads]``, ``[camera]``: applied by the kiosk at its next
   start) and the timing keys of ``[sync]`` (:data:`SYNC_TIMING`). ``[sync]`` itself
   is required, with ``server_url`` equal to the address the kiosks reach this
@@ -34,8 +35,8 @@ from sqlalchemy import Connection
 
 from kiosk.bootconfig import LOCAL_PATHS, LOCAL_SECTIONS, SYNC_TIMING
 
-PUSHABLE = ("site", "services", "counters", "queue", "rating",
-            "printer", "board", "speaker", "buttons", "keypads", "camera", "sync")
+PUSHABLE = ("site", "services", "counters", "queue", "rating", "priority_groups", "names",
+            "printer", "board", "speaker", "buttons", "keypads", "camera", "scanner", "sync")
 LOCAL = LOCAL_SECTIONS
 LOCAL_SYNC_KEYS = ("token_file", "ca_file", "config_cache", "enrolment_code")
 

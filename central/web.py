@@ -8,7 +8,8 @@ only their own site: every page and export checks it.
 The routes here read the database and hand the pages plain data (dicts, lists,
 strings, numbers; never database rows); the HTML is in the Jinja2 templates of
 ``central/templates/`` (``base.html`` is the layout every page extends), rendered
-with autoescaping on. The CSV exports are written here.
+with autoescaping on. The CSV exports and the figures as JSON (``/sites/CODE/figures.json``,
+``/ranking.json``: the same session and the same site checks as the pages) are written here.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import APIRouter, FastAPI, Form, Path, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, select
 
@@ -39,7 +40,9 @@ ONLINE_S = 120  # a kiosk heard from within two minutes is online
 COLOURS = ["#1f6feb", "#d1242f", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0969da", "#57606a"]
 HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
 CSV_FIELDS = ["tickets", "completed", "no_shows", "wait_avg_min", "wait_p90_min", "service_avg_min",
-              "service_p90_min", "no_show_rate", "ratings", "satisfaction"]
+              "service_p90_min", "no_show_rate", "ratings", "satisfaction", "named", "named_share"]
+#: The results flow's counts, as the CSV and JSON name them (``results_`` + a key of figures.Results).
+RESULT_FIELDS = ["later", "called", "called_named", "recalls", "handed_over", "no_show", "expired"]
 
 
 def _safe(text: str) -> bool:
@@ -278,7 +281,28 @@ def mount(app: FastAPI, engine: Engine) -> None:
             site=_site(site), period=period, day=chosen.isoformat(),
             first=data["first"].strftime("%d/%m/%Y"), last=(data["end"] - timedelta(days=1)).strftime("%d/%m/%Y"),
             total=data["total"], score=data["score"], groups=data["groups"], chart=chart(data["by_hour"]),
+            priority_groups=data["priority_groups"], results=data["results"],
         )
+
+    @router.get("/sites/{code}/figures.json")
+    def site_json(request: Request, code: str, period: str = "day", day: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+        user, _ = current(request)
+        with read.connect() as conn:
+            site = site_for(conn, user, code)
+            period, chosen = parse_period(period, day, figures.site_tz(site))
+            data = figures.site_figures(conn, site, period, chosen)
+        body = {
+            "site": _site(site), "period": period, "day": chosen.isoformat(),
+            "first_day": data["first"].isoformat(), "last_day": (data["end"] - timedelta(days=1)).isoformat(),
+            "total": data["total"], "score": data["score"],
+            "by_service": data["groups"]["service"],
+            "by_counter": {str(k): v for k, v in data["groups"]["counter"].items()},
+            "by_officer": data["groups"]["officer"],
+            "by_priority_group": data["priority_groups"],
+            "results": data["results"],
+            "by_hour": {s: {str(h): n for h, n in hours.items()} for s, hours in data["by_hour"].items()},
+        }
+        return JSONResponse(body, headers=HEADERS)
 
     @router.get("/sites/{code}/export.csv")
     def site_csv(request: Request, code: str, period: str = "day", day: Annotated[str | None, Query(max_length=20)] = None) -> Response:
@@ -292,9 +316,11 @@ def mount(app: FastAPI, engine: Engine) -> None:
         writer.writerow(["site", "period", "first_day", "group", "key", *CSV_FIELDS])
         base = [site.code, period, data["first"].isoformat()]
         writer.writerow([*base, "site", site.code, *(_csv(data["total"][f]) for f in CSV_FIELDS)])
-        for name, rows in data["groups"].items():
+        for name, rows in data["groups"].items():  # priority_group: keyed by group id, "" for no group
             for key, r in rows.items():
                 writer.writerow([*base, name, key, *(_csv(r[f]) for f in CSV_FIELDS)])
+        for key in RESULT_FIELDS:  # the results flow: a count each, in the tickets column
+            writer.writerow([*base, "results", key, data["results"][key], *[""] * (len(CSV_FIELDS) - 1)])
         for service, hours in sorted(data["by_hour"].items()):
             for hour, n in sorted(hours.items()):
                 writer.writerow([*base, "hour", f"{service}@{hour:02d}", n, *[""] * (len(CSV_FIELDS) - 1)])
@@ -326,12 +352,20 @@ def mount(app: FastAPI, engine: Engine) -> None:
         _, _, period, chosen, rows = _ranking_rows(request, period, day)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["rank", "site", "name", "province", "department", "score", *CSV_FIELDS])
+        writer.writerow(["rank", "site", "name", "province", "department", "score", *CSV_FIELDS,
+                         *(f"results_{k}" for k in RESULT_FIELDS)])
         for r in rows:
             s = r["site"]
-            writer.writerow([_csv(r["rank"]), s.code, s.name, s.province, s.department, _csv(r["score"]), *(_csv(r[f]) for f in CSV_FIELDS)])
+            writer.writerow([_csv(r["rank"]), s.code, s.name, s.province, s.department, _csv(r["score"]),
+                             *(_csv(r[f]) for f in CSV_FIELDS), *(r["results"][k] for k in RESULT_FIELDS)])
         return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="ranking-{period}-{chosen.isoformat()}.csv"'})
+
+    @router.get("/ranking.json")
+    def ranking_json(request: Request, period: str = "month", day: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+        _, _, period, chosen, rows = _ranking_rows(request, period, day)
+        shown = [{**r, "site": _site(r["site"])} for r in rows]
+        return JSONResponse({"period": period, "day": chosen.isoformat(), "rows": shown}, headers=HEADERS)
 
     # -- the public ticket page (from the ticket's QR code) --
 

@@ -22,7 +22,7 @@ def event(seq: int, **changes: object) -> dict:
         "seq": seq,
         "uuid": UUID.format(seq),
         "type": "ticket_issued",
-        "payload": {"display": "1001", "name": "Nguyễn Văn Đồng"},
+        "payload": {"display": "1001", "label": "Đăng ký xe Lâm Đồng"},
         "wall_time": "2026-11-24T08:00:00+07:00",
         "mono_ns": seq * 1_000_000_000,
         "boot_id": "boot-1",
@@ -180,8 +180,10 @@ def test_same_batch_twice_changes_nothing(central: Central, client: TestClient, 
     batch = [event(s) for s in range(1, 6)]
     first = post(client, device, batch).json()
     second = post(client, device, batch).json()
-    assert first == {"acked_seq": 5, "stored": 5, "duplicates": 0, "rejected": [], "gaps": [], "quarantined": []}
-    assert second == {"acked_seq": 5, "stored": 0, "duplicates": 5, "rejected": [], "gaps": [], "quarantined": []}
+    assert first == {"acked_seq": 5, "stored": 5, "duplicates": 0, "rejected": [], "gaps": [], "quarantined": [],
+                     "personal_keys_dropped": 0}
+    assert second == {"acked_seq": 5, "stored": 0, "duplicates": 5, "rejected": [], "gaps": [], "quarantined": [],
+                      "personal_keys_dropped": 0}
     assert central.scalar("SELECT COUNT(*) FROM events") == 5
 
 

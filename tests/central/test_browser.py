@@ -67,6 +67,9 @@ def test_director_signs_in_and_reads_figures(browser: Browser, site_server: Live
     assert bars.count() == 2  # service a and b at 8h
     box = bars.first.bounding_box()
     assert box is not None and box["height"] > 10  # drawn, visible
+    # These kiosks record no priority group and call nobody back for results: one row, zeros.
+    assert page.locator('#priority-groups tr[data-group=""] td').first.inner_text().startswith("Không thuộc nhóm")
+    assert page.locator('[data-results="called"] b').inner_text() == "0"
     page.screenshot(path=str(tmp_path / "site.png"), full_page=True)
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải CSV").click()

@@ -49,6 +49,9 @@ FIELDS = st.fixed_dictionaries({}, optional={
     "counter": st.one_of(st.integers(0, 4), _json_values()),
     "officer": st.one_of(st.sampled_from(["1234", ""]), _json_values()),
     "level": st.one_of(st.integers(-1, 6), _json_values()),
+    "named": st.one_of(st.booleans(), _json_values()),
+    "group": st.one_of(st.sampled_from(["cao_tuoi", "benh", "x" * 40, "Cao Tuổi"]), _json_values()),
+    "results_later": st.one_of(st.booleans(), _json_values()),
 })
 PAYLOADS = st.one_of(
     FIELDS.map(lambda d: json.dumps(d, ensure_ascii=False)),
@@ -58,7 +61,7 @@ PAYLOADS = st.one_of(
 )
 ROWS = st.lists(
     st.fixed_dictionaries({
-        "type": st.one_of(st.sampled_from(figures.TICKET_TYPES), TEXT.map(lambda t: t[:64])),
+        "type": st.one_of(st.sampled_from(figures.TICKET_TYPES + figures.RESULT_TYPES), TEXT.map(lambda t: t[:64])),
         "payload": PAYLOADS,
         "wall_time": TEXT,
         "wall_us": st.one_of(NEAR, INT64),
@@ -71,8 +74,15 @@ ROWS = st.lists(
     }),
     max_size=12,
 )
-CONFIGS = st.one_of(st.none(), TEXT, st.builds(lambda tz: json.dumps({"site": {"timezone": tz}}),
-                                               st.one_of(TEXT, st.integers(), st.just("x" * 300))))
+CONFIGS = st.one_of(
+    st.none(), TEXT,
+    st.builds(lambda tz: json.dumps({"site": {"timezone": tz}}), st.one_of(TEXT, st.integers(), st.just("x" * 300))),
+    st.builds(lambda groups: json.dumps({"priority_groups": groups}, ensure_ascii=False),  # the groups' names
+              st.one_of(_json_values(), st.lists(st.fixed_dictionaries(
+                  {"id": st.one_of(st.sampled_from(["cao_tuoi", "benh"]), _json_values()),
+                   "name": st.one_of(st.fixed_dictionaries({"vi": _json_values()}, optional={"en": _json_values()}),
+                                     _json_values())}), max_size=3))),
+)
 
 
 def sign_in(client: TestClient) -> TestClient:
@@ -121,9 +131,10 @@ def finite(value: Any) -> bool:
     return not isinstance(value, float) or math.isfinite(value)
 
 
-PAGES = ["/", "/ranking", "/ranking.csv", "/sites/ld", "/sites/ld/export.csv", "/sites/hn"] + [
+PAGES = ["/", "/ranking", "/ranking.csv", "/ranking.json", "/sites/ld", "/sites/ld/export.csv",
+         "/sites/ld/figures.json", "/sites/hn"] + [
     f"{page}?period={period}&day={DAY}"
-    for page in ("/ranking", "/ranking.csv", "/sites/ld", "/sites/ld/export.csv")
+    for page in ("/ranking", "/ranking.csv", "/ranking.json", "/sites/ld", "/sites/ld/export.csv", "/sites/ld/figures.json")
     for period in figures.PERIODS
 ]
 
@@ -158,6 +169,8 @@ def test_every_page_and_figure_survives_any_stored_row(central: Central, offices
             for period in figures.PERIODS:
                 data = figures.site_figures(conn, ld, period, date(2026, 11, 24))
                 assert finite(data["total"]) and finite(data["groups"]) and finite(data["score"])
+                assert finite(data["priority_groups"]) and all(isinstance(n, int) for n in data["results"].values())
+                assert all(isinstance(g["name_vi"], str) and g["name_vi"] for g in data["priority_groups"])
                 assert all(0 <= h <= 23 for hours in data["by_hour"].values() for h in hours)
         assert hn_figures(central) == baseline  # one bad kiosk changes no other site's figures or rank
 

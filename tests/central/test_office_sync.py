@@ -52,7 +52,11 @@ def test_the_office_syncs_every_event_exactly_once_and_shows_when_it_is_offline(
         wait_for(lambda: process.office.view().figures.issued == 2)
         sim.type_keys(1, "E")
         wait_for(lambda: process.office.view().counters[0].ticket)
-        sim.type_keys(1, "+")
+        sim.type_keys(1, "+")  # car registration: the papers are handed over later
+        wait_for(lambda: not process.office.view().counters[0].ticket)
+        sim.type_keys(1, "1001+")  # "your results are ready"
+        wait_for(lambda: process.office.view().counters[0].results)
+        sim.type_keys(1, "+")  # handed over: the rating follows
         wait_for(lambda: process.office.view().counters[0].rating_open)
         sim.press_rating(1, 1)
         wait_for(lambda: unacked(db_path) == 0 and central.events(device_id), seconds=15)
@@ -72,6 +76,7 @@ def test_the_office_syncs_every_event_exactly_once_and_shows_when_it_is_offline(
     assert_exactly_once(central, device_id, db_path)
     types = [row.type for row in central.events(device_id)]
     assert types.count("ticket_issued") == 3 and "rating_recorded" in types
+    assert types.index("results_called") < types.index("results_handed_over") < types.index("rating_recorded")
 
 
 def test_the_ticket_qr_code_opens_its_public_page(tmp_path):

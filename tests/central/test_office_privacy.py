@@ -1,0 +1,114 @@
+"""Personal data through the whole chain: citizens' cards scanned at a real kiosk process that syncs to a
+real central server; after the day's purge no name is anywhere.
+
+Searched: the kiosk's SQLite file with its WAL and shared memory (free pages
+included: the bytes, not the rows), every event payload, every log record
+(message and extra fields) of both processes, and central's database. The
+simulated loudspeaker's WAV and text files are not searched: they are the
+simulation's output on purpose; a real Pi writes no announcement to disk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import unicodedata
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from kiosk.cccd import SAMPLE_CARDS, parse_cccd
+from tests.central.test_office_sync import office_with_sync, unacked
+from tests.test_office import run_office, wait_for
+
+pytestmark = pytest.mark.process  # the whole kiosk process: not in make test-fast
+
+CARDS = SAMPLE_CARDS[:4]
+HOLDERS = [parse_cccd(card) for card in CARDS]
+# What must not survive: names, and what a card holds besides (ID numbers, birth dates, addresses).
+SECRETS = [h.name for h in HOLDERS] + [card.split("|")[0] for card in CARDS] + [card.split("|")[5] for card in CARDS]
+
+
+def forms(text: str) -> list[bytes]:
+    return [unicodedata.normalize(f, text).encode() for f in ("NFC", "NFD")] + [json.dumps(text)[1:-1].encode()]
+
+
+def found_in(data: bytes) -> list[str]:
+    return [s for s in SECRETS if any(f in data for f in forms(s))]
+
+
+def found_in_central(url: str, engine) -> list[str]:
+    """Which secrets central's database holds: its files' bytes on SQLite, every table's text on PostgreSQL."""
+    if engine.dialect.name == "sqlite":
+        path = Path(url.removeprefix("sqlite:///"))
+        return found_in(b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*")))
+    with engine.connect() as conn:
+        tables = conn.exec_driver_sql(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).scalars().all()
+        text = "\n".join(
+            conn.exec_driver_sql(f'SELECT COALESCE(string_agg(t::text, \'\n\'), \'\') FROM "{name}" t').scalar()
+            for name in tables
+        )
+    return found_in(text.encode())
+
+
+def kept(db_path: str) -> list[str]:
+    connection = sqlite3.connect(db_path)
+    try:
+        return [row[0] for row in connection.execute("SELECT name FROM personal")]
+    finally:
+        connection.close()
+
+
+def test_no_name_survives_the_business_day_on_the_kiosk_the_logs_or_central(tmp_path, live, central, caplog):
+    caplog.set_level(logging.DEBUG)
+    config, device_id = office_with_sync(tmp_path, live, central)
+    db_path = config.store.path
+
+    def body(process, sim):
+        sim.type_keys(3, "**1234*2580E")
+        for card in CARDS[:3]:
+            sim.scan(card)
+            wait_for(lambda: process.office.view().greeting)
+            sim.press_service("xemay")  # counter 3
+        sim.scan(CARDS[3])
+        wait_for(lambda: process.office.view().greeting)
+        sim.press_service("oto")  # results handed over later: called back by name
+        wait_for(lambda: len(kept(db_path)) == 4)
+        sim.type_keys(3, "E")
+        wait_for(lambda: process.office.view().counters[2].called_name)
+        sim.type_keys(1, "E+")
+        wait_for(lambda: any(r.named for r in process.office.view().awaiting_results))
+        sim.type_keys(1, "1001+")
+        wait_for(lambda: process.office.view().counters[0].results)
+        sim.type_keys(1, "+")  # handed over: that name goes at once
+        wait_for(lambda: len(kept(db_path)) == 3)
+        wait_for(lambda: unacked(db_path) == 0, seconds=15)
+        # The next business day: every name of the day is deleted.
+        process.clock.start += timedelta(days=1)
+        wait_for(lambda: kept(db_path) == [], seconds=15)
+        sim.press_service("xemay")  # the new day's first ticket, synced like the rest
+        wait_for(lambda: unacked(db_path) == 0, seconds=15)
+
+    process = run_office(config, body)
+    assert process.office is not None
+
+    store_files = b"".join(p.read_bytes() for p in Path(db_path).parent.glob(Path(db_path).name + "*"))
+    assert b"SQLite format 3" in store_files
+    assert found_in(store_files) == []
+    connection = sqlite3.connect(db_path)
+    try:
+        payloads = "\n".join(row[0] for row in connection.execute("SELECT payload FROM events"))
+        assert connection.execute("SELECT COUNT(*) FROM tickets WHERE named = 1").fetchone()[0] == 4
+    finally:
+        connection.close()
+    assert found_in(payloads.encode()) == []
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__!r}" for r in caplog.records)
+    assert any(r.name.startswith("kiosk.") for r in caplog.records)  # the kiosk's logs were captured
+    assert found_in(logged.encode()) == []
+    assert found_in_central(central.url, central.engine) == []
+    types = [row.type for row in central.events(device_id)]
+    assert "results_handed_over" in types and types.count("ticket_issued") == 5

@@ -12,8 +12,9 @@ No threads and no device library: the reader thread of
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any, Protocol
+from typing import Any
 
+from drivers.inputs.input_events import InputEvent
 from drivers.keypad.config import KeypadConfig
 from drivers.keypad.events import KeypadAction, KeypadPaired, KeypadRejected
 from drivers.keypad.keycodes import EV_KEY, key_name
@@ -21,18 +22,6 @@ from drivers.keypad.keymap import IGNORE
 from drivers.keypad.pairing import PairingStore
 from drivers.keypad.presses import KeyPressTracker, KeyState
 from drivers.keypad.sequence import KeySequenceParser
-
-
-class InputEvent(Protocol):
-    """What the handler reads of an input event: ``evdev.InputEvent`` and
-    :class:`~drivers.keypad.simulated.SimulatedInputEvent` both fit."""
-
-    @property
-    def type(self) -> int: ...
-    @property
-    def code(self) -> int: ...
-    @property
-    def value(self) -> int: ...
 
 
 # An EV_KEY event's value: 1 pressed, 0 released, 2 autorepeat.

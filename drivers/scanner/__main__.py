@@ -10,14 +10,13 @@ Stop the kiosk service first: it grabs the scanner.
 
 from __future__ import annotations
 
-import sys
-import time
+from collections.abc import Iterator
 from typing import Any
 
 from drivers.base import DeviceError
+from drivers.inputs.check import check_args, watch
 from drivers.names import mask_name, normalise_name
 from drivers.scanner import CodeScanned, ScannerConfig, matches, open_scanner
-from drivers.section import load_section
 
 
 def describe(code: str) -> str:
@@ -42,29 +41,25 @@ def show(event: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m drivers.scanner office.toml [seconds]``: list the input devices, then print what is scanned."""
-    args = sys.argv[1:] if argv is None else argv
-    if not args:
-        print("usage: python -m drivers.scanner CONFIG.toml [seconds]")
+    args = check_args("scanner", argv, "scanner", ScannerConfig)
+    if args is None:
         return 2
-    config = load_section(args[0], "scanner", ScannerConfig)
-    seconds = float(args[1]) if len(args) > 1 else 60.0
+    config, seconds = args
     try:
         service = open_scanner(config, show, start=False)
     except DeviceError as exc:
         print(f"FAIL {exc}")
         return 1
-    try:
+
+    def lines() -> Iterator[str]:
         if config.backend == "real":
             for info in service.lister():
-                print(f"{'scanner' if matches(config, info) else 'other  '}  {info.describe()}", flush=True)
+                yield f"{'scanner' if matches(config, info) else 'other  '}  {info.describe()}"
         else:
-            print('simulated backend: no real scanner is read (set backend = "real" in [scanner])', flush=True)
-        print(f"layout {config.layout!r}; scan a code ({seconds:.0f} s)...", flush=True)
-        service.start()
-        time.sleep(seconds)
-    finally:
-        service.close()
-    return 0
+            yield 'simulated backend: no real scanner is read (set backend = "real" in [scanner])'
+        yield f"layout {config.layout!r}; scan a code ({seconds:.0f} s)..."
+
+    return watch(service, seconds, lines)
 
 
 if __name__ == "__main__":

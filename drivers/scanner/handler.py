@@ -14,9 +14,9 @@ The reader thread of :mod:`drivers.scanner.service` calls it; tests call it dire
 from __future__ import annotations
 
 import unicodedata
-from typing import Protocol
 
 from drivers.base import nfc
+from drivers.inputs.input_events import InputEvent
 from drivers.keypad.keycodes import EV_KEY
 from drivers.scanner.config import ScannerConfig
 from drivers.scanner.decoder import END, KeyDecoder, Undecodable, repair_utf8
@@ -24,17 +24,6 @@ from drivers.scanner.events import CodeScanned, ScanRejected
 from drivers.scanner.layouts import LAYOUTS
 
 ScanResult = CodeScanned | ScanRejected
-
-
-class InputEvent(Protocol):
-    """What the handler reads of an input event: ``evdev.InputEvent`` and the simulated one both fit."""
-
-    @property
-    def type(self) -> int: ...
-    @property
-    def code(self) -> int: ...
-    @property
-    def value(self) -> int: ...
 
 
 class ScanHandler:

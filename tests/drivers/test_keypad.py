@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import queue
 import re
 import subprocess
 import sys
@@ -47,6 +46,7 @@ from drivers.keypad.keycodes import KEY_CODES, KEY_NAMES
 from drivers.keypad.keymap import TYPING_KEYS
 from drivers.keypad.service import next_backoff
 from drivers.keypad.simulated import SimulatedKeypad, SimulatedKeypads
+from tests.drivers.service_threads import Events, RecordingEvent, wait_until
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "buttons-and-keypads.md"
 ROOT = DOCS.parents[1]
@@ -551,33 +551,6 @@ def test_the_example_in_the_docs_is_a_valid_config():
 # --------------------------------------------------------------------------
 
 
-class Events:
-    def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue()
-
-    def post(self, item) -> None:
-        self.queue.put(item)
-
-    def next(self, timeout: float = 3.0):
-        return self.queue.get(timeout=timeout)
-
-    def none_within(self, seconds: float) -> bool:
-        try:
-            item = self.queue.get(timeout=seconds)
-        except queue.Empty:
-            return True
-        raise AssertionError(f"unexpected {item}")
-
-
-def wait_until(predicate, timeout: float = 3.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError("timed out")
-
-
 def test_reader_retries_until_the_keypad_opens_then_reconnects_after_unplugging(tmp_path):
     events = Events()
     config = make_config(tmp_path)
@@ -591,21 +564,9 @@ def test_reader_retries_until_the_keypad_opens_then_reconnects_after_unplugging(
             raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
         return bus.open(path)
 
-    class RecordingEvent(threading.Event):
-        """The service's stop flag; records how long the reader waits between attempts."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.waits: list[float] = []
-
-        def wait(self, timeout=None):
-            if threading.current_thread().name.startswith("keypad /"):
-                self.waits.append(timeout)
-            return super().wait(timeout)
-
     keypad = bus.plug(KP1)
     service = KeypadService(config, events.post, lister=bus.list_paths, opener=flaky_opener)
-    service.stopping = RecordingEvent()
+    service.stopping = RecordingEvent("keypad /")
     service.start()
     try:
         down = events.next()

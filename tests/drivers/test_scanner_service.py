@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import queue
 import random
 import re
 import subprocess
@@ -43,6 +42,7 @@ from drivers.scanner.evdev_backend import EvdevLister
 from drivers.scanner.layouts import LAYOUTS
 from drivers.scanner.simulated import DEFAULT_NAME, DEFAULT_PATH, SimulatedScanner, SimulatedScanners
 from kiosk.cccd import SAMPLE_CARDS, NotACard, parse_cccd
+from tests.drivers.service_threads import Events, RecordingEvent, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "scanner.md"
@@ -58,33 +58,6 @@ def make_config(**changes) -> ScannerConfig:
     }
     values.update(changes)
     return ScannerConfig.model_validate(values)
-
-
-class Events:
-    def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue()
-
-    def post(self, item) -> None:
-        self.queue.put(item)
-
-    def next(self, timeout: float = 3.0):
-        return self.queue.get(timeout=timeout)
-
-    def none_within(self, seconds: float) -> bool:
-        try:
-            item = self.queue.get(timeout=seconds)
-        except queue.Empty:
-            return True
-        raise AssertionError(f"unexpected {item}")
-
-
-def wait_until(predicate, timeout: float = 3.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture
@@ -155,21 +128,9 @@ def test_reopening_waits_longer_each_time_then_starts_short_again(bus):
             raise OSError(errno.EIO, "Input/output error")
         return bus.open(path)
 
-    class RecordingEvent(threading.Event):
-        """The service's stop flag; records how long the reader waits between attempts."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.waits: list[float] = []
-
-        def wait(self, timeout=None):
-            if threading.current_thread().name.startswith("scanner /"):
-                self.waits.append(timeout)
-            return super().wait(timeout)
-
     bus.plug()
     service = ScannerService(make_config(), events.post, lister=bus.list, opener=flaky_opener)
-    service.stopping = RecordingEvent()
+    service.stopping = RecordingEvent("scanner /")
     service.start()
     try:
         down = events.next()

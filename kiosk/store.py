@@ -296,8 +296,12 @@ def load_state(db: sqlite_utils.Database) -> State:
         state.counters[row["number"]] = CounterState(**row)
     for row in db.query("SELECT * FROM services"):
         state.services[row["id"]] = ServiceState(**row)
+    # The day's ratings: of its tickets, and of results of earlier days handed over today (rated
+    # today); not those of tickets of an earlier stay on this day.
+    earlier_stay = {row["id"] for row in db.query("SELECT id FROM tickets WHERE day = ? AND queue_seq < ?",
+                                                  [state.day, state.day_opened_seq])}
     for row in db.query("SELECT * FROM ratings WHERE day = ?", [state.day]):
-        if row["ticket_id"] in state.tickets:
+        if row["ticket_id"] not in earlier_stay:
             state.ratings[row["ticket_id"]] = Rating(**row)
     # Results awaited (of any day), and those handed over whose rating is still open.
     rating = {c.rating_ticket for c in state.counters.values() if c.rating_ticket}

@@ -100,3 +100,4 @@ def test_the_names_survive_a_restart_within_the_day(open_store, store):
     store.close()
     again = open_store(results_config())
     assert again.people()[ticket_id].name == NAMES[0]
+

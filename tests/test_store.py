@@ -189,3 +189,19 @@ def test_idle_checkpoint_moves_the_wal_into_the_file(open_store, small):
     store.checkpoint()
     busy, frames, copied = store.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert (busy, frames) != (1, -1) and copied == frames
+
+
+def test_a_rating_after_a_result_of_an_earlier_day_counts_today_after_a_restart(open_store, clock):
+    from tests.test_results import results_config
+
+    store = open_store(results_config())
+    store.execute(cmd.Issue("a", "r1"))
+    store.execute(cmd.CallNext(1))
+    store.execute(cmd.Complete(1))  # handed over later
+    clock.advance(days=1)
+    store.execute(cmd.ResultsReady(1, "1001"))
+    store.execute(cmd.Complete(1))
+    store.execute(cmd.Rate(1, 2))
+    store.close()
+    again = open_store(results_config())
+    assert [(r.ticket_id, r.level) for r in again.engine.state.ratings.values()] == [("r1", 2)]

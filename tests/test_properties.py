@@ -16,6 +16,7 @@ entered; and what a restart loads equals what the engine held.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import uuid
@@ -32,6 +33,7 @@ from kiosk import commands as cmd
 from kiosk.clock import FakeClock
 from kiosk.engine import Engine
 from kiosk.errors import DomainError
+from kiosk.personal import Person
 from kiosk.state import FINAL_STATES
 from kiosk.store import Store, load_state, replay
 from tests.conftest import at, small_config
@@ -46,6 +48,7 @@ CONFIG = small_config(
             "numbering": {"start": 1, "end": 30},
             "daily_cap": 25,
             "opening": {"days": ["mon", "tue", "wed", "thu", "fri", "sat"], "hours": [["07:00", "12:00"], ["13:00", "17:00"]]},
+            "results_later": True,
         },
         {
             "id": "b",
@@ -55,6 +58,7 @@ CONFIG = small_config(
         },
     ],
     queue={"priority": "interleave", "priority_every": 2, "recalls_before_no_show": 1},
+    names={"results_keep_days": 2},
 )
 COUNTERS = st.sampled_from([1, 2, 3])
 SERVICES = st.sampled_from(["a", "b", "c"])  # "c" does not exist: a refusal
@@ -64,6 +68,7 @@ PROJECTIONS = {
     "counters": "number",
     "services": "id",
     "ratings": "ticket_id",
+    "results": "id",
 }
 
 
@@ -97,6 +102,24 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(service=SERVICES, priority=st.booleans())
     def issue(self, service: str, priority: bool) -> None:
         self._do(cmd.Issue(service, str(uuid.uuid4()), priority))
+
+    @rule(service=SERVICES, group=st.sampled_from([None, "cao_tuoi", "benh", "vip"]))
+    def issue_named(self, service: str, group: str | None) -> None:
+        """A citizen who scanned their card (and maybe pressed a group's button)."""
+        person = Person("Nguyễn Thị Hường", "1962-08-15")
+        try:
+            self.store.execute(cmd.Issue(service, str(uuid.uuid4()), group=group, named=True), person=person)
+        except DomainError:
+            pass
+
+    @rule(counter=COUNTERS, number=st.sampled_from(["1", "2", "3", "B001", "7"]),
+          day=st.sampled_from([None, "2026-11-24", "2026-11-25"]))
+    def results_ready(self, counter: int, number: str, day: str | None) -> None:
+        self._do(cmd.ResultsReady(counter, number, day))
+
+    @rule(counter=COUNTERS, group=st.sampled_from(["0", "1", "5", "9", "cao_tuoi"]))
+    def set_group(self, counter: int, group: str) -> None:
+        self._do(cmd.SetGroup(counter, group))
 
     @rule(service=SERVICES, count=st.integers(2, 12))
     def rush(self, service: str, count: int) -> None:
@@ -248,6 +271,25 @@ class QueueMachine(RuleBasedStateMachine):
         for row in self.store.db.query("SELECT number, ticket_id FROM counters WHERE ticket_id IS NOT NULL"):
             ticket = self.store.db["tickets"].get(row["ticket_id"])
             assert ticket["state"] in ("called", "serving") and ticket["counter"] == row["number"]
+
+    @invariant()
+    def a_results_call_is_held_by_one_free_counter(self) -> None:
+        for row in self.store.db.query("SELECT number, ticket_id, results_ticket FROM counters "
+                                       "WHERE results_ticket IS NOT NULL"):
+            assert row["ticket_id"] is None
+            result = self.store.db["results"].get(row["results_ticket"])
+            assert result["state"] == "awaiting" and result["counter"] == row["number"]
+
+    @invariant()
+    def names_are_kept_only_for_today_or_an_awaited_result(self) -> None:
+        day = self.store.engine.state.day
+        for row in self.store.db.query(
+            "SELECT p.ticket_id, t.day, r.state FROM personal p LEFT JOIN tickets t ON t.id = p.ticket_id "
+            "LEFT JOIN results r ON r.id = p.ticket_id"
+        ):
+            assert row["day"] == day or row["state"] == "awaiting", row
+        for event in self.store.events():
+            assert "Hường" not in json.dumps(event.data, ensure_ascii=False)
 
     @invariant()
     def events_have_no_gap(self) -> None:

@@ -322,6 +322,19 @@ def do_enroll(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wait_words(minutes: int | None) -> str:
+    """The wait as the ticket says it: a range, or that there is no estimate (no staffed counter)."""
+    from kiosk.estimate import wait_range
+
+    shown = wait_range(minutes)
+    if shown is None:
+        return "chưa ước tính được/no estimate"
+    low, high = shown
+    if low == 0:
+        return f"dưới/under {high} phút/min"
+    return f"khoảng/about {low}–{high} phút/min"
+
+
 def _report(events: list[StoredEvent], config: Config, displays: dict[str, str]) -> None:
     """One line per event a person cares about; ``displays`` maps ticket ids to numbers."""
     for event in events:
@@ -329,10 +342,8 @@ def _report(events: list[StoredEvent], config: Config, displays: dict[str, str])
         if event.type == "ticket_issued":
             service = config.service(data["service"]).name.vi
             mark = " ƯU TIÊN/PRIORITY" if data["priority"] else ""
-            print(
-                f"Số/Ticket {data['display']}{mark} - {service} - {data['ahead']} người chờ trước/ahead, "
-                f"khoảng/about {data['wait_minutes']} phút/min"
-            )
+            print(f"Số/Ticket {data['display']}{mark} - {service} - {data['ahead']} người chờ trước/ahead, "
+                  f"{_wait_words(data['wait_minutes'])}")
         elif event.type in ("ticket_called", "ticket_recalled"):
             print(f"Quầy/Counter {data['counter']}: mời số/calling {displays.get(data['ticket_id'], '?')}")
         else:

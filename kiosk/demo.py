@@ -342,12 +342,18 @@ def run_demo(
         groups={k[6:]: v for k, v in store_events.items() if k.startswith("group:")},
         tickets_printed=len(list((out / "printer").glob("ticket-*.png"))),
         board_frames=morning.frames,
-        announcements=len(list((out / "speaker").glob("announce-*.wav"))),
+        announcements=_announcements(out / "speaker"),
         files={"tickets": "printer/", "board": "board/", "announcements": "speaker/", "store": "kiosk.db"},
     )
     (out / "summary.json").write_text(json.dumps(asdict(summary), ensure_ascii=False, indent=2), encoding="utf-8")
     (out / "summary.txt").write_text(summary.text() + "\n", encoding="utf-8")
     return summary
+
+
+def _announcements(folder: Path) -> int:
+    """The announcements written by the simulated loudspeaker (not the scan tones)."""
+    texts = (p.with_suffix(".txt") for p in folder.glob("announce-*.wav"))
+    return sum(1 for t in texts if not (t.is_file() and t.read_text(encoding="utf-8").startswith("(tone")))
 
 
 def _count_events(path: Path) -> dict[str, int]:

@@ -14,10 +14,10 @@ The engine thread never waits on a device: printing, speaking and snapshots
 run in their own workers, so a jammed printer cannot delay a call. pygame runs
 in the main thread (see :mod:`kiosk.run`), which reads the latest view.
 
-The banners and the LEDs are kept by :mod:`kiosk.banners` and :mod:`kiosk.lights`.
-This module is a little over 500 lines because every message the engine thread
-handles, and what it does to the devices, is here, in the one place that owns
-the engine thread's state.
+The banners, the LEDs and the citizens' names are kept by :mod:`kiosk.banners`,
+:mod:`kiosk.lights` and :mod:`kiosk.citizens`. This module is about 600 lines
+because every message the engine thread handles, and what it does to the
+devices, is here, in the one place that owns the engine thread's state.
 """
 
 from __future__ import annotations

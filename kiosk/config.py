@@ -12,7 +12,7 @@ silently ignored. All text is stored NFC-normalised.
 The office-level sections are modelled here; each device's section comes from
 ``drivers/<device>/config.py``. Like them, this module imports only pydantic,
 the standard library and those config modules, so that reading a config file
-loads no device library. It is a little over 500 lines because the models and
+loads no device library. It is about 650 lines because the models and
 the checks that span sections belong together.
 """
 

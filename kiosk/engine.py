@@ -14,8 +14,9 @@ that jumps backwards cannot let a later ticket overtake an earlier one.
 
 :data:`DECIDE` names the one handler of each command; the commands are in
 :mod:`kiosk.commands`, the state and how events change it in
-:mod:`kiosk.state`. This module is a little over 500 lines because every queue
-rule is here, in one place, where a reader can follow them together.
+:mod:`kiosk.state`. This module is about 700 lines because every queue rule
+(calls, transfers, ratings, results handed over later, priority groups) is
+here, in one place, where a reader can follow them together.
 """
 
 from __future__ import annotations

@@ -368,6 +368,8 @@ class Office:
         try:
             events = self._execute(issue, person)
         except DomainError as exc:
+            if person is not None:
+                self._citizens.give_back(person, self._seconds())
             log.info("press refused", extra={"service": service_id, "reason": exc.text("en")})
             # The citizen at the button reads why on the board, e.g. "... chưa mở cửa; mở lúc 07:30".
             self._banners.set("press", Banner("closed", exc.text("vi"), exc.text("en")), PRESS_REFUSED_SECONDS)

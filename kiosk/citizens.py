@@ -63,6 +63,11 @@ class Citizens:
             return None
         return pending.person
 
+    def give_back(self, person: Person, now: float) -> None:
+        """A press that took ``person`` gave no ticket (the service is closed, say): the citizen may press
+        another button, without scanning again, for a new window from ``now``."""
+        self._pending = _Pending(person, now + self.config.scan_window_seconds)
+
     def expire(self, now: float) -> bool:
         """Drop a scan whose window has passed at ``now``; True when one was dropped."""
         if self._pending is not None and now >= self._pending.until:

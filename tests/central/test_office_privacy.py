@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from central import figures
 from kiosk.cccd import SAMPLE_CARDS, parse_cccd
 from tests.central.test_office_sync import office_with_sync, unacked
 from tests.test_office import run_office, wait_for
@@ -80,6 +81,7 @@ def test_no_name_survives_the_business_day_on_the_kiosk_the_logs_or_central(tmp_
         wait_for(lambda: len(kept(db_path)) == 4)
         sim.type_keys(3, "E")
         wait_for(lambda: process.office.view().counters[2].called_name)
+        sim.type_keys(3, "*5E")  # the officer records the group: người cao tuổi
         sim.type_keys(1, "E+")
         wait_for(lambda: any(r.named for r in process.office.view().awaiting_results))
         sim.type_keys(1, "1001+")
@@ -112,3 +114,11 @@ def test_no_name_survives_the_business_day_on_the_kiosk_the_logs_or_central(tmp_
     assert found_in_central(central.url, central.engine) == []
     types = [row.type for row in central.events(device_id)]
     assert "results_handed_over" in types and types.count("ticket_issued") == 5
+    # The group recorded at the counter is in central's figures per group; the names are not.
+    with central.engine.connect() as conn:
+        site = conn.exec_driver_sql("SELECT * FROM sites WHERE code = 'ld'").one()
+        day = process.office.view().now.date() - timedelta(days=1)
+        data = figures.site_figures(conn, site, "day", day)
+    groups = {g["id"]: g for g in data["priority_groups"]}
+    assert groups["cao_tuoi"]["tickets"] == 1 and groups["cao_tuoi"]["name_vi"] == "Người cao tuổi"
+    assert groups[None]["tickets"] == 3

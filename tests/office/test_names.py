@@ -171,3 +171,13 @@ def test_the_next_day_forgets_the_names(office, clock):
     office.office.submit(Tick())
     assert kept_names(office) == []
     assert ("forget_names",) in office.announcer.asked
+
+
+def test_a_refused_press_keeps_the_scan_for_another_button(office):
+    scan(office)
+    office.office.post(ServicePressed("a", group="vip"))  # no such group: no ticket
+    office.settle()
+    assert office.office.view().greeting is not None  # still greeted: press another button
+    office.office.post(ServicePressed("b"))
+    office.settle()
+    assert office.printer.jobs[-1].view.citizen_name == NAME

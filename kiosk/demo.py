@@ -1,12 +1,14 @@
 """``kiosk demo``: a scripted busy morning, at high speed, through the real process.
 
-Citizens press the service buttons (some with the priority button or the
-elderly's group button first, some after scanning their chip ID card so that
-they are called by name), officers sign in and drive their counters from their
-keypads (next, recall, no-show, a transfer, a priority group, complete, and
-"your results are ready" for the registrations handed over later), citizens
-press the rating buttons, and the printer runs out of paper for a while and is
-refilled. A card that is not a CCCD and a scan without a press are ignored. Every press goes
+Citizens press the service buttons (some with the priority button first,
+some as the elderly's priority group: the demo's header has no pin left for a
+group button, so those presses are posted as the button would post them; some
+after scanning their chip ID card, so that they are called by name), officers
+sign in and drive their counters from their keypads (next, recall, no-show, a
+transfer, a priority group, complete, and "your results are ready" for the
+registrations handed over later), citizens press the rating buttons, and the
+printer runs out of paper for a while and is refilled. A card that is not a
+CCCD and a scan without a press are ignored. Every press goes
 through the simulated device's driver, the queue, the engine and the outputs,
 exactly as on a Pi. The demo writes the tickets (PNG), board frames (PNG),
 announcements (WAV) and a summary.
@@ -42,7 +44,7 @@ NO_SHOW_SHARE = 0.06
 #: Rating levels chosen by citizens who rate (best first).
 RATING_WEIGHTS = (0.55, 0.3, 0.1, 0.05)
 RATING_SHARE = 0.85
-#: Citizens who scan their CCCD before pressing (called by name), and who press the elderly's group button.
+#: Citizens who scan their CCCD before pressing (called by name), and who come as the elderly's group.
 SCAN_SHARE = 0.4
 GROUP_SHARE = 0.06
 #: Minutes after which a result handed over later is ready (the officer calls the citizen back).

@@ -67,6 +67,8 @@ log = logging.getLogger(__name__)
 
 #: The engine thread wakes at least this often when idle (ticks, heartbeat).
 IDLE_SECONDS = 0.5
+#: While items keep coming, a new view at least this often (else once the inbox is empty).
+PUBLISH_EVERY_SECONDS = 0.1
 #: Checkpoint the WAL after this long with nothing to do.
 CHECKPOINT_IDLE_SECONDS = 5.0
 #: How long the board thanks a citizen for a rating.
@@ -120,6 +122,7 @@ class Office:
         self._version = 0
         self._view_lock = threading.Condition()
         self._view: OfficeView | None = None
+        self._published_at = 0.0  # monotonic time of the last view built
         self._lights = Lights(devices.buttons)
         self._citizens = Citizens(config.names)  # the names are loaded with the store
         # Print jobs handed to the print worker in this run and not yet reported, per ticket (a reprint adds one).
@@ -214,7 +217,10 @@ class Office:
                 log.exception("could not handle an item", extra={"item": repr(item)})
             self._idle_since = time.monotonic()
             self._checkpointed = False
-            self._publish()
+            # Under a burst the view is built once the inbox is drained (or every PUBLISH_EVERY_SECONDS),
+            # not after every item: building it grows with the day's tickets.
+            if self.inbox.empty() or time.monotonic() - self._published_at >= PUBLISH_EVERY_SECONDS:
+                self._publish()
 
     # -- the engine thread ------------------------------------------------
 
@@ -608,6 +614,7 @@ class Office:
         """Build and publish a new view for the board and the pages."""
         printer = self.devices.printer
         status = printer.status if printer is not None else None
+        self._published_at = time.monotonic()
         self._version += 1
         view = build_view(
             self.store.engine,

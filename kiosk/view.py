@@ -1,7 +1,7 @@
 """What the office looks like right now: an immutable snapshot for pages and the board.
 
-The engine thread builds an :class:`OfficeView` after every change and
-publishes it; the web server and the board read the latest one from any thread
+The engine thread builds an :class:`OfficeView` after a change (once its inbox
+is drained, or every 0.1 s while items keep coming) and publishes it; the web server and the board read the latest one from any thread
 without touching the engine or the store.
 """
 

@@ -266,9 +266,13 @@ class Office:
     def _handle(self, item: Message) -> None:
         if isinstance(item, Request):
             try:
-                item.future.set_result(self._execute(item.command))
+                events = self._execute(item.command)
             except BaseException as exc:
+                self._publish()
                 item.future.set_exception(exc)
+            else:
+                self._publish()  # whoever submitted it reads a view that holds its effects
+                item.future.set_result(events)
         elif isinstance(item, ServicePressed):
             self._issue(item.service_id, item.priority, item.group)
         elif isinstance(item, CodeScanned):

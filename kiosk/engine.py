@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from drivers.names import normalise_name
 from kiosk import commands as cmd
@@ -37,6 +37,9 @@ from kiosk.estimate import Facts, StateFacts, new_ticket_wait
 from kiosk.state import FINAL_STATES, CounterMode, CounterState, Event, Result, ServiceState, State, Ticket, Touched
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class WaitEstimate:
     """People ahead of a new ticket and the expected minutes."""
@@ -44,6 +47,19 @@ class WaitEstimate:
     ahead: int
     minutes: int | None  # None: no staffed counter serves the service
 
+
+
+def _at_position(key: str, items: list[T], code: str) -> T | None:
+    """The item at position ``key`` counted from 1 when ``key`` is digits (as a keypad types it), else None.
+
+    A position beyond the list is refused with DomainError ``code``.
+    """
+    if not key.isdigit():
+        return None
+    position = int(key)
+    if not 1 <= position <= len(items):
+        raise DomainError(code, number=position, count=len(items))
+    return items[position - 1]
 
 
 def _iso(moment: datetime) -> str:
@@ -499,12 +515,7 @@ class Engine:
 
     def _service_by_id_or_position(self, key: str) -> Service:
         """A service by id, or by its position counted from 1 (a keypad has digits only)."""
-        if key.isdigit():
-            position = int(key)
-            if not 1 <= position <= len(self.config.services):
-                raise DomainError("unknown_service_number", number=position, count=len(self.config.services))
-            return self.config.services[position - 1]
-        return self._service(key)
+        return _at_position(key, self.config.services, "unknown_service_number") or self._service(key)
 
     def _group(self, group_id: str) -> PriorityGroup:
         try:
@@ -515,12 +526,7 @@ class Engine:
     def _group_by_id_or_position(self, key: str) -> PriorityGroup:
         """A priority group by id, or by its position counted from 1 (a keypad has digits only)."""
         key = key.strip()
-        if key.isdigit():
-            position, groups = int(key), self.config.priority_groups
-            if not 1 <= position <= len(groups):
-                raise DomainError("unknown_group_number", number=position, count=len(groups))
-            return groups[position - 1]
-        return self._group(key)
+        return _at_position(key, self.config.priority_groups, "unknown_group_number") or self._group(key)
 
     def _held_result(self, number: int) -> Result | None:
         """The result counter ``number`` is calling a citizen to collect, if any."""

@@ -211,6 +211,7 @@ class Office:
                 self.store.checkpoint()
                 self.store.close()
                 return
+            version = self._version
             try:
                 self._handle(item)
             except Exception:  # one bad item must not stop the office
@@ -218,8 +219,10 @@ class Office:
             self._idle_since = time.monotonic()
             self._checkpointed = False
             # Under a burst the view is built once the inbox is drained (or every PUBLISH_EVERY_SECONDS),
-            # not after every item: building it grows with the day's tickets.
-            if self.inbox.empty() or time.monotonic() - self._published_at >= PUBLISH_EVERY_SECONDS:
+            # not after every item: building it grows with the day's tickets. A request's handling
+            # has built it already.
+            due = self.inbox.empty() or time.monotonic() - self._published_at >= PUBLISH_EVERY_SECONDS
+            if due and self._version == version:
                 self._publish()
 
     # -- the engine thread ------------------------------------------------

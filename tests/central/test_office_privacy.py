@@ -10,10 +10,8 @@ simulation's output on purpose; a real Pi writes no announcement to disk.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
-import unicodedata
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +20,7 @@ import pytest
 from central import figures
 from kiosk.cccd import SAMPLE_CARDS, parse_cccd
 from tests.central.test_office_sync import office_with_sync, unacked
+from tests.central.test_privacy import forms, found_in_database
 from tests.test_office import run_office, wait_for
 
 pytestmark = pytest.mark.process  # the whole kiosk process: not in make test-fast
@@ -32,28 +31,8 @@ HOLDERS = [parse_cccd(card) for card in CARDS]
 SECRETS = [h.name for h in HOLDERS] + [card.split("|")[0] for card in CARDS] + [card.split("|")[5] for card in CARDS]
 
 
-def forms(text: str) -> list[bytes]:
-    return [unicodedata.normalize(f, text).encode() for f in ("NFC", "NFD")] + [json.dumps(text)[1:-1].encode()]
-
-
 def found_in(data: bytes) -> list[str]:
     return [s for s in SECRETS if any(f in data for f in forms(s))]
-
-
-def found_in_central(url: str, engine) -> list[str]:
-    """Which secrets central's database holds: its files' bytes on SQLite, every table's text on PostgreSQL."""
-    if engine.dialect.name == "sqlite":
-        path = Path(url.removeprefix("sqlite:///"))
-        return found_in(b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*")))
-    with engine.connect() as conn:
-        tables = conn.exec_driver_sql(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-        ).scalars().all()
-        text = "\n".join(
-            conn.exec_driver_sql(f'SELECT COALESCE(string_agg(t::text, \'\n\'), \'\') FROM "{name}" t').scalar()
-            for name in tables
-        )
-    return found_in(text.encode())
 
 
 def kept(db_path: str) -> list[str]:
@@ -111,7 +90,7 @@ def test_no_name_survives_the_business_day_on_the_kiosk_the_logs_or_central(tmp_
     logged = "\n".join(f"{r.getMessage()} {r.__dict__!r}" for r in caplog.records)
     assert any(r.name.startswith("kiosk.") for r in caplog.records)  # the kiosk's logs were captured
     assert found_in(logged.encode()) == []
-    assert found_in_central(central.url, central.engine) == []
+    assert found_in_database(central.url, central.engine, SECRETS) == []
     types = [row.type for row in central.events(device_id)]
     assert "results_handed_over" in types and types.count("ticket_issued") == 5
     # The group recorded at the counter is in central's figures per group; the names are not.

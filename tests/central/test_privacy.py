@@ -55,13 +55,13 @@ def enrolled(central: Central) -> dict:
         return core.enroll(conn, core.new_enrolment_code(conn, "ld"), "pi-ld")
 
 
-def found_in_database(url: str, engine: Engine) -> list[str]:
-    """Which of :data:`SECRETS` the database holds anywhere (file bytes on SQLite, every table on PostgreSQL)."""
+def found_in_database(url: str, engine: Engine, secrets: list[str] = SECRETS) -> list[str]:
+    """Which of ``secrets`` the database holds anywhere (file bytes on SQLite, every table on PostgreSQL)."""
     if engine.dialect.name == "sqlite":
         # Read while the server's connections are open: the WAL file still holds its frames then.
         path = Path(url.removeprefix("sqlite:///"))
         data = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
-        return [s for s in SECRETS if any(f in data for f in forms(s))]
+        return [s for s in secrets if any(f in data for f in forms(s))]
     with engine.connect() as conn:
         tables = conn.exec_driver_sql(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
@@ -70,7 +70,7 @@ def found_in_database(url: str, engine: Engine) -> list[str]:
             conn.exec_driver_sql(f'SELECT COALESCE(string_agg(t::text, \'\n\'), \'\') FROM "{name}" t').scalar()
             for name in tables
         )
-    return [s for s in SECRETS if any(f.decode() in text for f in forms(s))]
+    return [s for s in secrets if any(f.decode() in text for f in forms(s))]
 
 
 # -- the rule ----------------------------------------------------------------------

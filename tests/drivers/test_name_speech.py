@@ -28,6 +28,7 @@ from drivers.speaker.phrases import named_call_announcement, results_ready_annou
 from drivers.speaker.simulated import SimulatedSpeaker
 from drivers.speaker.syllables import syllable_file
 from drivers.speaker.wav import FORMAT, read_wav, write_wav
+from tests.drivers.test_speaker import BlockingSpeaker
 
 NAMES = ["Nguyễn Thị Hường", "Đặng Văn Ước", "Lê Thị Ánh Tuyết", "Hoàng Quốc Việt"]
 
@@ -415,20 +416,8 @@ def test_tones_are_short_distinct_and_not_the_chime(config: SpeakerConfig) -> No
         composer.tone("beep")  # type: ignore[arg-type]
 
 
-class _Blocking(Speaker):
-    def __init__(self) -> None:
-        self.release = threading.Event()
-        self.started = threading.Event()
-        self.texts: list[str] = []
-
-    def play(self, wav: bytes, text: str) -> None:
-        self.started.set()
-        assert self.release.wait(10)
-        self.texts.append(text)
-
-
 def test_a_tone_is_played_before_the_announcements_waiting(config: SpeakerConfig) -> None:
-    speaker = _Blocking()
+    speaker = BlockingSpeaker()
     announcer = Announcer(speaker, Composer(config))
     announcer.rating_prompt()
     assert speaker.started.wait(5)

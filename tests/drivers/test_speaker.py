@@ -355,7 +355,9 @@ def test_announcements_from_two_threads_never_overlap(tmp_path: Path) -> None:
     announcer.close()
 
 
-class _Blocking(Speaker):
+class BlockingSpeaker(Speaker):
+    """A speaker whose ``play`` holds the announcer until ``release`` is set (``started``: it is playing)."""
+
     def __init__(self) -> None:
         self.release = threading.Event()
         self.started = threading.Event()
@@ -368,7 +370,7 @@ class _Blocking(Speaker):
 
 
 def test_announce_returns_while_the_speaker_is_busy(config: SpeakerConfig) -> None:
-    speaker = _Blocking()
+    speaker = BlockingSpeaker()
     announcer = Announcer(speaker, Composer(config))
     announcer.rating_prompt()
     assert speaker.started.wait(5)

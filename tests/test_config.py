@@ -149,3 +149,19 @@ def test_check_config_command_ok():
     )
     assert result.returncode == 0
     assert "3 dịch vụ/services, 6 quầy/counters" in result.stdout
+
+
+def test_names_and_priority_groups_errors_name_the_key():
+    from kiosk.config import ConfigError
+    from tests.conftest import small_config
+
+    with pytest.raises(ConfigError) as info:
+        small_config(names={"board": "initial", "scan_window_seconds": 1},
+                     priority_groups=[{"id": "cao_tuoi", "name": {"vi": "Người cao tuổi"}},
+                                      {"id": "cao_tuoi", "name": {"vi": "Người già"}}])
+    text = str(info.value)
+    assert "names.board: 'initial' is not allowed" in text
+    assert "names.scan_window_seconds" in text
+    with pytest.raises(ConfigError) as info:
+        small_config(priority_groups=[{"id": "cao_tuoi", "name": {"vi": "A"}}, {"id": "cao_tuoi", "name": {"vi": "B"}}])
+    assert "priority_groups[2].id: group id 'cao_tuoi' is used twice" in str(info.value)

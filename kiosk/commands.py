@@ -96,6 +96,21 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class AttachDossier:
+    """Bind a dossier code (mã hồ sơ) to the counter's ticket, so ratings can be reported by dossier.
+
+    The code goes to the counter's current ticket, else to the one it completed
+    last while that is recent (its rating window, or 10 minutes). ``code`` is
+    1-40 characters of letters, digits, ``.``, ``/`` and ``-``; ``source`` is
+    ``"keypad"``, ``"scanner"`` or ``"web"``. The last code attached wins.
+    """
+
+    counter: int
+    code: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Pause:
     """The counter stops calling for a while."""
 
@@ -210,6 +225,6 @@ class ConfigApplied:
 
 Command = (
     Issue | CallNext | CallNumber | Recall | NoShow | Reactivate | Transfer | StartService | Complete
-    | Rate | Pause | Resume | PauseOrResume | CloseCounter | SignIn | SignOut | Tick | PrintResult | Reprint | DeviceStatus
+    | Rate | AttachDossier | Pause | Resume | PauseOrResume | CloseCounter | SignIn | SignOut | Tick | PrintResult | Reprint | DeviceStatus
     | CallByName | ResultsReady | SetGroup | ConfigApplied
 )

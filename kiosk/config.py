@@ -41,7 +41,8 @@ from drivers.buttons.config import ButtonsConfig, validate_buttons
 from drivers.camera.config import CameraConfig
 from drivers.keypad.config import KeypadConfig
 from drivers.printer.config import PrinterConfig
-from drivers.scanner.config import ScannerConfig
+from drivers.ratingpad.config import RatingPadsConfig, validate_rating_pads
+from drivers.scanner.config import CounterScannerConfig, ScannerConfig, validate_counter_scanners
 from drivers.section import Section
 from drivers.speaker.config import SpeakerConfig
 from kiosk.web.config import WebConfig
@@ -277,25 +278,122 @@ class QueuePolicy(Model):
     )
 
 
-def _default_levels() -> list[Text]:
+#: The levels the one-stop rules count: a button's press is counted as one of these.
+Counted = Literal["very_satisfied", "satisfied", "dissatisfied"]
+COUNTED: tuple[Counted, ...] = ("very_satisfied", "satisfied", "dissatisfied")
+
+#: How a scale's buttons are counted when the config does not say (``counts_as`` left out).
+_DEFAULT_COUNTS: dict[int, tuple[Counted, ...]] = {
+    2: ("satisfied", "dissatisfied"),
+    3: ("very_satisfied", "satisfied", "dissatisfied"),
+    4: ("very_satisfied", "satisfied", "satisfied", "dissatisfied"),
+    5: ("very_satisfied", "satisfied", "satisfied", "dissatisfied", "dissatisfied"),
+}
+
+
+def default_counts(scale: int) -> list[str]:
+    """How each level of a ``scale``-button rating is counted when ``counts_as`` is not given, best first.
+
+    Four buttons count "Bình thường" as satisfied; five count the two worst as
+    dissatisfied. Central uses it too, for ratings recorded before the kiosk
+    said how a press counts. ValueError for a scale outside 2..5.
+    """
+    if scale not in _DEFAULT_COUNTS:
+        raise ValueError(f"a rating scale has 2 to 5 levels, not {scale}")
+    return list(_DEFAULT_COUNTS[scale])
+
+
+class Level(Text):
+    """One rating button: its label, and the counted level a press of it is (None: the scale's default)."""
+
+    counts_as: Counted | None = Field(
+        default=None,
+        description='How a press is counted: "very_satisfied", "satisfied" or "dissatisfied"; '
+        "left out: the default for the number of levels.",
+    )
+
+
+def _default_levels() -> list[Level]:
     return [
-        Text(vi="Rất hài lòng", en="Very satisfied"),
-        Text(vi="Hài lòng", en="Satisfied"),
-        Text(vi="Bình thường", en="Neutral"),
-        Text(vi="Không hài lòng", en="Dissatisfied"),
+        Level(vi="Rất hài lòng", en="Very satisfied", counts_as="very_satisfied"),
+        Level(vi="Hài lòng", en="Satisfied", counts_as="satisfied"),
+        Level(vi="Bình thường", en="Neutral", counts_as="satisfied"),
+        Level(vi="Không hài lòng", en="Dissatisfied", counts_as="dissatisfied"),
     ]
 
 
-class Rating(Model):
-    """Satisfaction rating after service."""
+ReasonId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 
-    levels: list[Text] = Field(
+
+class Reason(Model):
+    """A reason a dissatisfied citizen may give, on the rating button of the same position."""
+
+    id: ReasonId = Field(description="Short identifier: lower-case letters, digits or '_' (what central counts).")
+    vi: str = Field(min_length=1, description="Vietnamese label, shown on the board and spoken.")
+    en: str | None = Field(default=None, description="English label, where English is enabled.")
+
+    def get(self, lang: str) -> str:
+        """The label in ``lang``, or the Vietnamese label when there is no such translation."""
+        if lang == "en" and self.en:
+            return self.en
+        return self.vi
+
+
+def _default_reasons(buttons: int = 4) -> list[Reason]:
+    """The default reasons for ``buttons`` rating buttons: all four, or with fewer buttons the first
+    ones and "Khác" on the last button (so an older config with a shorter scale stays valid)."""
+    reasons = [
+        Reason(id="thai_do", vi="Thái độ cán bộ", en="Officer's attitude"),
+        Reason(id="thoi_gian_cho", vi="Thời gian chờ", en="Waiting time"),
+        Reason(id="huong_dan", vi="Hướng dẫn chưa rõ", en="Unclear guidance"),
+        Reason(id="khac", vi="Khác", en="Other"),
+    ]
+    if buttons >= len(reasons):
+        return reasons
+    return reasons[:buttons - 1] + reasons[-1:] if buttons >= 2 else []
+
+
+class Rating(Model):
+    """Satisfaction rating after service: the buttons, how each is counted, and the reasons offered."""
+
+    levels: list[Level] = Field(
         default_factory=_default_levels,
         min_length=2,
         max_length=5,
-        description="Labels from best (level 1) to worst.",
+        description="One per button, from best (level 1) to worst; their number is the scale (2 to 5).",
     )
     window_seconds: int = Field(default=30, ge=5, le=600, description="Seconds the rating buttons stay lit.")
+    reason_seconds: int = Field(
+        default=10, ge=3, le=60,
+        description="Seconds the reasons are offered after a press counted as dissatisfied.",
+    )
+    reasons: list[Reason] = Field(
+        default_factory=_default_reasons,
+        max_length=5,
+        description="Reasons offered after a dissatisfied press, reason i on button i; empty: none asked.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reasons_for_the_buttons(cls, data: Any) -> Any:
+        # Reasons left out: the defaults that fit the buttons given.
+        if isinstance(data, dict) and "reasons" not in data and isinstance(data.get("levels"), list):
+            data = {**data, "reasons": _default_reasons(len(data["levels"]))}
+        return data
+
+    @property
+    def scale(self) -> int:
+        """The number of buttons."""
+        return len(self.levels)
+
+    def counts(self) -> list[str]:
+        """How a press of each level is counted, best first (``counts_as``, else the scale's default)."""
+        defaults = default_counts(self.scale)
+        return [level.counts_as or default for level, default in zip(self.levels, defaults)]
+
+    def counted(self, level: int) -> str:
+        """How a press of ``level`` (1 = best) is counted."""
+        return self.counts()[level - 1]
 
 
 GroupId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
@@ -410,6 +508,10 @@ class Config(Model):
     camera: CameraConfig | None = None
     # The card scanner at the ticket machine: citizens called by name (see [names]).
     scanner: ScannerConfig | None = None
+    # Barcode scanners at counters: the officer scans the receipt's dossier code (mã hồ sơ).
+    counter_scanners: list[CounterScannerConfig] = Field(default_factory=list, max_length=100)
+    # Rating pads (MCP23017 I2C expanders, USB keypads): a pad at every counter.
+    rating_pads: RatingPadsConfig | None = None
     # The central server; left out, the office works on its own.
     sync: SyncConfig | None = None
     # The officer and leader pages; left out, no web server runs.
@@ -514,6 +616,8 @@ def _message(error: dict[str, Any]) -> str:
         return f"{error['input']!r} is not allowed; use one of {expected}"
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "id" and "reasons" in loc:
+        return f"{error['input']!r} is not a valid id: use lower-case letters, digits or '_', starting with a letter"
     if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
         return f"{error['input']!r} is not a valid id: use lower-case letters, digits, '-' or '_'"
     message = error["msg"]
@@ -557,7 +661,17 @@ def _cross_checks(config: Config) -> list[Problem]:
     for i, group in enumerate(config.priority_groups, start=1):
         if groups.index(group.id) != i - 1:
             problems.append(Problem(f"priority_groups[{i}].id", f"group id {group.id!r} is used twice"))
+    reasons = [r.id for r in config.rating.reasons]
+    if len(reasons) > config.rating.scale:
+        problems.append(Problem("rating.reasons", f"{len(reasons)} reasons but only {config.rating.scale} rating "
+                                "buttons: reason i is offered on button i, so give at most one reason per button"))
+    for i, reason in enumerate(config.rating.reasons, start=1):
+        if reasons.index(reason.id) != i - 1:
+            problems.append(Problem(f"rating.reasons[{i}].id", f"reason id {reason.id!r} is used twice"))
     problems += _device_checks(config)
+    problems += _rating_pad_checks(config)
+    found = validate_counter_scanners(config.counter_scanners, config.scanner, [c.number for c in config.counters])
+    problems += [Problem(path, message) for path, message in found]
     served = {s for c in config.counters for s in c.services}
     for i, service in enumerate(config.services, start=1):
         if service.id not in served:
@@ -579,7 +693,7 @@ def _device_checks(config: Config) -> list[Problem]:
     problems = [Problem(path, message) for path, message in found]
     for i, counter in enumerate(config.counters, start=1):
         wired = counter.number in config.buttons.rating
-        if counter.rating_buttons and not wired:
+        if counter.rating_buttons and not wired and config.rating_pads is None:  # else: _rating_pad_checks
             problems.append(
                 Problem(f"counters[{i}].rating_buttons", f"true, but [buttons.rating.{counter.number}] gives no pins")
             )
@@ -588,6 +702,16 @@ def _device_checks(config: Config) -> list[Problem]:
                 Problem(f"buttons.rating.{counter.number}", f"counter {counter.number} has rating_buttons = false")
             )
     return problems
+
+
+def _rating_pad_checks(config: Config) -> list[Problem]:
+    """Pads on unknown counters, clashes of pins and addresses (drivers.ratingpad.config.validate_rating_pads)."""
+    if config.rating_pads is None:
+        return []
+    counters = [(c.number, c.rating_buttons) for c in config.counters]
+    found = validate_rating_pads(config.rating_pads, scale=len(config.rating.levels), counters=counters,
+                                 buttons=config.buttons)
+    return [Problem(path, message) for path, message in found]
 
 
 def parse_config(data: dict[str, Any], source: str = "<config>") -> Config:

@@ -6,8 +6,10 @@ group button, so those presses are posted as the button would post them; some
 after scanning their chip ID card, so that they are called by name), officers
 sign in and drive their counters from their keypads (next, recall, no-show, a
 transfer, a priority group, complete, and "your results are ready" for the
-registrations handed over later), citizens press the rating buttons, and the
-printer runs out of paper for a while and is refilled. A card that is not a
+registrations handed over later, and the dossier code (mã hồ sơ) of many
+tickets), citizens press the rating buttons (a dissatisfied one then presses
+the button of a reason), and the printer runs out of paper for a while and is
+refilled. A card that is not a
 CCCD and a scan without a press are ignored. Every press goes
 through the simulated device's driver, the queue, the engine and the outputs,
 exactly as on a Pi. The demo writes the tickets (PNG), board frames (PNG),
@@ -28,6 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from drivers.buttons import RatingPressed
 from kiosk.cccd import SAMPLE_CARDS
 from kiosk.config import Config
 from kiosk.credentials import add_officer
@@ -44,6 +47,10 @@ NO_SHOW_SHARE = 0.06
 #: Rating levels chosen by citizens who rate (best first).
 RATING_WEIGHTS = (0.55, 0.3, 0.1, 0.05)
 RATING_SHARE = 0.85
+#: Dissatisfied citizens who answer the reason question (the others let it time out).
+REASON_SHARE = 0.8
+#: Tickets whose dossier code the officer attaches while serving.
+DOSSIER_SHARE = 0.5
 #: Citizens who scan their CCCD before pressing (called by name), and who come as the elderly's group.
 SCAN_SHARE = 0.4
 GROUP_SHARE = 0.06
@@ -93,6 +100,9 @@ class Summary:
     named_tickets: int = 0
     results_handed_over: int = 0
     groups: dict[str, int] = field(default_factory=dict)
+    counted: dict[str, int] = field(default_factory=dict)  # ratings as the rules count them
+    reasons: dict[str, int] = field(default_factory=dict)  # reason id -> times given
+    dossiers: int = 0  # tickets with a dossier code
     files: dict[str, str] = field(default_factory=dict)
 
     def text(self) -> str:
@@ -119,6 +129,11 @@ class Summary:
                 f"trả kết quả / results handed over: {self.results_handed_over}",
                 "Nhóm ưu tiên / Priority groups: "
                 + (", ".join(f"{g}: {n}" for g, n in sorted(self.groups.items())) or "-"),
+                "Đánh giá theo mức tính / Ratings as counted: "
+                + (", ".join(f"{k}: {n}" for k, n in self.counted.items()) or "-"),
+                "Lý do chưa hài lòng / Reasons given: "
+                + (", ".join(f"{r}: {n}" for r, n in sorted(self.reasons.items())) or "-"),
+                f"Số có mã hồ sơ / Tickets with a dossier code: {self.dossiers}",
             ]
         )
 
@@ -137,6 +152,8 @@ class Morning:
         self.clock = clock
         self.minutes = minutes
         self.rng = random.Random(seed)
+        # Reasons and dossier codes draw from their own generator: the rest of the morning stays as it was.
+        self.rng_cases = random.Random(seed + 1)
         self.office = process.office
         assert self.office is not None
         self.config: Config = self.office.config
@@ -144,6 +161,9 @@ class Morning:
         self.frames = 0
         self.transferred = False
         self.grouped = False
+        self.dissatisfied = False  # one citizen is scripted to be dissatisfied, and to say why
+        self.middle = clock.now() + timedelta(minutes=minutes / 3)  # from when that citizen may come
+        self.dossiers = 0
         self.results_due: list[tuple[datetime, str]] = []  # (ready at, number) of results handed over later
         self.later = {s.id for s in self.config.services if s.results_later}
         self.out_board = Path(self.config.store.path).parent / "board"
@@ -259,6 +279,8 @@ class Morning:
                     self.grouped = True
                 continue
             held = next((t for t in view.queue if t.number == counter.ticket), None)
+            if self.rng_cases.random() < DOSSIER_SHARE:
+                self._attach_dossier(desk.number, moment)
             self.sim.type_keys(desk.number, "+")  # complete
             desk.holding = None
             if held is not None and held.service in self.later:
@@ -269,11 +291,45 @@ class Morning:
             desk.busy_until = moment + timedelta(minutes=1)
 
     def _rate(self, counter: int) -> None:
-        """Most citizens press a rating button when asked (where the counter has them)."""
+        """Most citizens press a rating button when asked (where the counter has them); a dissatisfied
+        one is then asked why, and most press the button of a reason."""
         self._settle()
-        if self.config.counter(counter).rating_buttons and self.rng.random() < RATING_SHARE:
-            level = self.rng.choices(range(1, len(RATING_WEIGHTS) + 1), RATING_WEIGHTS)[0]
+        if not self.config.counter(counter).rating_buttons or self.rng.random() >= RATING_SHARE:
+            return
+        rating = self.config.rating
+        level = min(self.rng.choices(range(1, len(RATING_WEIGHTS) + 1), RATING_WEIGHTS)[0], rating.scale)
+        scripted = not self.dissatisfied and self.clock.now() >= self.middle
+        if scripted:
+            level = rating.scale  # the scripted dissatisfied citizen: the worst level
+        if rating.counted(level) != "dissatisfied" or not rating.reasons:
             self.sim.press_rating(counter, level)
+            return
+        # The board and the loudspeaker offer the reasons for a few simulated seconds, at 60x or more a
+        # tenth of a real second: less than a simulated press takes (held past the debounce, then
+        # released). So the press is released in the background, and the reason's press is posted as
+        # the button would post it, as soon as the board asks.
+        press = threading.Thread(target=self.sim.press_rating, args=(counter, level), name="demo-rating")
+        press.start()
+        asked = self._wait(lambda: any(c.reasons for c in self.office.view().counters if c.number == counter))
+        if asked and (scripted or self.rng_cases.random() < REASON_SHARE):  # else no answer: the question times out
+            self.office.post(RatingPressed(counter, self.rng_cases.randint(1, len(rating.reasons))))
+            self.dissatisfied = self._wait(lambda: bool(self.office.view().figures.reasons))
+        press.join()
+
+    def _wait(self, done: Callable[[], bool], seconds: float = 1.0) -> bool:
+        """Poll ``done`` for up to ``seconds`` of real time."""
+        deadline = time.monotonic() + seconds
+        while not done():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.002)
+        return True
+
+    def _attach_dossier(self, counter: int, moment: datetime) -> None:
+        """The officer types the digits of the receipt's dossier code (mã hồ sơ) on the keypad: / * digits Enter."""
+        self.dossiers += 1
+        local = moment.astimezone(self.config.site.tz)
+        self.sim.type_keys(counter, f"/*{local:%y%m%d}{self.dossiers:04d}E")  # as of 000.00.31.H47-261124-0001
 
     def _report(self, moment: datetime, start: datetime) -> None:
         """One progress line: where the morning is and what it came to so far."""
@@ -342,6 +398,9 @@ def run_demo(
         named_tickets=store_events.get("named", 0),
         results_handed_over=store_events.get("handed_over", 0),
         groups={k[6:]: v for k, v in store_events.items() if k.startswith("group:")},
+        counted=dict(figures.counted),
+        reasons=dict(figures.reasons),
+        dossiers=figures.dossiers,
         tickets_printed=len(list((out / "printer").glob("ticket-*.png"))),
         board_frames=morning.frames,
         announcements=_announcements(out / "speaker"),

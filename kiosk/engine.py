@@ -39,6 +39,14 @@ from kiosk.state import FINAL_STATES, CounterMode, CounterState, Event, Result, 
 
 T = TypeVar("T")
 
+#: A dossier code (mã hồ sơ) as printed on the receipt, or digits typed on a keypad.
+DOSSIER_CODE = re.compile(r"[A-Za-z0-9./-]{1,40}")
+#: Where a dossier code came from.
+DOSSIER_SOURCES = frozenset({"keypad", "scanner", "web"})
+#: After completing a ticket, a counter may still attach a dossier code to it this long
+#: (or while its rating window is open).
+DOSSIER_AFTER = timedelta(minutes=10)
+
 
 @dataclass(frozen=True)
 class WaitEstimate:
@@ -113,6 +121,10 @@ class Engine:
         ticket_id = self._counter(counter).ticket_id
         return self.state.tickets[ticket_id] if ticket_id else None
 
+    def dossier_target(self, counter: int, now: datetime) -> Ticket | Result | None:
+        """The ticket (or result) a dossier code typed at ``counter`` at ``now`` would go to, if any."""
+        return self._dossier_target(self._counter(counter), now)
+
     def estimate(self, service_id: str, now: datetime, priority: bool = False) -> WaitEstimate:
         """People ahead and the expected minutes for a ticket of ``service_id`` issued at ``now``.
 
@@ -178,6 +190,9 @@ class Engine:
                     events.append(
                         Event("rating_window_closed", {"counter": counter.number, "reason": "day_end", "at": _iso(now)})
                     )
+                if counter.reason_ticket:
+                    events.append(Event("rating_reason_window_closed",
+                                        {"counter": counter.number, "reason": "day_end", "at": _iso(now)}))
                 if counter.results_ticket:
                     events.append(Event("results_no_show", {"ticket_id": counter.results_ticket,
                                                             "counter": counter.number, "reason": "day_end",
@@ -200,6 +215,9 @@ class Engine:
                 events.append(
                     Event("rating_window_closed", {"counter": counter.number, "reason": "timeout", "at": _iso(now)})
                 )
+            if counter.reason_until and now >= _parse(counter.reason_until):
+                events.append(Event("rating_reason_window_closed",
+                                    {"counter": counter.number, "reason": "timeout", "at": _iso(now)}))
         return events
 
     def _issue(self, command: cmd.Issue, now: datetime) -> list[Event]:
@@ -373,6 +391,10 @@ class Engine:
         counter = self._counter(number)
         events: list[Event] = []
         if self.config.counter(number).rating_buttons:
+            if counter.reason_ticket:
+                events.append(
+                    Event("rating_reason_window_closed", {"counter": number, "reason": "replaced", "at": _iso(now)})
+                )
             if counter.rating_ticket:
                 events.append(
                     Event("rating_window_closed", {"counter": number, "reason": "replaced", "at": _iso(now)})
@@ -388,9 +410,12 @@ class Engine:
 
     def _rate(self, command: cmd.Rate, now: datetime) -> list[Event]:
         counter = self._counter(command.counter)
-        if not 1 <= command.level <= len(self.config.rating.levels):
+        rating = self.config.rating
+        if not 1 <= command.level <= rating.scale:
             raise DomainError("bad_rating_level", level=command.level)
         base = {"counter": command.counter, "level": command.level, "at": _iso(now)}
+        if counter.reason_ticket is not None:
+            return self._reason(counter, command.level, now, base)
         if counter.rating_ticket is None:
             return [Event("rating_ignored", {**base, "reason": "no_window"})]
         if counter.rating_until and now >= _parse(counter.rating_until):
@@ -405,7 +430,8 @@ class Engine:
             officer, day = counter.officer, self.state.day
         else:
             officer, day = rated.officer, rated.day
-        return [
+        counted = rating.counted(command.level)
+        events = [
             Event(
                 "rating_recorded",
                 {
@@ -414,10 +440,71 @@ class Engine:
                     "service": rated.service,
                     "officer": officer,
                     "day": day,
+                    "scale": rating.scale,
+                    "counted": counted,
+                    "label": rating.levels[command.level - 1].vi,
                 },
             ),
             Event("rating_window_closed", {"counter": command.counter, "reason": "rated", "at": _iso(now)}),
         ]
+        if counted == "dissatisfied" and rating.reasons:
+            # The same buttons now offer the reasons, for a few seconds; no answer is fine.
+            until = now + timedelta(seconds=rating.reason_seconds)
+            data = {"counter": command.counter, "ticket_id": rated.id, "until": _iso(until), "at": _iso(now)}
+            events.append(Event("rating_reason_window_opened", data))
+        return events
+
+    def _reason(self, counter: CounterState, button: int, now: datetime, base: dict[str, Any]) -> list[Event]:
+        """A press while the reasons are offered: button ``button`` gives reason ``button``."""
+        if counter.reason_until and now >= _parse(counter.reason_until):
+            return [
+                Event("rating_reason_window_closed", {"counter": counter.number, "reason": "timeout", "at": _iso(now)}),
+                Event("rating_ignored", {**base, "reason": "window_expired"}),
+            ]
+        reasons = self.config.rating.reasons
+        if button > len(reasons):
+            return [Event("rating_ignored", {**base, "reason": "no_such_reason"})]
+        reason = reasons[button - 1]
+        rated = self.state.ratings[counter.reason_ticket or ""]
+        data = {
+            "counter": counter.number, "ticket_id": rated.ticket_id, "reason": reason.id, "label": reason.vi,
+            "service": rated.service, "officer": rated.officer, "day": rated.day, "at": _iso(now),
+        }
+        return [
+            Event("rating_reason_recorded", data),
+            Event("rating_reason_window_closed", {"counter": counter.number, "reason": "answered", "at": _iso(now)}),
+        ]
+
+    def _attach_dossier(self, command: cmd.AttachDossier, now: datetime) -> list[Event]:
+        counter = self._counter(command.counter)
+        code = command.code.strip()
+        if not DOSSIER_CODE.fullmatch(code):
+            raise DomainError("bad_dossier_code", dossier=command.code)
+        if command.source not in DOSSIER_SOURCES:
+            raise DomainError("bad_dossier_source", source=command.source)
+        target = self._dossier_target(counter, now)
+        if target is None:
+            raise DomainError("no_ticket_for_dossier", counter=command.counter)
+        officer = target.officer if target.officer is not None else counter.officer
+        data = {
+            "counter": command.counter, "ticket_id": target.id, "code": code, "source": command.source,
+            "service": target.service, "officer": officer, "day": target.day, "at": _iso(now),
+        }
+        return [Event("dossier_attached", data)]
+
+    def _dossier_target(self, counter: CounterState, now: datetime) -> Ticket | Result | None:
+        """The ticket a dossier code goes to: the counter's current one, else the one it finished last, if recent."""
+        if counter.ticket_id:
+            return self.state.tickets[counter.ticket_id]
+        if counter.results_ticket:
+            return self.state.results[counter.results_ticket]
+        finished = counter.finished_ticket
+        if finished is None or counter.finished_at is None:
+            return None
+        recent = counter.rating_ticket == finished or now - _parse(counter.finished_at) <= DOSSIER_AFTER
+        if not recent:
+            return None
+        return self.state.results.get(finished) or self.state.tickets.get(finished)
 
     def _pause(self, command: cmd.Pause, now: datetime) -> list[Event]:
         return self._mode_change(command.counter, "paused", now)
@@ -659,6 +746,7 @@ DECIDE: dict[type, Callable[[Engine, Any, datetime], list[Event]]] = {
     cmd.StartService: Engine._start_service,
     cmd.Complete: Engine._complete,
     cmd.Rate: Engine._rate,
+    cmd.AttachDossier: Engine._attach_dossier,
     cmd.Pause: Engine._pause,
     cmd.CloseCounter: Engine._close_counter,
     cmd.Resume: Engine._resume,

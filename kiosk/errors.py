@@ -94,6 +94,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "counter {counter} is calling ticket {number} to collect a result: it cannot {action}",
     ),
     "bad_rating_level": ("Không có mức đánh giá {level}", "there is no rating level {level}"),
+    "bad_dossier_code": (
+        "Mã hồ sơ {dossier!r} không hợp lệ (1-40 ký tự: chữ, số, dấu . / -)",
+        "dossier code {dossier!r} is not valid (1 to 40 letters, digits, '.', '/' or '-')",
+    ),
+    "bad_dossier_source": (
+        "Nguồn mã hồ sơ {source!r} không hợp lệ",
+        "dossier code source {source!r} is not keypad, scanner or web",
+    ),
+    "no_ticket_for_dossier": (
+        "Quầy {counter} không có số nào để gắn mã hồ sơ",
+        "counter {counter} has no ticket to attach the dossier code to",
+    ),
 }
 
 

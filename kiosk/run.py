@@ -55,7 +55,8 @@ def board_state(view: OfficeView, config: Config, notices: tuple[str, ...] = ())
         languages=tuple(config.site.languages.board),
         counters=tuple(
             CounterCall(c.number, c.name_vi, c.name_en, c.last_called, highlighted=c.number == view.newest_call,
-                        name=c.called_name, results=c.results)
+                        name=c.called_name, results=c.results, reasons=tuple(vi for vi, _ in c.reasons),
+                        reasons_en=tuple(en for _, en in c.reasons))
             for c in view.counters
         ),
         services=tuple(

@@ -120,7 +120,19 @@ def _v4(db: sqlite_utils.Database) -> None:
     db["personal"].create({"ticket_id": str, "name": str, "birth_date": str}, pk="ticket_id", not_null={"name"})
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    """Ratings as the rules count them, with the reason a dissatisfied citizen gave; dossier codes."""
+    db["ratings"].add_column("counted", str)
+    db["ratings"].add_column("reason", str)
+    db["tickets"].add_column("dossier", str)
+    db["results"].add_column("dossier", str)
+    db["counters"].add_column("reason_ticket", str)
+    db["counters"].add_column("reason_until", str)
+    db["counters"].add_column("finished_ticket", str)
+    db["counters"].add_column("finished_at", str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 VERSION = len(MIGRATIONS)
 
 

@@ -62,6 +62,7 @@ class Ticket:
     printed: bool | None = None
     named: bool = False  # a scanned card's name goes with it (the name itself: kiosk.personal)
     grp: str | None = None  # the priority group ("group" is an SQL keyword)
+    dossier: str | None = None  # the dossier code (mã hồ sơ) attached last
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Result:
     recalls: int = 0
     handed_at: str | None = None
     called_at: str | None = None
+    dossier: str | None = None  # the dossier code (mã hồ sơ), from its ticket or attached at the handover
 
 
 @dataclass
@@ -103,6 +105,12 @@ class CounterState:
     rating_until: str | None = None
     ignored_rating_presses: int = 0
     results_ticket: str | None = None  # the result it is calling the citizen to collect
+    # After a press counted as dissatisfied: the rating's ticket while the reasons are offered, and until when.
+    reason_ticket: str | None = None
+    reason_until: str | None = None
+    # The ticket (or result) it completed (handed over) last, and when: a dossier code may still follow.
+    finished_ticket: str | None = None
+    finished_at: str | None = None
 
 
 @dataclass
@@ -125,6 +133,8 @@ class Rating:
     officer: str | None
     level: int
     at: str
+    counted: str | None = None  # very_satisfied, satisfied or dissatisfied; None: recorded before the kiosk said
+    reason: str | None = None  # the reason id a dissatisfied citizen gave
 
 
 @dataclass
@@ -223,6 +233,7 @@ def _enter_day(state: State, day: str) -> Touched:
         touched.add(("service", service.id))
     for counter in state.counters.values():
         counter.calls_since_priority = None
+        counter.finished_ticket = counter.finished_at = None  # the day's tickets are gone
         touched.add(("counter", counter.number))
     return touched
 
@@ -338,13 +349,22 @@ def _ticket_completed(state: State, data: dict[str, Any]) -> Touched:
     ticket.officer = data["officer"]
     ticket.finished_at = data["at"]
     touched.add(("ticket", ticket.id))
+    touched |= _finished(state, data["counter"], ticket.id, data["at"])
     if data.get("results_later"):
         state.results[ticket.id] = Result(
             id=ticket.id, day=ticket.day, service=ticket.service, number=ticket.number, display=ticket.display,
             named=ticket.named, officer=ticket.officer, completed_at=data["at"], keep_until=data["keep_until"],
+            dossier=ticket.dossier,
         )
         touched.add(("result", ticket.id))
     return touched
+
+
+def _finished(state: State, number: int, ticket_id: str, at: str) -> Touched:
+    """Counter ``number`` finished ``ticket_id`` at ``at`` (a dossier code may follow)."""
+    counter = state.counters[number]
+    counter.finished_ticket, counter.finished_at = ticket_id, at
+    return {("counter", number)}
 
 
 def _ticket_group_set(state: State, data: dict[str, Any]) -> Touched:
@@ -389,7 +409,7 @@ def _results_handed_over(state: State, data: dict[str, Any]) -> Touched:
     touched = _release_result(state, result)
     result.state = "handed_over"
     result.handed_at = data["at"]
-    return touched
+    return touched | _finished(state, data["counter"], result.id, data["at"])
 
 
 def _results_expired(state: State, data: dict[str, Any]) -> Touched:
@@ -421,6 +441,7 @@ def _rating_recorded(state: State, data: dict[str, Any]) -> Touched:
         officer=data["officer"],
         level=data["level"],
         at=data["at"],
+        counted=data.get("counted"),
     )
     state.ratings[rating.ticket_id] = rating
     touched: Touched = {("rating", rating.ticket_id)}
@@ -428,6 +449,38 @@ def _rating_recorded(state: State, data: dict[str, Any]) -> Touched:
     if ticket is not None:
         ticket.rating = rating.level
         touched.add(("ticket", ticket.id))
+    return touched
+
+
+def _rating_reason_window_opened(state: State, data: dict[str, Any]) -> Touched:
+    counter = state.counters[data["counter"]]
+    counter.reason_ticket = data["ticket_id"]
+    counter.reason_until = data["until"]
+    return {("counter", counter.number)}
+
+
+def _rating_reason_window_closed(state: State, data: dict[str, Any]) -> Touched:
+    counter = state.counters[data["counter"]]
+    counter.reason_ticket = counter.reason_until = None
+    return {("counter", counter.number)}
+
+
+def _rating_reason_recorded(state: State, data: dict[str, Any]) -> Touched:
+    rating = state.ratings[data["ticket_id"]]
+    rating.reason = data["reason"]
+    return {("rating", rating.ticket_id)}
+
+
+def _dossier_attached(state: State, data: dict[str, Any]) -> Touched:
+    touched: Touched = set()
+    ticket = state.tickets.get(data["ticket_id"])
+    if ticket is not None:
+        ticket.dossier = data["code"]
+        touched.add(("ticket", ticket.id))
+    result = state.results.get(data["ticket_id"])
+    if result is not None:
+        result.dossier = data["code"]
+        touched.add(("result", result.id))
     return touched
 
 
@@ -514,6 +567,10 @@ APPLY: dict[str, Callable[[State, dict[str, Any]], Touched]] = {
     "rating_window_closed": _rating_window_closed,
     "rating_recorded": _rating_recorded,
     "rating_ignored": _rating_ignored,
+    "rating_reason_window_opened": _rating_reason_window_opened,
+    "rating_reason_window_closed": _rating_reason_window_closed,
+    "rating_reason_recorded": _rating_reason_recorded,
+    "dossier_attached": _dossier_attached,
     "ticket_printed": _ticket_printed,
     "ticket_reprint": _ticket_reprint,
     "device_status": _device_status,

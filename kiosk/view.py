@@ -13,7 +13,7 @@ from datetime import datetime
 
 from drivers.names import mask_name
 from kiosk import days, estimate
-from kiosk.config import Config
+from kiosk.config import COUNTED, Config
 from kiosk.engine import Engine
 from kiosk.personal import Person
 from kiosk.state import Ticket
@@ -65,6 +65,10 @@ class CounterView:
     held_birth_date: str | None = None  # to check the card when a result is handed over
     results: bool = False  # its current or last call is "come and collect your result"
     group: str | None = None  # the priority group of the ticket it holds
+    # While a dissatisfied citizen is asked why: the reasons offered, (vi, en), reason i on button i.
+    reasons: tuple[tuple[str, str], ...] = ()
+    # The dossier code (mã hồ sơ) of the ticket a code would go to now (its own, or the one just completed).
+    dossier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,8 +128,12 @@ class Figures:
     mean_wait_min: float | None = None
     p90_wait_min: float | None = None
     mean_service_min: float | None = None
-    ratings: tuple[int, ...] = ()  # count per level, level 1 first
-    satisfaction: float | None = None  # share of ratings in the top two levels
+    ratings: tuple[int, ...] = ()  # count per level (the raw presses), level 1 first
+    satisfaction: float | None = None  # share of ratings counted as very satisfied or satisfied
+    # Ratings as the rules count them: very_satisfied, satisfied, dissatisfied -> count.
+    counted: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)  # reason id -> times given
+    dossiers: int = 0  # tickets with a dossier code
 
 
 @dataclass(frozen=True)
@@ -165,12 +173,20 @@ def figures(engine: Engine) -> Figures:
     services = [
         s for t in tickets if t.state == "completed" and (s := _minutes(t.started_at or t.called_at, t.finished_at)) is not None
     ]
-    levels = len(engine.config.rating.levels)
+    setup = engine.config.rating
+    levels = setup.scale
     counts = [0] * levels
+    counted = dict.fromkeys(COUNTED, 0)
+    reasons: dict[str, int] = {}
     for rating in engine.state.ratings.values():
         if 1 <= rating.level <= levels:
             counts[rating.level - 1] += 1
+            # A rating recorded before the kiosk said how it counts: counted as the config counts it now.
+            counted[rating.counted or setup.counted(rating.level)] += 1
+        if rating.reason:
+            reasons[rating.reason] = reasons.get(rating.reason, 0) + 1
     rated = sum(counts)
+    content = counted["very_satisfied"] + counted["satisfied"]
     return Figures(
         issued=len(tickets),
         served=sum(1 for t in tickets if t.state == "completed"),
@@ -180,7 +196,10 @@ def figures(engine: Engine) -> Figures:
         p90_wait_min=round(statistics.quantiles(waits, n=10)[-1] if len(waits) >= 2 else waits[0], 1) if waits else None,
         mean_service_min=round(statistics.fmean(services), 1) if services else None,
         ratings=tuple(counts),
-        satisfaction=round(sum(counts[:2]) / rated, 3) if rated else None,
+        satisfaction=round(content / rated, 3) if rated else None,
+        counted=counted,
+        reasons=reasons,
+        dossiers=sum(1 for t in tickets if t.dossier),
     )
 
 
@@ -253,6 +272,8 @@ def build_view(
                 held_birth_date=held_person.birth_date if held_person else None,
                 results=result is not None,
                 group=held.grp if held and not result else None,
+                reasons=tuple((r.vi, r.get("en")) for r in config.rating.reasons) if live.reason_ticket else (),
+                dossier=dossier.dossier if (dossier := engine.dossier_target(counter.number, now)) else None,
             )
         )
     day = days.business_day(now, config.site.tz, config.site.day_starts_at)

@@ -166,9 +166,16 @@ def test_demo_writes_tickets_board_frames_announcements_and_a_summary(tmp_path):
     assert summary["results_handed_over"] >= 1 and summary["groups"]
     order = _results_then_ratings(out / "kiosk.db")
     assert order and all(rated for rated in order)
+    # A dissatisfied citizen is asked why on the rating buttons and answers; officers attach dossier codes.
+    assert any(t.startswith("Xin cho biết lý do chưa hài lòng: nút một, thái độ cán bộ;") for t in texts)
+    assert any(t.startswith("Cảm ơn ý kiến của công dân") for t in texts)
+    assert sum(summary["reasons"].values()) >= 1 and summary["counted"]["dissatisfied"] >= 1
+    assert summary["dossiers"] >= 1
+    assert "Lý do chưa hài lòng / Reasons given: " in result.stdout
     events = _types(out / "kiosk.db")
     for kind in ("ticket_issued", "ticket_called", "ticket_recalled", "ticket_no_show", "ticket_transferred",
-                 "ticket_completed", "rating_recorded", "officer_signed_in"):
+                 "ticket_completed", "rating_recorded", "officer_signed_in", "rating_reason_recorded",
+                 "dossier_attached"):
         assert events.get(kind, 0) >= 1, kind
 
 

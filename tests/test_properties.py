@@ -4,6 +4,7 @@ For every sequence hypothesis tries, through the real store on a real SQLite fil
 no number is issued twice in a business day, every ticket is in exactly one
 state (a final one once its day has closed), a counter never holds two tickets,
 the event sequence has no gap, and the projections equal a replay of the events.
+A rating has at most one reason, given only after a press counted as dissatisfied.
 
 The clock is a fake one over a "real" time that only moves forward: it can fall
 behind or run ahead (unsynchronised, or synchronised to a bad NTP answer) and be
@@ -162,6 +163,11 @@ class QueueMachine(RuleBasedStateMachine):
     def rate(self, counter: int, level: int) -> None:
         self._do(cmd.Rate(counter, level))
 
+    @rule(counter=COUNTERS, code=st.sampled_from(["000.00.31.H47-241130-0001", "1234", "bad code", ""]),
+          source=st.sampled_from(["keypad", "scanner", "web", "fax"]))
+    def attach_dossier(self, counter: int, code: str, source: str) -> None:
+        self._do(cmd.AttachDossier(counter, code, source))
+
     @rule(counter=COUNTERS, action=st.sampled_from([cmd.Pause, cmd.Resume, cmd.CloseCounter, cmd.SignOut]))
     def counter_mode(self, counter: int, action: type) -> None:
         self._do(action(counter))
@@ -182,6 +188,12 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(minutes=st.integers(1, 240))
     def time_passes(self, minutes: int) -> None:
         self.real += timedelta(minutes=minutes)
+        self._set_clock()
+
+    @rule(seconds=st.integers(1, 15))
+    def seconds_pass(self, seconds: int) -> None:
+        # Within a rating window or the reasons' few seconds, or just past them.
+        self.real += timedelta(seconds=seconds)
         self._set_clock()
 
     @rule(minutes=st.integers(0, 600))
@@ -290,6 +302,18 @@ class QueueMachine(RuleBasedStateMachine):
             assert row["day"] == day or row["state"] == "awaiting", row
         for event in self.store.events():
             assert "Hường" not in json.dumps(event.data, ensure_ascii=False)
+
+    @invariant()
+    def at_most_one_reason_per_rating_and_only_after_a_dissatisfied_press(self) -> None:
+        counted: dict[str, str] = {}
+        reasons: Tally[str] = Tally()
+        for event in self.store.events():
+            if event.type == "rating_recorded":
+                counted[event.data["ticket_id"]] = event.data["counted"]
+            elif event.type == "rating_reason_recorded":
+                assert counted.get(event.data["ticket_id"]) == "dissatisfied", event.data
+                reasons[event.data["ticket_id"]] += 1
+        assert all(count == 1 for count in reasons.values())
 
     @invariant()
     def events_have_no_gap(self) -> None:

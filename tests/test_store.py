@@ -129,7 +129,7 @@ def test_migrates_an_old_store_and_keeps_its_data(tmp_path, small, clock):
     db.close()
     # A store at schema 1 (before sync bookkeeping) with a day of data.
     store = Store(path, small, clock)
-    assert schema.version(store.db) == schema.VERSION == 4
+    assert schema.version(store.db) == schema.VERSION == 5
     issue(store)
     assert "acked" in store.db["events"].columns_dict
     store.close()
@@ -151,6 +151,23 @@ def test_v1_store_with_data_gets_the_ack_column(tmp_path, small, clock):
     assert [e.seq for e in store.events()] == [1]
     issue(store)
     assert [e.seq for e in store.events()] == [1, 2]
+    store.close()
+
+
+def test_v4_store_keeps_its_ratings_and_gains_counted_levels_reasons_and_dossiers(tmp_path, small, clock):
+    path = tmp_path / "v4.db"
+    db = sqlite_utils.Database(path)
+    schema.migrate(db, target=4)
+    db["meta"].insert({"key": "day", "value": "2026-11-24"})
+    db["ratings"].insert({"ticket_id": "old", "day": "2026-11-24", "service": "a", "counter": 1, "officer": "7",
+                          "level": 4, "at": "2026-11-24T01:00:00+00:00"})
+    db.close()
+    store = Store(path, small, clock)
+    assert schema.version(store.db) == 5
+    assert {"counted", "reason"} <= set(store.db["ratings"].columns_dict)
+    assert "dossier" in store.db["tickets"].columns_dict and "reason_until" in store.db["counters"].columns_dict
+    (old,) = store.engine.state.ratings.values()
+    assert (old.level, old.counted, old.reason) == (4, None, None)  # counted as the config counts it now
     store.close()
 
 

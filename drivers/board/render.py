@@ -42,6 +42,7 @@ from drivers.board.layout import (  # noqa: F401
     notice_text,
     notices_scroll,
     shown_banners,
+    split_height,
 )
 from drivers.board.state import BoardState, CounterCall, ServiceQueue
 from drivers.board.text import (  # noqa: F401
@@ -87,6 +88,16 @@ RESULTS_TAG: Colour = (0, 138, 72)
 RESULTS_TAG_TEXT: Colour = (255, 255, 255)
 #: The personal-data notice above the footer.
 PRIVACY_TEXT: Colour = SUBTEXT
+#: A counter's card while a dissatisfied citizen is asked why: warm white, with the buttons' numbers in red discs.
+REASON_BG: Colour = (252, 248, 236)
+REASON_TEXT: Colour = (10, 22, 44)
+REASON_SUBTEXT: Colour = (70, 84, 110)
+REASON_NUMBER_BG: Colour = (180, 20, 30)
+REASON_NUMBER_TEXT: Colour = (255, 255, 255)
+
+#: What a counter's card asks after a "Không hài lòng" press (English second).
+REASON_PROMPT_VI = "Xin cho biết lý do chưa hài lòng"
+REASON_PROMPT_EN = "Why were you not satisfied? Press a button"
 
 #: Background and text colour of each kind of banner.
 BANNER_COLOURS: dict[str, tuple[Colour, Colour]] = {
@@ -341,6 +352,9 @@ def _draw_calls(surface: pygame.Surface, layout: Layout, state: BoardState) -> N
 def _draw_counter(surface: pygame.Surface, layout: Layout, state: BoardState, call: CounterCall,
                   card: pygame.Rect) -> None:
     pad = layout.pad
+    if call.reasons:
+        _draw_reasons(surface, layout, state, call, card)
+        return
     if call.highlighted:
         background, text, subtext, arrow_colour = HIGHLIGHT, HIGHLIGHT_TEXT, HIGHLIGHT_SUBTEXT, HIGHLIGHT_TEXT
     else:
@@ -375,6 +389,76 @@ def _draw_counter(surface: pygame.Surface, layout: Layout, state: BoardState, ca
                  False, subtext, 1, True),
         )
     draw_block(surface, paras, counter_box, valign="bottom" if call.results else "center")
+
+
+def _draw_reasons(surface: pygame.Surface, layout: Layout, state: BoardState, call: CounterCall,
+                  card: pygame.Rect) -> None:
+    """The card of a counter asking a dissatisfied citizen why: the question, then the reasons by button.
+
+    The question names the counter (the citizen reads it at their own counter's
+    card); each reason follows its button's number in a red disc, on one row
+    when they fit, else in two columns.
+    """
+    s = layout.scale
+    pad = layout.pad
+    pygame.draw.rect(surface, REASON_BG, card, border_radius=_px(12 * s))
+    inner = card.inflate(-2 * pad, -pad // 2)
+    question, answers = split_height(inner, 0.42)
+    segments = [(f"{call.counter_name_vi}: {REASON_PROMPT_VI}", _px(min(question.height * 0.62, 40 * s)), True)]
+    if state.english:
+        segments.append((REASON_PROMPT_EN, _px(min(question.height * 0.45, 26 * s)), False))
+    _draw_inline(surface, segments, REASON_TEXT, question, drop_tail=True)
+    vi_only = list(call.reasons)
+    labels = vi_only
+    if state.english and call.reasons_en:
+        # English only where it fits without shrinking the Vietnamese: Vietnamese comes first.
+        both = [f"{vi} · {en}" if en else vi for vi, en in zip(call.reasons, call.reasons_en)]
+        if _reason_rows(both, answers, s)[2]:
+            labels = both
+    _draw_reason_choices(surface, labels, answers, s)
+
+
+def _reason_rows(labels: list[str], box: pygame.Rect, s: float) -> tuple[list[list[str]], int, bool]:
+    """The numbered reasons laid in rows for ``box``: (rows, text size, whether they fit unshrunk).
+
+    One row if they fit at a readable size, else two rows.
+    """
+    for rows in (1, 2):
+        size = _px(min(box.height * 0.6, 36 * s)) if rows == 1 else _px(min(box.height / 2 * 0.72, 32 * s))
+        per_row = -(-len(labels) // rows)
+        lines = [labels[i:i + per_row] for i in range(0, len(labels), per_row)]
+        if max(_choices_width(line, size) for line in lines) <= box.width:
+            return lines, size, True
+    return lines, size, False
+
+
+def _draw_reason_choices(surface: pygame.Surface, labels: list[str], box: pygame.Rect, s: float) -> None:
+    """Draw the numbered reasons in ``box``, each after its button's number in a red disc."""
+    lines, size, fits = _reason_rows(labels, box, s)
+    if not fits:  # shrink every row alike; the text is cut with "…" below the smallest size
+        widest = max(_choices_width(line, size) for line in lines)
+        size = max(_MIN_PX, int(size * box.width / widest))
+    row_h = box.height // len(lines)
+    number = 1
+    for row, line in enumerate(lines):
+        cell = pygame.Rect(box.x, box.y + row * row_h, box.width, row_h)
+        x = cell.x
+        for label in line:
+            disc = _px(size * 1.3)
+            circle = pygame.Rect(x, cell.y + (cell.height - disc) // 2, disc, disc)
+            pygame.draw.ellipse(surface, REASON_NUMBER_BG, circle)
+            draw_block(surface, (Para(str(number), size, True, REASON_NUMBER_TEXT),), circle, align="center")
+            text_box = pygame.Rect(circle.right + _px(size * 0.3), cell.y, max(1, cell.right - circle.right),
+                                   cell.height)
+            used = _draw_inline(surface, [(label, size, False)], REASON_TEXT, text_box)
+            x = text_box.x + used + _px(size * 1.1)
+            number += 1
+
+
+def _choices_width(labels: list[str], size: int) -> int:
+    """The width of one row of numbered reasons at ``size``."""
+    disc, between, gap = _px(size * 1.3), _px(size * 0.3), _px(size * 1.1)
+    return sum(disc + between + text_width(label, size, False) for label in labels) + gap * (len(labels) - 1)
 
 
 def _fit_name(name: str, box: pygame.Rect, scale: float, colour: Colour = TEXT) -> Block:

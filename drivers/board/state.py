@@ -46,6 +46,11 @@ class CounterCall:
     personal data: left out of ``repr`` and never kept in the text caches.
     ``results`` marks a call to collect results ("nhận kết quả"), tagged as
     such beside the counter's name.
+
+    ``reasons`` (Vietnamese) and ``reasons_en`` are set for the few seconds a
+    citizen who pressed "Không hài lòng" is asked why: the card then shows
+    "Xin cho biết lý do chưa hài lòng" and the reasons numbered as the rating
+    buttons ("1 Thái độ cán bộ  2 Thời gian chờ ..."), instead of the number.
     """
 
     counter: int
@@ -55,8 +60,12 @@ class CounterCall:
     highlighted: bool = False
     name: str | None = field(default=None, repr=False)
     results: bool = False
+    reasons: tuple[str, ...] = ()
+    reasons_en: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "reasons", tuple(" ".join(nfc(r).split()) for r in self.reasons))
+        object.__setattr__(self, "reasons_en", tuple(" ".join(nfc(r).split()) for r in self.reasons_en))
         object.__setattr__(self, "counter_name_vi", nfc(self.counter_name_vi))
         object.__setattr__(self, "counter_name_en", nfc(self.counter_name_en))
         object.__setattr__(self, "number", _nfc_or_none(self.number))

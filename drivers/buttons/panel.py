@@ -30,10 +30,11 @@ from drivers.buttons.config import ButtonsConfig, PriorityButtonConfig
 from drivers.buttons.debounce import Debouncer, LongPress, Press
 from drivers.buttons.events import ButtonHeld, PriorityArmed, PriorityExpired, RatingPressed, ServicePressed
 
-LedState = Literal["steady", "on", "off", "blink"]
-"""``steady`` (or ``on``): lit; ``off``: dark; ``blink``: on/off every ``blink_ms``."""
+LedState = Literal["steady", "on", "off", "blink", "fast"]
+"""``steady`` (or ``on``): lit; ``off``: dark; ``blink``: on/off every ``blink_ms``;
+``fast``: four times as fast (a counter asking the reason for a "Không hài lòng")."""
 
-_LED_STATES = ("steady", "on", "off", "blink")
+_LED_STATES = ("steady", "on", "off", "blink", "fast")
 
 
 @dataclass
@@ -250,7 +251,8 @@ class ButtonPanel:
                 else:
                     # gpiozero blinks in its own thread; all LEDs of a group start
                     # together so a counter's rating buttons flash in step.
-                    led.blink(on_time=blink_s, off_time=blink_s, background=True)
+                    period = blink_s / 4 if state == "fast" else blink_s
+                    led.blink(on_time=period, off_time=period, background=True)
 
     def set_service_led(self, service_id: str, state: LedState) -> None:
         """Light a service button: ``steady`` available, ``off`` closed, ``blink`` fault."""

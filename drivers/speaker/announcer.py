@@ -36,6 +36,8 @@ from drivers.speaker.phrases import (
     named_call_announcement,
     rating_prompt_announcement,
     rating_thanks_announcement,
+    reason_prompt_announcement,
+    reason_thanks_announcement,
     results_ready_announcement,
 )
 from drivers.speaker.wav import Tone
@@ -182,6 +184,17 @@ class Announcer:
     def rating_thanks(self) -> Phrase:
         """Queue "Cảm ơn công dân đã đánh giá"."""
         return self._queue_phrase(rating_thanks_announcement(self.config))
+
+    def reason_prompt(self, reasons: dict[str, list[str]]) -> Phrase:
+        """Queue "Xin cho biết lý do chưa hài lòng: nút một, thái độ cán bộ; ...".
+
+        ``reasons``: the reasons' labels by language ("vi", "en"), in button order.
+        """
+        return self._queue_phrase(reason_prompt_announcement(self.config, reasons))
+
+    def reason_thanks(self) -> Phrase:
+        """Queue "Cảm ơn ý kiến của công dân"."""
+        return self._queue_phrase(reason_thanks_announcement(self.config))
 
     def tone(self, kind: Tone) -> None:
         """Play a short tone now, before anything queued: "ok" (two quick

@@ -148,6 +148,9 @@ _VI_SENTENCES: dict[str, str] = {
     "vi/nhan_ket_qua": "nhận kết quả",
     "vi/so_thu_tu": "số thứ tự",
     "vi/cam_on_danh_gia": "Cảm ơn công dân đã đánh giá",
+    "vi/xin_cho_biet_ly_do": "Xin cho biết lý do chưa hài lòng",
+    "vi/nut": "nút",
+    "vi/cam_on_y_kien": "Cảm ơn ý kiến của công dân",
 }
 
 _EN_SENTENCES: dict[str, str] = {
@@ -158,6 +161,9 @@ _EN_SENTENCES: dict[str, str] = {
     "en/please_come_to_counter": "please come to counter",
     "en/to_collect_your_results": "to collect your results",
     "en/thanks_rating": "Thank you for your rating",
+    "en/reason_prompt": "Please tell us why you were not satisfied",
+    "en/button": "button",
+    "en/thanks_feedback": "Thank you for your feedback",
 }
 
 
@@ -311,6 +317,34 @@ def rating_thanks(lang: Language = "vi") -> Phrase:
     return _clip("vi/cam_on_danh_gia" if lang == "vi" else "en/thanks_rating")
 
 
+def reason_prompt(reasons: list[str], lang: Language = "vi", four: Four = "tư") -> Phrase:
+    """Offer the reasons on the rating buttons, reason i on button i.
+
+    vi: "Xin cho biết lý do chưa hài lòng: nút một, thái độ cán bộ; nút hai,
+    thời gian chờ; ..."; en: "Please tell us why you were not satisfied:
+    button one, officer's attitude; ...". A reason is played from the clip that
+    says exactly its words, if there is one, else said by the speech engine.
+    """
+    lang = check_lang(lang)
+    head = _clip("vi/xin_cho_biet_ly_do" if lang == "vi" else "en/reason_prompt")
+    button = _clip("vi/nut" if lang == "vi" else "en/button")
+    texts = [head.text + ":"]
+    segments: list[Segment] = list(head.segments)
+    for number, reason in enumerate(reasons, start=1):
+        digit = read_counter(number, lang, four)
+        label = " ".join(nfc(reason).split())
+        last = number == len(reasons)
+        texts.append(f"{button.text} {digit.text}, {label[:1].lower() + label[1:]}{'' if last else ';'}")
+        segments += [Clip("pause"), *button.segments, *digit.segments, *literal_segments(label, lang)]
+    return Phrase(" ".join(texts), tuple(segments), "reason prompt")
+
+
+def reason_thanks(lang: Language = "vi") -> Phrase:
+    """Thank the citizen for giving a reason: "Cảm ơn ý kiến của công dân"."""
+    lang = check_lang(lang)
+    return _clip("vi/cam_on_y_kien" if lang == "vi" else "en/thanks_feedback")
+
+
 def name_segment(name: str) -> Name:
     """A citizen's name as a segment, normalised (NFC, capitals, spaces), with
     the syllable bank's clip names. ValueError if it is not a name (the
@@ -453,3 +487,19 @@ def rating_prompt_announcement(config: SpeakerConfig) -> Phrase:
 def rating_thanks_announcement(config: SpeakerConfig) -> Phrase:
     """ "Cảm ơn công dân đã đánh giá" in every configured language."""
     return join_languages([rating_thanks(lang) for lang in config.languages], "rating thanks")
+
+
+def reason_prompt_announcement(config: SpeakerConfig, reasons: dict[str, list[str]]) -> Phrase:
+    """ "Xin cho biết lý do chưa hài lòng: nút một, ..." in every configured language.
+
+    ``reasons``: the reasons' labels by language, in button order (a language
+    missing from it uses the Vietnamese labels).
+    """
+    return join_languages([
+        reason_prompt(reasons.get(lang) or reasons["vi"], lang, config.four_after_tens) for lang in config.languages
+    ], "reason prompt")
+
+
+def reason_thanks_announcement(config: SpeakerConfig) -> Phrase:
+    """ "Cảm ơn ý kiến của công dân" in every configured language."""
+    return join_languages([reason_thanks(lang) for lang in config.languages], "reason thanks")

@@ -471,6 +471,18 @@ def test_rating_leds_of_a_counter_blink_together(rig):
     assert rig.factory.pin(13).state is True
 
 
+def test_rating_leds_blink_fast_while_the_reasons_are_asked(rig):
+    pin = rig.factory.pin(9)
+    pin.clear_states()
+    rig.panel.set_rating_leds(2, "fast")
+    states = wait_for_toggles(pin, 8)
+    rig.panel.set_rating_leds(2, "off")
+    gaps = [b.timestamp - a.timestamp for a, b in zip(pin.states[1:], pin.states[2:8])]
+    # blink_ms is 50: a plain blink never toggles sooner than 50 ms; "fast" every 12.5 ms.
+    assert states[1:5] == [True, False, True, False]
+    assert min(gaps) < 0.04
+
+
 def test_priority_led(rig):
     rig.panel.set_priority_led("steady")
     assert rig.factory.pin(6).state is True

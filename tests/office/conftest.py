@@ -63,6 +63,12 @@ class FakeAnnouncer:
     def rating_thanks(self) -> None:
         self.said.append(("rating_thanks",))
 
+    def reason_prompt(self, reasons: dict[str, list[str]]) -> None:
+        self.said.append(("reason_prompt", tuple(reasons["vi"])))
+
+    def reason_thanks(self) -> None:
+        self.said.append(("reason_thanks",))
+
     def results_ready(self, counter: int, *, name: str | None = None, number: str | None = None) -> None:
         self.said.append(("results_ready", counter, name, number))
 

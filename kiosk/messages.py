@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from drivers.buttons import ButtonHeld, PriorityArmed, PriorityExpired, RatingPressed, ServicePressed
-from drivers.keypad import KeypadAction, KeypadConnected, KeypadDisconnected, KeypadPaired, KeypadRejected
+from drivers.keypad import (
+    KeypadAction,
+    KeypadConnected,
+    KeypadDisconnected,
+    KeypadDossier,
+    KeypadPaired,
+    KeypadRejected,
+)
+from drivers.ratingpad import RatingPadConnected, RatingPadDisconnected
 from drivers.scanner import CodeScanned, ScannerConnected, ScannerDisconnected, ScanRejected
 from kiosk.commands import Command
 from kiosk.config import Config
@@ -85,7 +93,8 @@ class Stop:
 Message = (
     Request | Reload | ReloadFailed | Acked | SyncState | SetBanner | ClearBanner | Stop
     | ServicePressed | RatingPressed | ButtonHeld | PriorityArmed | PriorityExpired
-    | KeypadAction | KeypadRejected | KeypadPaired | KeypadConnected | KeypadDisconnected
+    | KeypadAction | KeypadDossier | KeypadRejected | KeypadPaired | KeypadConnected | KeypadDisconnected
     | Printed | PrinterReport | PressChecked
     | CodeScanned | ScanRejected | ScannerConnected | ScannerDisconnected
+    | RatingPadConnected | RatingPadDisconnected
 )

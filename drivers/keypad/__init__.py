@@ -8,7 +8,7 @@ A key goes through layers that each can be tested alone:
 ``keycodes``              Linux input event codes by name (no python-evdev needed)
 ``keymap``                key names -> symbols ("0".."9", "enter", "." ...), defaults
 ``presses``               key down/up/autorepeat -> symbols; ``0`` held = ``long:0``
-``sequence``              symbols -> :class:`KeypadAction` / :class:`KeypadRejected`
+``sequence``              symbols -> :class:`KeypadAction` / :class:`KeypadDossier` / :class:`KeypadRejected`
 ``handler``               one device's events through the three above, pairing, posting
 ``pairing``               which keypad drives which counter (a JSON file)
 ``service``               scanner and reader threads: open, grab, read, reconnect
@@ -33,6 +33,7 @@ from drivers.keypad.events import (
     KeypadAction,
     KeypadConnected,
     KeypadDisconnected,
+    KeypadDossier,
     KeypadPaired,
     KeypadRejected,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "KeypadConnected",
     "KeypadDevice",
     "KeypadDisconnected",
+    "KeypadDossier",
     "KeypadHandler",
     "KeypadInput",
     "KeypadPaired",

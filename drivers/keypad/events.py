@@ -2,7 +2,8 @@
 
 The app receives them through the ``post`` callable given to
 :func:`drivers.keypad.open_keypads` (from the keypads' reader threads):
-:class:`KeypadAction` is an officer's command, :class:`KeypadRejected` input
+:class:`KeypadAction` is an officer's command, :class:`KeypadDossier` a dossier
+code typed to attach to the counter's ticket, :class:`KeypadRejected` input
 that was dropped (the app beeps), and :class:`KeypadPaired`,
 :class:`KeypadConnected`, :class:`KeypadDisconnected` report the devices.
 """
@@ -40,6 +41,21 @@ class KeypadAction:
     action: ActionKind
     value: str | None = None
     pin: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class KeypadDossier:
+    """The officer at ``counter`` typed a dossier code (mã hồ sơ): ``/ * digits Enter``.
+
+    Kept apart from :class:`KeypadAction`: the app attaches the code to the
+    counter's ticket with ``kiosk.commands.AttachDossier`` (source "keypad"),
+    which the counter page and the counter's scanner send too.
+    ``code`` is 1 to 40 digits as typed, leading zeros kept.
+    """
+
+    counter: int | None
+    code: str
+    device: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ sequences (see docs/buttons-and-keypads.md):
     digits *              call that number
     digits +              call that number to collect its results (results ready)
     / digit(s) Enter      transfer to the n-th service of the config (1-based)
+    / * digits Enter      attach the dossier code (mã hồ sơ) to the counter's ticket (1-40 digits)
     * digit(s) Enter      set the n-th priority group of the config (1-based; 0: no group)
     0 held 1 s            pause / resume  (the symbol ``long:0``)
     * * code * PIN Enter  sign in officer <code> with their PIN       * * Enter   sign out
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from drivers.keypad.events import ActionKind, KeypadAction, KeypadRejected
+from drivers.keypad.events import ActionKind, KeypadAction, KeypadDossier, KeypadRejected
 from drivers.keypad.keymap import CLEAR, DIGITS, DOT, ENTER, LONG_ZERO, MINUS, PLUS, SLASH, STAR, SYMBOLS
 
 #: Keys that act alone when nothing is half-typed.
@@ -34,14 +35,17 @@ SINGLE_KEY_ACTIONS: dict[str, ActionKind] = {ENTER: "next", DOT: "recall", MINUS
 NUMBER_ACTIONS: dict[str, ActionKind] = {STAR: "call_number", PLUS: "results_ready"}
 
 # The parser's states: what the half-typed input is so far (_DISCARD: the rest of a refused number).
-_IDLE, _NUMBER, _STAR, _OFFICER, _OFFICER_PIN, _SLASH, _TRANSFER, _PAIR_PIN, _PAIR_COUNTER, _GROUP, _DISCARD = range(11)
+(_IDLE, _NUMBER, _STAR, _OFFICER, _OFFICER_PIN, _SLASH, _TRANSFER, _PAIR_PIN, _PAIR_COUNTER, _GROUP, _DOSSIER,
+ _DISCARD) = range(12)
 _MAX_SERVICE_DIGITS = 2
 _MAX_GROUP_DIGITS = 2
 _MAX_COUNTER_DIGITS = 3
 _MAX_PIN_DIGITS = 8
+#: The longest dossier code (the events' limit); a receipt's code typed as its digits fits.
+MAX_DOSSIER_DIGITS = 40
 
 #: What the parser returns for a key or a tick.
-Output = KeypadAction | KeypadRejected
+Output = KeypadAction | KeypadDossier | KeypadRejected
 
 
 class KeySequenceParser:
@@ -92,7 +96,8 @@ class KeySequenceParser:
         out = self.tick(now)
         self._last_key_at = now
         for item in self._step(key):
-            if isinstance(item, KeypadAction) and item.action != "pair" and self.counter is None:
+            pairing = isinstance(item, KeypadAction) and item.action == "pair"
+            if not isinstance(item, KeypadRejected) and not pairing and self.counter is None:
                 item = self._reject("this keypad is not paired: type / / PIN Enter counter Enter")
             out.append(item)
         return out
@@ -208,7 +213,18 @@ class KeySequenceParser:
             if key == SLASH:
                 self._state, self._digits = _PAIR_PIN, ""
                 return []
+            if key == STAR:
+                self._state, self._digits = _DOSSIER, ""
+                return []
             return self._garbage(key, f"/ then {key}: transfer with / service Enter")
+        if state == _DOSSIER:
+            if key in DIGITS:
+                return self._add_digit(key, MAX_DOSSIER_DIGITS, "dossier code")
+            if key == ENTER and self._digits:
+                code = self._digits  # leading zeros count: they are part of the code
+                self._reset()
+                return [KeypadDossier(self.counter, code, self.device)]
+            return self._garbage(key, f"/ * then {key}: type the dossier code's digits, then Enter")
         if state == _TRANSFER:
             if key in DIGITS:
                 return self._add_digit(key, _MAX_SERVICE_DIGITS, "service position")

@@ -1,4 +1,4 @@
-"""The citizens' USB 2D barcode scanner at the ticket machine, read with python-evdev.
+"""The USB 2D barcode scanners: the citizens' at the ticket machine, and the officers' at their counters.
 
 A keyboard-wedge scanner is a USB keyboard that types what it reads.
 :func:`open_scanner` starts a :class:`ScannerService` that finds it, grabs it
@@ -8,6 +8,9 @@ and posts what happens to the app (:mod:`drivers.scanner.events`):
 no usable code, :class:`ScannerConnected` / :class:`ScannerDisconnected`.
 The code itself holds an ID number and an address: it is never logged
 (``repr`` leaves it out); the app keeps only what it needs (``kiosk.cccd``).
+A counter's scanner (``[[counter_scanners]]``) reads the dossier code of a
+citizen's receipt; the same service reads it, and tags what it reads with the
+counter (``CodeScanned.counter``).
 
 A key goes through layers that each can be tested alone:
 
@@ -32,13 +35,13 @@ Setup and troubleshooting: docs/scanner.md. Technician's check:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from drivers.scanner.config import ScannerConfig
+from drivers.scanner.config import CounterScannerConfig, ScannerConfig
 from drivers.scanner.events import CodeScanned, ScanRejected, ScannerConnected, ScannerDisconnected
 from drivers.scanner.handler import ScanHandler
-from drivers.scanner.matching import ScannerInfo, matches
+from drivers.scanner.matching import ScannerInfo, ScannerRole, matches, role_of
 from drivers.scanner.service import ScannerService
 
 if TYPE_CHECKING:
@@ -46,29 +49,37 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CodeScanned",
+    "CounterScannerConfig",
     "ScanHandler",
     "ScanRejected",
     "ScannerConfig",
     "ScannerConnected",
     "ScannerDisconnected",
     "ScannerInfo",
+    "ScannerRole",
     "ScannerService",
     "find_scanners",
     "input_devices",
     "matches",
     "open_scanner",
+    "role_of",
 ]
 
 
 def open_scanner(
-    config: ScannerConfig,
+    config: ScannerConfig | None,
     post: Callable[[Any], None],
     *,
+    counter_scanners: Sequence[CounterScannerConfig] = (),
     simulated: SimulatedScanners | None = None,
     clock: Callable[[], float] = time.monotonic,
     start: bool = True,
 ) -> ScannerService:
-    """Start looking for the scanner the config describes and reading it.
+    """Start looking for the scanners the config describes and reading them.
+
+    ``config`` is ``[scanner]`` (None when the ticket machine has none),
+    ``counter_scanners`` the ``[[counter_scanners]]`` entries (all of the same
+    backend, which ``kiosk.config`` checks).
 
     For the simulated backend, pass your
     :class:`~drivers.scanner.simulated.SimulatedScanners` to plug scanners in,
@@ -77,31 +88,38 @@ def open_scanner(
     Raises DeviceError when the real backend cannot work on this machine
     (python-evdev missing, no /dev/input).
     """
+    entries: list[ScannerConfig | CounterScannerConfig] = [config] if config is not None else []
+    entries += counter_scanners
+    if not entries:
+        raise ValueError("no scanner to open: give [scanner] or at least one counter scanner")
     sim: SimulatedScanners | None = None
-    if config.backend == "real":
+    if entries[0].backend == "real":
         from drivers.scanner.evdev_backend import evdev_backend
 
-        lister, opener = evdev_backend(config)
+        patterns = [pattern for entry in entries for pattern in entry.devices]
+        lister, opener = evdev_backend(config or ScannerConfig(), patterns=patterns)
     else:
         from drivers.scanner.simulated import SimulatedScanners
 
         sim = simulated if simulated is not None else SimulatedScanners()
         lister, opener = sim.list, sim.open
-    service = ScannerService(config, post, lister=lister, opener=opener, clock=clock)
+    service = ScannerService(
+        config, post, lister=lister, opener=opener, clock=clock, counter_scanners=counter_scanners
+    )
     service.simulated = sim
     if start:
         service.start()
     return service
 
 
-def input_devices(config: ScannerConfig) -> list[ScannerInfo]:
+def input_devices(config: ScannerConfig | CounterScannerConfig) -> list[ScannerInfo]:
     """Every input device the real backend sees (for a technician choosing ``names`` or ``usb_ids``).
 
     Raises DeviceError when python-evdev is missing or there is no /dev/input.
     """
     from drivers.scanner.evdev_backend import evdev_backend
 
-    lister, _ = evdev_backend(config)
+    lister, _ = evdev_backend(ScannerConfig(), patterns=config.devices)
     return lister()
 
 

@@ -2,21 +2,24 @@
 
     python -m drivers.scanner /boot/firmware/kiosk.toml 60
 
-It lists every input device (those ``[scanner]`` picks marked ``scanner``),
-then, for the given seconds (60 by default), prints each scan: for an ID card
-only the name, masked ("Nguyễn T. H."), never the ID number or the address.
+It lists every input device (those ``[scanner]`` picks marked ``scanner``, a
+counter's scanner of ``[[counter_scanners]]`` ``counter N``), then, for the
+given seconds (60 by default), prints each scan and where it was read: for an
+ID card only the name, masked ("Nguyễn T. H."), never the ID number or the address.
 Stop the kiosk service first: it grabs the scanner.
 """
 
 from __future__ import annotations
 
+import sys
+import tomllib
 from collections.abc import Iterator
 from typing import Any
 
 from drivers.base import DeviceError
 from drivers.inputs.check import check_args, watch
 from drivers.names import mask_name, normalise_name
-from drivers.scanner import CodeScanned, ScannerConfig, matches, open_scanner
+from drivers.scanner import CodeScanned, CounterScannerConfig, ScannerConfig, open_scanner, role_of
 
 
 def describe(code: str) -> str:
@@ -34,7 +37,8 @@ def describe(code: str) -> str:
 def show(event: Any) -> None:
     """Print one posted event (a code only as :func:`describe` tells it)."""
     if isinstance(event, CodeScanned):
-        print(f"scanned on {event.device}: {describe(event.code)}", flush=True)
+        where = f"at counter {event.counter} " if event.counter is not None else ""
+        print(f"scanned {where}on {event.device}: {describe(event.code)}", flush=True)
     else:
         print(event, flush=True)
 
@@ -45,8 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     if args is None:
         return 2
     config, seconds = args
+    path = (sys.argv[1:] if argv is None else argv)[0]
+    with open(path, "rb") as handle:  # check_args has read it: it exists and parses
+        entries = tomllib.load(handle).get("counter_scanners", [])
+    counters = [CounterScannerConfig.model_validate(entry) for entry in entries]
     try:
-        service = open_scanner(config, show, start=False)
+        service = open_scanner(config, show, counter_scanners=counters, start=False)
     except DeviceError as exc:
         print(f"FAIL {exc}")
         return 1
@@ -54,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     def lines() -> Iterator[str]:
         if config.backend == "real":
             for info in service.lister():
-                yield f"{'scanner' if matches(config, info) else 'other  '}  {info.describe()}"
+                role = role_of(info, config, counters)
+                label = "other" if role is None else "scanner" if role.counter is None else f"counter {role.counter}"
+                yield f"{label:<10} {info.describe()}"
         else:
             yield 'simulated backend: no real scanner is read (set backend = "real" in [scanner])'
         yield f"layout {config.layout!r}; scan a code ({seconds:.0f} s)..."

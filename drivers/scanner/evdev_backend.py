@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Sequence
 from types import ModuleType
 
 from drivers.base import DeviceError
@@ -25,9 +26,12 @@ _Identity = tuple[str, int | None, int | None, str | None]  # name, vendor, prod
 class EvdevLister:
     """Describes every input device; a node is opened to read its name only when it is new or was replaced."""
 
-    def __init__(self, evdev: ModuleType, config: ScannerConfig, input_dir: str = "/dev/input") -> None:
+    def __init__(
+        self, evdev: ModuleType, config: ScannerConfig, input_dir: str = "/dev/input", patterns: Sequence[str] | None = None
+    ) -> None:
+        """``patterns``: the device path patterns to glob (default: ``config.devices``; the counters' scanners' too)."""
         self._evdev = evdev
-        self._config = config
+        self._patterns = list(config.devices if patterns is None else patterns)
         self._dir = input_dir
         self._cache: dict[str, tuple[tuple[int, int, int], _Identity]] = {}
 
@@ -38,7 +42,7 @@ class EvdevLister:
                 real = os.path.realpath(link)
                 if real in links:
                     links[real].add(link)
-        for pattern in self._config.devices:  # a pattern may name a node outside /dev/input/event*
+        for pattern in self._patterns:  # a pattern may name a node outside /dev/input/event*
             for path in glob.glob(pattern):
                 links.setdefault(os.path.realpath(path), set()).add(path)
         infos = []
@@ -77,8 +81,10 @@ class EvdevLister:
         return identity
 
 
-def evdev_backend(config: ScannerConfig, input_dir: str = "/dev/input") -> tuple[Lister, Opener]:
-    """The lister and the opener of the real input devices.
+def evdev_backend(
+    config: ScannerConfig, input_dir: str = "/dev/input", patterns: Sequence[str] | None = None
+) -> tuple[Lister, Opener]:
+    """The lister and the opener of the real input devices (``patterns``: see :class:`EvdevLister`).
 
     Raises DeviceError when python-evdev is missing or the machine has no ``/dev/input``.
     """
@@ -92,4 +98,4 @@ def evdev_backend(config: ScannerConfig, input_dir: str = "/dev/input") -> tuple
         raise DeviceError(
             "scanner", f"this machine has no {input_dir}", 'run on the Pi, or set backend = "simulated" in [scanner]'
         )
-    return EvdevLister(evdev, config, input_dir), evdev.InputDevice
+    return EvdevLister(evdev, config, input_dir, patterns), evdev.InputDevice

@@ -3,7 +3,10 @@
 The app receives them through the ``post`` callable given to
 :func:`drivers.scanner.open_scanner` (from the scanner's reader thread).
 ``device`` is the scanner's path: its stable ``/dev/input/by-id/`` link when it
-has one, so it stays the same when the scanner is plugged in again.
+has one, so it stays the same when the scanner is plugged in again. ``counter``
+is where the scanner is: None for the ticket machine's (``[scanner]``), the
+counter's number for a counter's (``[[counter_scanners]]``); the app routes a
+code by it.
 
 A scanned code holds a citizen's ID number, name and address: it is kept out of
 ``repr`` (and so out of every log line that shows the event), and no reason
@@ -21,6 +24,7 @@ class CodeScanned:
 
     device: str
     code: str = field(repr=False)
+    counter: int | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class ScanRejected:
 
     device: str
     reason: str
+    counter: int | None = None
 
 
 @dataclass(frozen=True)

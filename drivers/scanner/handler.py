@@ -18,7 +18,7 @@ import unicodedata
 from drivers.base import nfc
 from drivers.inputs.input_events import InputEvent
 from drivers.keypad.keycodes import EV_KEY
-from drivers.scanner.config import ScannerConfig
+from drivers.scanner.config import LayoutName, ScannerConfig
 from drivers.scanner.decoder import END, KeyDecoder, Undecodable, repair_utf8
 from drivers.scanner.events import CodeScanned, ScanRejected
 from drivers.scanner.layouts import LAYOUTS
@@ -29,9 +29,14 @@ ScanResult = CodeScanned | ScanRejected
 class ScanHandler:
     """Turns the events of one opened scanner into codes (one reader thread uses it)."""
 
-    def __init__(self, device: str, config: ScannerConfig) -> None:
+    def __init__(
+        self, device: str, config: ScannerConfig, *, counter: int | None = None, layout: LayoutName | None = None
+    ) -> None:
+        """``config`` gives the timing and the longest code; ``counter`` tags what the scanner reads (None:
+        the ticket machine's); ``layout`` is the scanner's keyboard layout when not ``config``'s."""
         self.device = device
-        self.decoder = KeyDecoder(LAYOUTS[config.layout])
+        self.counter = counter
+        self.decoder = KeyDecoder(LAYOUTS[layout or config.layout])
         self.max_length = config.max_length
         self.end_gap_s = config.end_gap_ms / 1000
         self._chars: list[str] = []
@@ -65,8 +70,8 @@ class ScanHandler:
                 if self._length > self.max_length:
                     self._drop()
                     self._dropping = True
-                    out.append(ScanRejected(
-                        self.device, f"more than {self.max_length} characters in one burst: dropped (no ID card holds that)"
+                    out.append(self._rejected(
+                        f"more than {self.max_length} characters in one burst: dropped (no ID card holds that)"
                     ))
         return out
 
@@ -88,13 +93,16 @@ class ScanHandler:
         text, bad = "".join(self._chars), self._bad
         self._drop()
         if bad is not None:
-            return [ScanRejected(self.device, bad)]
+            return [self._rejected(bad)]
         if not text:
             return []
         code = nfc(repair_utf8(text))
         if any(unicodedata.category(char) == "Cc" for char in code):
-            return [ScanRejected(self.device, "control characters in the code (typed as Alt codes)")]
-        return [CodeScanned(self.device, code)]
+            return [self._rejected("control characters in the code (typed as Alt codes)")]
+        return [CodeScanned(self.device, code, self.counter)]
+
+    def _rejected(self, reason: str) -> ScanRejected:
+        return ScanRejected(self.device, reason, self.counter)
 
     def _drop(self) -> None:
         self._chars.clear()

@@ -1,8 +1,9 @@
-"""Which input device is the scanner: :class:`ScannerInfo` and :func:`matches` (pure).
+"""Which input device is which scanner: :class:`ScannerInfo`, :func:`matches` and :func:`role_of` (pure).
 
 A backend's lister describes every input device it sees as a
 :class:`ScannerInfo` (its paths, name and USB id); the ``[scanner]`` section
-picks the scanner by any of USB id, a part of the name, or a path pattern.
+and each ``[[counter_scanners]]`` entry pick a scanner by any of USB id, a
+part of the name, or a path pattern.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
-from drivers.scanner.config import ScannerConfig
+from collections.abc import Sequence
+
+from drivers.scanner.config import CounterScannerConfig, LayoutName, ScannerConfig
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class ScannerInfo:
         return f"{what}{ident} at {self.path}"
 
 
-def matches(config: ScannerConfig, info: ScannerInfo) -> bool:
+def matches(config: ScannerConfig | CounterScannerConfig, info: ScannerInfo) -> bool:
     """Is ``info`` the scanner by ``config``'s USB ids, names or path patterns?"""
     if info.usb_id is not None and info.usb_id in config.usb_ids:
         return True
@@ -56,3 +59,27 @@ def matches(config: ScannerConfig, info: ScannerInfo) -> bool:
         return True
     paths = (info.path, *info.links)
     return any(fnmatch.fnmatchcase(path, pattern) for pattern in config.devices for path in paths)
+
+
+@dataclass(frozen=True)
+class ScannerRole:
+    """What a scanner is for: the ticket machine's (``counter`` None) or a counter's, and its keyboard layout."""
+
+    counter: int | None
+    layout: LayoutName
+
+
+def role_of(
+    info: ScannerInfo, machine: ScannerConfig | None, counter_scanners: Sequence[CounterScannerConfig]
+) -> ScannerRole | None:
+    """What the device ``info`` is for; None: no scanner of the config.
+
+    A counter's scanner is looked for first (the first entry that matches
+    wins), so that the ticket machine's broad default names never take it.
+    """
+    for entry in counter_scanners:
+        if matches(entry, info):
+            return ScannerRole(entry.counter, entry.layout)
+    if machine is not None and matches(machine, info):
+        return ScannerRole(None, machine.layout)
+    return None

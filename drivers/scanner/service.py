@@ -1,14 +1,17 @@
 """The scanner's threads, backend-neutral: :class:`ScannerService` and its readers.
 
 A finder thread asks the backend's ``lister()`` for the input devices every
-``scan_interval_ms`` and starts a reader for each one ``[scanner]`` matches
-(:func:`~drivers.scanner.matching.matches`). A reader opens its device, grabs
+``scan_interval_ms`` and starts a reader for each one that is a scanner of the
+config (:func:`~drivers.scanner.matching.role_of`). A reader opens its device, grabs
 it at once and always (a scanner types like a keyboard: its keys must never
 reach the board window or a shell), feeds every event to a
 :class:`~drivers.scanner.handler.ScanHandler` and posts what comes out. After a
 failure it posts :class:`ScannerDisconnected` and tries again with a doubling
 wait; once the device is gone it ends, and the finder starts a new reader when
-the scanner is plugged in again. The backend is two callables:
+the scanner is plugged in again. One service reads the ticket machine's
+scanner (``[scanner]``) and the counters' (``[[counter_scanners]]``): each
+device gets a :class:`ScannerRole` when its reader opens it, and every code it
+reads is tagged with the role's counter. The backend is two callables:
 :mod:`drivers.scanner.evdev_backend` for real scanners,
 :mod:`drivers.scanner.simulated` for scanners in memory. What the keypads'
 service does alike (the stop pipe, the readers by path, reopening, the reason
@@ -18,7 +21,7 @@ for a failure) is :mod:`drivers.inputs.reading`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from drivers.base import DeviceError
@@ -31,10 +34,10 @@ from drivers.inputs.reading import (
     disconnect_reason,
     read_ready,
 )
-from drivers.scanner.config import ScannerConfig
+from drivers.scanner.config import CounterScannerConfig, ScannerConfig
 from drivers.scanner.events import ScannerConnected, ScannerDisconnected
 from drivers.scanner.handler import ScanHandler
-from drivers.scanner.matching import ScannerInfo, matches
+from drivers.scanner.matching import ScannerInfo, ScannerRole, role_of
 
 if TYPE_CHECKING:
     from drivers.scanner.simulated import SimulatedScanners
@@ -66,16 +69,22 @@ def _reason(device: str, exc: Exception) -> str:
     return disconnect_reason(f"scanner {device}", exc, _FIXES)
 
 
-def not_found_error(config: ScannerConfig, seen: list[ScannerInfo]) -> DeviceError:
-    """No input device in ``seen`` is the scanner: what was looked for, and what to do."""
+def not_found_error(
+    config: ScannerConfig | CounterScannerConfig, seen: list[ScannerInfo], section: str = "[scanner]"
+) -> DeviceError:
+    """No input device in ``seen`` is the scanner: what was looked for, and what to do.
+
+    ``section`` names where the keys are (``[scanner]``, or ``counter_scanners[2]``).
+    """
     looked = [f"USB ids {', '.join(config.usb_ids)}"] if config.usb_ids else []
     looked += [f"names containing {' or '.join(repr(n) for n in config.names)}"] if config.names else []
     looked += [f"paths {', '.join(config.devices)}"] if config.devices else []
     unreadable = sum(1 for info in seen if info.error)
-    fix = "plug it in, or set usb_ids or names in [scanner] to what `python -m drivers.scanner CONFIG` lists"
+    fix = f"plug it in, or set usb_ids, names or devices in {section} to what `python -m drivers.scanner CONFIG` lists"
     if unreadable:
         fix = f"{unreadable} input device(s) cannot be read: {FIX_INPUT_GROUP}; then {fix}"
-    return DeviceError("scanner", f"no barcode scanner found (looked for {'; '.join(looked)})", fix)
+    device = "scanner" if isinstance(config, ScannerConfig) else f"scanner of counter {config.counter}"
+    return DeviceError(device, f"no barcode scanner found (looked for {'; '.join(looked)})", fix)
 
 
 _IDLE_POLL_S = 1.0  # a reader with no code being read wakes only to notice close()
@@ -86,6 +95,7 @@ class _Reader(InputReader):
 
     service: ScannerService
     info: ScannerInfo  # the device as the lister described it when open() found it
+    role: ScannerRole  # what it is for, decided when open() found it
 
     def __init__(self, path: str, service: ScannerService) -> None:
         super().__init__(path, service, "scanner")
@@ -95,9 +105,10 @@ class _Reader(InputReader):
             info = self.service.current(self.path)
         except Exception:  # the lister failing: the finder reports it and starts a reader again
             info = None
-        if info is None:
+        role = self.service.role_of(info) if info is not None else None
+        if info is None or role is None:
             return None  # unplugged (or now another device): the finder starts a reader when it is back
-        self.info = info
+        self.info, self.role = info, role
         return self.service.opener(self.path)
 
     def reason(self, exc: Exception) -> str:
@@ -112,7 +123,7 @@ class _Reader(InputReader):
     def serve(self, device: ScannerDevice) -> None:
         """Read events until the device fails (OSError) or the service stops."""
         service = self.service
-        handler = ScanHandler(self.path, service.config)
+        handler = ScanHandler(self.path, service.config, counter=self.role.counter, layout=self.role.layout)
         device.grab()  # always, before any key is read: a scanner's keys belong to the kiosk alone
         self.connected(ScannerConnected(self.path, self.info.name))
         poll = max(0.005, min(0.05, handler.end_gap_s / 4))
@@ -125,34 +136,49 @@ class _Reader(InputReader):
 
 
 class ScannerService(InputService):
-    """Finds the scanner, reads it in its own thread, finds it again after unplugging.
+    """Finds the scanners, reads each in its own thread, finds them again after unplugging.
 
+    ``config`` is ``[scanner]`` (None: the ticket machine has none) and gives
+    the timing of every scanner; ``counter_scanners`` are the counters' scanners.
     ``lister()`` describes every input device the backend sees; ``opener(path)``
-    opens one or raises OSError. When no device matches at the first look, one
-    :class:`ScannerDisconnected` with device "" says so and how to fix it.
+    opens one or raises OSError. For each configured scanner that no device
+    matches at the first look, one :class:`ScannerDisconnected` with device ""
+    says so and how to fix it.
     """
 
     config: ScannerConfig
 
     def __init__(
         self,
-        config: ScannerConfig,
+        config: ScannerConfig | None,
         post: Callable[[Any], None],
         *,
         lister: Lister,
         opener: Opener,
         clock: Callable[[], float] = time.monotonic,
+        counter_scanners: Sequence[CounterScannerConfig] = (),
     ) -> None:
-        super().__init__(config, post, clock)
+        if config is None and not counter_scanners:
+            raise ValueError("no scanner to read: give [scanner] or at least one counter scanner")
+        # Without [scanner], its defaults give the timing (its default names are never matched: machine is None).
+        backend = config.backend if config is not None else counter_scanners[0].backend
+        super().__init__(config if config is not None else ScannerConfig(backend=backend), post, clock)
+        #: The ticket machine's scanner (None: it has none).
+        self.machine = config
+        self.counter_scanners = tuple(counter_scanners)
         self.lister = lister
         self.opener = opener
         #: The simulated backend's scanners (None for the real backend).
         self.simulated: SimulatedScanners | None = None
         self._looked = False
 
+    def role_of(self, info: ScannerInfo) -> ScannerRole | None:
+        """What the device ``info`` is for (:func:`~drivers.scanner.matching.role_of`); None: no scanner of ours."""
+        return role_of(info, self.machine, self.counter_scanners)
+
     def found(self) -> list[ScannerInfo]:
-        """The input devices that are the scanner now."""
-        return [info for info in self.lister() if matches(self.config, info)]
+        """The input devices that are a scanner of the config now."""
+        return [info for info in self.lister() if self.role_of(info) is not None]
 
     def current(self, path: str) -> ScannerInfo | None:
         """The device at ``path`` if it is still there and still the scanner."""
@@ -168,13 +194,20 @@ class ScannerService(InputService):
     def refresh(self) -> None:
         """Look for scanners now and start a reader for each new one."""
         seen = self.lister()
-        wanted = [info for info in seen if matches(self.config, info)]
+        roles = {info.path: self.role_of(info) for info in seen}
+        wanted = [path for path, role in roles.items() if role is not None]
         with self._lock:
-            self._start_readers(info.path for info in wanted)
+            self._start_readers(wanted)
             first, self._looked = not self._looked, True
-            none = not self._readers
-        if first and none:
-            self.post(ScannerDisconnected("", str(not_found_error(self.config, seen))))
+        if not first:
+            return
+        found = {role.counter for role in roles.values() if role is not None}
+        if self.machine is not None and None not in found:
+            self.post(ScannerDisconnected("", str(not_found_error(self.machine, seen))))
+        for i, entry in enumerate(self.counter_scanners, start=1):
+            if entry.counter not in found:
+                error = not_found_error(entry, seen, f"counter_scanners[{i}]")
+                self.post(ScannerDisconnected("", str(error)))
 
     def _find_loop(self) -> None:
         failure: str | None = None

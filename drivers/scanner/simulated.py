@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from drivers.inputs.simulated import SimulatedBus, SimulatedInputDevice
 from drivers.keypad.keycodes import KEY_CODES
-from drivers.scanner.config import LayoutName, ScannerConfig
+from drivers.scanner.config import CounterScannerConfig, LayoutName, ScannerConfig
 from drivers.scanner.encoder import Method, encode
 from drivers.scanner.layouts import LAYOUTS
 from drivers.scanner.matching import ScannerInfo
@@ -76,7 +76,7 @@ class SimulatedScanners(SimulatedBus[SimulatedScanner]):
         """Plug a (new) scanner in at ``path``."""
         return self._plug(SimulatedScanner(path, name=name, usb_id=usb_id, layout=layout))
 
-    def plug_for(self, config: ScannerConfig, path: str = DEFAULT_PATH) -> SimulatedScanner:
+    def plug_for(self, config: ScannerConfig | CounterScannerConfig, path: str = DEFAULT_PATH) -> SimulatedScanner:
         """Plug in a scanner that ``config`` finds (by its first USB id or name, else at a path it names)."""
         if not (config.usb_ids or config.names):
             path = config.devices[0].replace("*", "Simulated").replace("?", "x")

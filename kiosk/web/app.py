@@ -26,7 +26,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from drivers.base import DeviceError
 from drivers.camera import MJPEG_CONTENT_TYPE, mjpeg_chunks
+from kiosk import commands as cmd
 from kiosk.credentials import LoginRefused, credentials_for
+from kiosk.engine import DOSSIER_CODE
 from kiosk.errors import DomainError
 from kiosk.officer import ACTIONS, BadAction, officer_command
 from kiosk.view import OfficeView
@@ -74,6 +76,10 @@ class ActionBody(_Body):
     name: str | None = Field(default=None, max_length=100)
     group: str | None = Field(default=None, max_length=40)  # set_group: a group id or its position from 1; "0" clears
     day: str | None = Field(default=None, max_length=10)  # results_ready: the ticket's day, YYYY-MM-DD (or none)
+
+
+class DossierBody(_Body):
+    code: str = Field(max_length=200)  # checked against the dossier code's form, to say what is wrong
 
 
 #: The officer actions the page posts. Signing in and out is the page's login
@@ -420,6 +426,28 @@ def create_app(office: OfficeForPages, web_config: WebConfig | None = None, cloc
             end_role(session, "officer")  # a copy of the cookie stops working too
         return json_with_session({"ok": True}, session)
 
+    @app.post("/api/counter/{n}/dossier")
+    def attach_dossier(request: Request, n: int, body: DossierBody) -> JSONResponse:
+        """The officer attaches the dossier code (mã hồ sơ) to the counter's ticket, as the keypad and scanner do."""
+        session = read_session(request)
+        check_csrf(request, session)
+        need_counter(n)
+        code = body.code.strip()
+        if not DOSSIER_CODE.fullmatch(code):
+            raise ApiError(422, "bad_dossier_code",
+                           "Mã hồ sơ gồm 1 đến 40 ký tự: chữ, chữ số và các dấu . / -",
+                           "A dossier code is 1 to 40 letters, digits, '.', '/' or '-'.")
+        need_officer(request, session, n)
+        events = submit(cmd.AttachDossier(n, code, "web"))
+        return json_with_session(acted(n, "dossier", events), session)
+
+    def acted(n: int, action: str, events: list[Any]) -> dict[str, Any]:
+        """What an action's answer holds: the events' types and the counter as it is now."""
+        view = office.view()
+        current = counter_view(view, n)
+        return {"ok": True, "action": action, "events": [e.type for e in events],
+                "counter": plain(asdict(current)) if current else None, "version": view.version}
+
     @app.post("/api/counter/{n}/{action}")
     def officer_action(request: Request, n: int, action: str, body: ActionBody | None = None) -> JSONResponse:
         session = read_session(request)
@@ -428,13 +456,7 @@ def create_app(office: OfficeForPages, web_config: WebConfig | None = None, cloc
         command = command_for(action, n, body or ActionBody())
         need_officer(request, session, n)
         events = submit(command)
-        view = office.view()
-        current = counter_view(view, n)
-        return json_with_session(
-            {"ok": True, "action": action, "events": [e.type for e in events],
-             "counter": plain(asdict(current)) if current else None, "version": view.version},
-            session,
-        )
+        return json_with_session(acted(n, action, events), session)
 
     # -- the leader
 

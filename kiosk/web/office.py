@@ -35,6 +35,12 @@ class SimulationForPages(Protocol):
     def scan(self, code: str) -> None:
         """Type ``code`` on the simulated card scanner (a CCCD's QR text, or anything else), then Enter."""
 
+    def scan_at_counter(self, counter: int, code: str) -> None:
+        """Type ``code`` on the simulated scanner of ``counter`` (a dossier code, or anything), then Enter.
+
+        LookupError when the counter has no scanner.
+        """
+
     def set_paper(self, present: bool) -> None:
         """Run the printer out of paper, or refill it."""
 

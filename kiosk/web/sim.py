@@ -66,6 +66,7 @@ def add_sim_routes(
         """What the panel draws: the service buttons, the counters, their rating buttons."""
         local_only(request)
         config = office.config
+        scanners = {entry.counter for entry in config.counter_scanners}
         return JSONResponse({
             "unit_vi": config.site.unit_name.vi,
             "services": [
@@ -74,7 +75,7 @@ def add_sim_routes(
             ],
             "counters": [
                 {"number": c.number, "vi": c.display_name("vi"), "en": c.display_name("en"),
-                 "rating_buttons": c.rating_buttons}
+                 "rating_buttons": c.rating_buttons, "scanner": c.number in scanners}
                 for c in config.counters
             ],
             "rating_levels": [{"vi": t.vi, "en": t.get("en")} for t in config.rating.levels],
@@ -176,6 +177,28 @@ def add_sim_routes(
             raise ApiError(422, "sim_refused", "Máy quét mô phỏng từ chối mã này.",
                            "The simulated scanner refused this code.") from None
         return done(length=len(code))  # not the code: it may hold a name
+
+    @app.post("/sim/scan/{counter}")
+    async def scan_at_counter(request: Request, counter: int) -> JSONResponse:
+        """Type ``{"code": "..."}`` on the simulated scanner of a counter: the receipt's dossier code, or anything."""
+        local_only(request, post=True)
+        try:
+            office.config.counter(counter)
+        except KeyError:
+            raise ApiError(404, "unknown_counter", f"Không có quầy số {counter}.",
+                           f"There is no counter {counter}.") from None
+        code = scanned_code(await _body(request, _MAX_SCAN_BYTES))
+        try:
+            await _in_thread(sim.scan_at_counter, counter, code)
+        except LookupError:
+            raise ApiError(404, "no_counter_scanner",
+                           f"Quầy {counter} không có máy quét mã (mục [[counter_scanners]] trong cấu hình).",
+                           f"Counter {counter} has no scanner ([[counter_scanners]] in the config).") from None
+        except ValueError:
+            # Not the exception's text: it may quote the code (a CCCD scanned by mistake holds a name).
+            raise ApiError(422, "sim_refused", "Máy quét mô phỏng từ chối mã này.",
+                           "The simulated scanner refused this code.") from None
+        return done(counter=counter, length=len(code))  # not the code: it may be a CCCD's
 
     @app.post("/sim/paper")
     def paper(request: Request, present: bool) -> JSONResponse:

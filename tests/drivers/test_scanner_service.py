@@ -512,9 +512,9 @@ def test_doctor_checks_the_scanner(monkeypatch):
     real = make_config(backend="real")
     keyboard = ScannerInfo(KEYBOARD, "Logitech USB Keyboard", 0x046D, 0xC31C)
     monkeypatch.setattr(scanner_module, "input_devices", lambda config: [keyboard])
-    failed = check_scanner(SimpleNamespace(scanner=real), Options())
+    failed = check_scanner(SimpleNamespace(scanner=real, counter_scanners=[]), Options())
     assert not failed.ok and failed.detail.startswith("no barcode scanner found")
     found = ScannerInfo(DEFAULT_PATH, "USB Barcode Scanner", 0x0C2E, 0x0B61)
     monkeypatch.setattr(scanner_module, "input_devices", lambda config: [keyboard, found])
-    line = str(check_scanner(SimpleNamespace(scanner=real), Options()))
+    line = str(check_scanner(SimpleNamespace(scanner=real, counter_scanners=[]), Options()))
     assert line == f"OK   scanner: 'USB Barcode Scanner' [0c2e:0b61] at {DEFAULT_PATH}, layout us"

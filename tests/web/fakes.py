@@ -151,6 +151,12 @@ class FakeSimulation:
         self.calls.append(("scan", code))
         self.office.scan(code)
 
+    def scan_at_counter(self, counter: int, code: str) -> None:
+        """The scanner of ``counter`` ([[counter_scanners]]) reads ``code``: recorded, as the real one reads it."""
+        if counter not in {entry.counter for entry in self.office.config.counter_scanners}:
+            raise LookupError(f"counter {counter} has no scanner")
+        self.calls.append(("scan_at_counter", counter, code))
+
     def set_paper(self, present: bool) -> None:
         self.calls.append(("set_paper", present))
         self.paper = present

@@ -29,14 +29,14 @@ const DONE = {
   start: "Bắt đầu phục vụ", complete: "Đã hoàn thành", pause: "Quầy tạm dừng", resume: "Quầy làm việc trở lại",
   close: "Đã đóng quầy", transfer: "Đã chuyển dịch vụ", reactivate: "Đã khôi phục số", reprint: "Đã gửi lệnh in lại",
   call_name: "Đã gọi tên", results_ready: "Đã mời nhận kết quả số", set_group: "Đã ghi nhóm ưu tiên",
-  clear_group: "Đã xoá nhóm ưu tiên",
+  clear_group: "Đã xoá nhóm ưu tiên", dossier: "Đã gắn mã hồ sơ",
 };
 const DONE_EN = {
   next: "Called", call_number: "Called", recall: "Recalled", no_show: "Marked no-show", start: "Service started",
   complete: "Completed", pause: "Counter paused", resume: "Counter open again", close: "Counter closed",
   transfer: "Transferred", reactivate: "Reactivated", reprint: "Reprint requested", call_name: "Name called",
   results_ready: "Called to collect results:", set_group: "Priority group recorded",
-  clear_group: "Priority group cleared",
+  clear_group: "Priority group cleared", dossier: "Dossier code attached",
 };
 // What the counter's ticket is doing, when it is a call to collect results rather than to be served.
 const RESULTS = ["Nhận kết quả", "Collecting results"];
@@ -72,6 +72,7 @@ function render(view) {
     : c.ticket_state ? (Kiosk.TICKET[c.ticket_state] || [c.ticket_state, c.ticket_state]) : ["Chưa có số", "No ticket"];
   $("ticket-state").replaceChildren(...Kiosk.both(...ts));
   citizen(view, c);
+  dossier(c);
   $("mode").replaceChildren(...Kiosk.both(...(Kiosk.MODE[c.mode] || [c.mode, c.mode])));
   const mine = view.services.filter(s => c.services.includes(s.id));
   $("queues").replaceChildren(...mine.map(s => Kiosk.el("div", {},
@@ -116,6 +117,14 @@ function citizen(view, c) {
     group.replaceChildren(Kiosk.el("span", {class: "pill prio"}, vi), Kiosk.el("span", {class: "en"}, en));
   } else group.replaceChildren();
   group.classList.toggle("hidden", !(c.ticket && c.group));
+}
+
+// The dossier code (mã hồ sơ) attached to the ticket a code would go to now (the counter's, or the one it just
+// completed), by this page, the keypad or the counter's scanner.
+function dossier(c) {
+  const box = $("dossier");
+  box.replaceChildren(...(c.dossier ? Kiosk.both(`Mã hồ sơ: ${c.dossier}`, `Dossier code: ${c.dossier}`) : []));
+  box.classList.toggle("hidden", !c.dossier);
 }
 
 // The group selector lists the configured groups (Vietnamese names) and shows the held ticket's group.
@@ -167,7 +176,8 @@ async function act(action, body) {
   try {
     const result = await Kiosk.api("POST", `/api/counter/${N}/${action}`, body);
     const number = result.counter && result.counter.ticket ? ` ${result.counter.ticket}` : "";
-    const shown = ["next", "call_number", "recall", "results_ready"].includes(action) ? number : "";
+    const shown = ["next", "call_number", "recall", "results_ready"].includes(action) ? number
+      : action === "dossier" ? ` ${body.code.trim()}` : "";
     const done = action === "set_group" && body && body.group === "0" ? "clear_group" : action;
     Kiosk.show(message, "ok", DONE[done] + shown, DONE_EN[done] + shown);
     if (result.counter) render({...lastView, counters: lastView.counters.map(

@@ -1,4 +1,5 @@
-// The panel of simulated hardware: service buttons, priority, paper, the card scanner, keypads and rating buttons.
+// The panel of simulated hardware: service buttons, priority, paper, the card scanner, keypads, rating buttons
+// and the counters' scanners.
 "use strict";
 
 const $ = id => document.getElementById(id);
@@ -65,6 +66,22 @@ async function scan(code) {
   return data;
 }
 
+// A counter's scanner reads the receipt's dossier code (mã hồ sơ); the counter's card and the board say how it went.
+async function scanAtCounter(counter, code) {
+  const data = await post(`/sim/scan/${counter}`, JSON.stringify({code}));
+  if (data) Kiosk.show(message, "ok", `Quầy ${counter}: đã quét ${data.length} ký tự`,
+                       `Counter ${counter}: scanned ${data.length} characters`);
+  return data;
+}
+
+function counterScanner(c) {
+  const field = el("input", {id: `dossier-code-${c.number}`, maxlength: layout.max_scan,
+                             placeholder: "Mã hồ sơ / Dossier code", "aria-label": `Mã quét tại quầy ${c.number}`});
+  return el("form", {class: "row", id: `dossier-form-${c.number}`,
+                     onsubmit: event => { event.preventDefault(); scanAtCounter(c.number, field.value); }},
+    field, el("button", {class: "go", id: `dossier-scan-${c.number}`}, "Quét mã", el("small", {}, "Scan")));
+}
+
 function typeKeys(counter, keys) {
   const display = $(`display-${counter}`);
   display.textContent = (keys === "E" ? "" : (display.textContent + keys)).slice(-12);
@@ -90,7 +107,8 @@ function build() {
         onclick: () => typeKeys(c.number, k)}, k === "E" ? "Enter" : k))),
     c.rating_buttons ? el("div", {class: "row"}, ...layout.rating_levels.map((l, i) => el("button", {
       class: ["go", "go", "plain", "stop"][i] || "plain", id: `rate-${c.number}-${i + 1}`,
-      onclick: () => post(`/sim/rate/${c.number}/${i + 1}`)}, l.vi, el("small", {}, l.en)))) : null)));
+      onclick: () => post(`/sim/rate/${c.number}/${i + 1}`)}, l.vi, el("small", {}, l.en)))) : null,
+    c.scanner ? counterScanner(c) : null)));
   if (layout.counters.length) select(layout.counters[0].number);
   $("groups").replaceChildren(...layout.group_buttons.map(g => el("button", {
     class: "plain", id: `group-${g.id}`, "data-group": g.id, onclick: () => toggleGroup(g.id)},

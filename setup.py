@@ -36,6 +36,8 @@ setup(
         "pygame>=2.1",  # Raspberry Pi OS bookworm's python3-pygame is 2.1.2
         "gpiozero>=2.0",
         "evdev>=1.7",
+        "adafruit-circuitpython-mcp230xx>=2.5",  # rating pads on MCP23017 I2C expanders (brings adafruit-blinka)
+        "adafruit-extended-bus>=1.0",  # opens I2C bus N by its number for the expanders
         "pyttsx3>=2.90",
         # local web pages and the sync client
         "fastapi>=0.110",
@@ -53,6 +55,9 @@ setup(
             "alembic>=1.13",
             "psycopg[binary]>=3.1",
             "jinja2>=3.1",
+            "openpyxl>=3.1",  # the XLSX reports
+            "lxml>=4.9",  # openpyxl writes the XML with it, several times faster than without
+            "fpdf2>=2.7",  # the PDF reports (Vietnamese font embedded)
         ],
         "test": [
             "pytest>=8",
@@ -65,6 +70,9 @@ setup(
             "alembic>=1.13",
             "psycopg[binary]>=3.1",
             "jinja2>=3.1",
+            "openpyxl>=3.1",
+            "lxml>=4.9",
+            "fpdf2>=2.7",
             "import-linter>=2.0",  # the layers of docs/architecture.md, checked by make test
         ],
     },

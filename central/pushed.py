@@ -36,7 +36,7 @@ from sqlalchemy import Connection
 from kiosk.bootconfig import LOCAL_PATHS, LOCAL_SECTIONS, SYNC_TIMING
 
 PUSHABLE = ("site", "services", "counters", "queue", "rating", "priority_groups", "names",
-            "printer", "board", "speaker", "buttons", "keypads", "camera", "scanner", "sync")
+            "printer", "board", "speaker", "buttons", "keypads", "camera", "scanner", "counter_scanners", "rating_pads", "sync")
 LOCAL = LOCAL_SECTIONS
 LOCAL_SYNC_KEYS = ("token_file", "ca_file", "config_cache", "enrolment_code")
 

@@ -26,7 +26,7 @@ REPO=$(cd "$SCRIPT_DIR/.." && pwd)     # units, config, sounds and docs come fro
 PREFIX=${KIOSK_PREFIX:-/opt/kiosk}
 VENV=$PREFIX/venv
 KIOSK_USER=kiosk
-KIOSK_GROUPS=(gpio lp audio video input render dialout)
+KIOSK_GROUPS=(gpio lp audio video input render dialout i2c)
 BOOT_DIR=${KIOSK_BOOT_DIR:-/boot/firmware}
 
 # OS packages. Needed: the kiosk cannot work without them.
@@ -36,9 +36,10 @@ BOOT_DIR=${KIOSK_BOOT_DIR:-/boot/firmware}
 #  alsa-utils (aplay) and sox: announcements; fonts-dejavu-core: Vietnamese on
 #  tickets and board; libusb-1.0-0: USB printers; sqlite3: looking at the store
 #  by hand; systemd, udev: the service, watchdog and device rules; procps:
-#  /bin/kill, which kiosk.service's ExecReload runs.
+#  /bin/kill, which kiosk.service's ExecReload runs; i2c-tools: i2cdetect, to find
+#  the rating pads' MCP23017 expanders.
 NEEDED_PACKAGES=(python3 python3-venv python3-dev gcc linux-libc-dev python3-pygame espeak-ng alsa-utils sox
-                 fonts-dejavu-core libusb-1.0-0 sqlite3 ca-certificates tzdata systemd udev procps)
+                 fonts-dejavu-core libusb-1.0-0 sqlite3 ca-certificates tzdata systemd udev procps i2c-tools)
 # Wanted but not in every archive: python3-lgpio (GPIO buttons and LEDs) and
 # python3-picamera2 (camera) exist only in the Raspberry Pi OS archive;
 # python3-evdev is replaced by pip's python-evdev when too old or missing.
@@ -289,11 +290,16 @@ SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"
 EOF
 
 # ---------------------------------------------------------------------------
-# 8. The screen never blanks (the board is on all day)
+# 8. Boot settings: the screen never blanks (the board is on all day); I2C on
 # ---------------------------------------------------------------------------
 if [ -f "$BOOT_DIR/cmdline.txt" ] && ! grep -q 'consoleblank=0' "$BOOT_DIR/cmdline.txt"; then
   say "adding consoleblank=0 to $BOOT_DIR/cmdline.txt"
   sed -i '1 s/$/ consoleblank=0/' "$BOOT_DIR/cmdline.txt"
+fi
+# The I2C bus on, for rating pads on MCP23017 expanders (harmless without them).
+if [ -f "$BOOT_DIR/config.txt" ] && ! grep -q '^dtparam=i2c_arm=on' "$BOOT_DIR/config.txt"; then
+  say "turning on I2C in $BOOT_DIR/config.txt (dtparam=i2c_arm=on)"
+  echo 'dtparam=i2c_arm=on' >> "$BOOT_DIR/config.txt"
 fi
 
 # ---------------------------------------------------------------------------

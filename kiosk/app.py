@@ -34,8 +34,16 @@ from datetime import datetime
 from typing import Any
 
 from drivers.buttons import ButtonHeld, PriorityArmed, PriorityExpired, RatingPressed, ServicePressed
-from drivers.keypad import KeypadAction, KeypadConnected, KeypadDisconnected, KeypadPaired, KeypadRejected
+from drivers.keypad import (
+    KeypadAction,
+    KeypadConnected,
+    KeypadDisconnected,
+    KeypadDossier,
+    KeypadPaired,
+    KeypadRejected,
+)
 from drivers.printer import PrinterStatus
+from drivers.ratingpad import RatingPadConnected, RatingPadDisconnected
 from drivers.scanner import CodeScanned, ScannerConnected, ScannerDisconnected, ScanRejected
 from kiosk import commands as cmd
 from kiosk.banners import Banners
@@ -43,6 +51,7 @@ from kiosk.citizens import Citizens
 from kiosk.config import Config
 from kiosk.credentials import Credentials, LoginRefused, credentials_for
 from kiosk.devices import Devices
+from kiosk.engine import DOSSIER_CODE
 from kiosk.errors import DomainError
 from kiosk.lights import Lights
 from kiosk.messages import (
@@ -73,6 +82,9 @@ PUBLISH_EVERY_SECONDS = 0.1
 CHECKPOINT_IDLE_SECONDS = 5.0
 #: How long the board thanks a citizen for a rating.
 THANKS_SECONDS = 5.0
+#: The board's thanks for a rating, and for the reason a dissatisfied citizen gave.
+RATING_THANKS = Banner("info", "Cảm ơn công dân đã đánh giá", "Thank you for your rating")
+REASON_THANKS = Banner("info", "Cảm ơn ý kiến của công dân", "Thank you for your feedback")
 #: The reason recorded for a ticket whose print was never reported (``ticket_printed``, ok false).
 UNKNOWN_PRINT = "print state unknown: the kiosk stopped before the printer reported"
 #: How long the board notes a refused keypad sign-in.
@@ -81,6 +93,8 @@ SIGN_IN_NOTE_SECONDS = 15.0
 PRESS_REFUSED_SECONDS = 15.0
 #: How long the board says why a scanned card gave no name.
 SCAN_NOTE_SECONDS = 10.0
+#: How long the board says why a counter's dossier code was not attached.
+DOSSIER_NOTE_SECONDS = 10.0
 
 
 class Office:
@@ -123,7 +137,7 @@ class Office:
         self._view_lock = threading.Condition()
         self._view: OfficeView | None = None
         self._published_at = 0.0  # monotonic time of the last view built
-        self._lights = Lights(devices.buttons)
+        self._lights = Lights(devices.buttons, devices.pads)
         self._citizens = Citizens(config.names)  # the names are loaded with the store
         # Print jobs handed to the print worker in this run and not yet reported, per ticket (a reprint adds one).
         self._printing: collections.Counter[str] = collections.Counter()
@@ -278,10 +292,17 @@ class Office:
                 item.future.set_result(events)
         elif isinstance(item, ServicePressed):
             self._issue(item.service_id, item.priority, item.group)
+        elif isinstance(item, CodeScanned) and item.counter is not None:
+            self._dossier_scanned(item.counter, item.code)
         elif isinstance(item, CodeScanned):
             self._scanned(item.code)
+        elif isinstance(item, ScanRejected) and item.counter is not None:
+            self._dossier_refused(item.counter, "Không đọc được mã vừa quét", f"Scan not read: {item.reason}")
         elif isinstance(item, ScanRejected):
             self._scan_refused("Không đọc được mã vừa quét", f"Scan not read: {item.reason}")
+        elif isinstance(item, KeypadDossier):
+            if item.counter is not None:  # the keypad driver refuses it on an unpaired keypad
+                self._attach_dossier(item.counter, item.code, "keypad")
         elif isinstance(item, RatingPressed):
             self._try(cmd.Rate(item.counter, item.level), beep_at=None)
         elif isinstance(item, KeypadAction):
@@ -298,6 +319,9 @@ class Office:
                      "ScannerDisconnected": "disconnected"}[name]
             device = {"K": "keypad", "B": "button", "S": "scanner"}[name[0]]
             self._execute(cmd.DeviceStatus(device, state, repr(item)))
+        elif isinstance(item, (RatingPadConnected, RatingPadDisconnected)):
+            state = "connected" if isinstance(item, RatingPadConnected) else "disconnected"
+            self._execute(cmd.DeviceStatus("rating_pad", state, repr(item)))
         elif isinstance(item, PriorityArmed):
             self._lights.set(("group", item.group) if item.group else ("priority", None), "blink")
         elif isinstance(item, PriorityExpired):
@@ -416,6 +440,42 @@ class Office:
         if self.devices.announcer is not None:
             self.devices.announcer.tone("error")
 
+    def _dossier_scanned(self, counter: int, code: str) -> None:
+        """A code read by the scanner at ``counter``: the receipt's dossier code, or something else.
+
+        Anything that is no dossier code (a CCCD scanned by mistake holds an ID
+        number, a name and an address) is refused here, before the engine: it
+        is never stored, logged or shown.
+        """
+        code = code.strip()
+        if not DOSSIER_CODE.fullmatch(code):
+            self._dossier_refused(counter, "Mã vừa quét không phải mã hồ sơ", "The code scanned is no dossier code")
+            return
+        self._attach_dossier(counter, code, "scanner")
+
+    def _attach_dossier(self, counter: int, code: str, source: str) -> None:
+        """Attach an officer's dossier code to the counter's ticket: a short tone says it was, or why not."""
+        try:
+            self._execute(cmd.AttachDossier(counter, code, source))
+        except DomainError as exc:
+            self._dossier_refused(counter, exc.text("vi"), exc.text("en"), exc.code)
+            return
+        self._banners.clear(f"dossier:{counter}")
+        if self.devices.announcer is not None:
+            self.devices.announcer.tone("ok")
+
+    def _dossier_refused(self, counter: int, text_vi: str, text_en: str, code: str = "not_a_dossier_code") -> None:
+        """No dossier code attached at ``counter``: the error tone, the reason on the counter's page and the board."""
+        log.info("dossier code refused", extra={"counter": counter, "reason": code})  # never the code
+        self._beep(counter, text_vi, text_en)
+        # The hall reads which counter it is about (the engine's reasons may name it already).
+        note = Banner("info", text_vi, text_en)
+        if not text_vi.startswith(f"Quầy {counter}"):
+            note = Banner("info", f"Quầy {counter}: {text_vi}", f"Counter {counter}: {text_en}")
+        self._banners.set(f"dossier:{counter}", note, DOSSIER_NOTE_SECONDS)
+        if self.devices.announcer is not None:
+            self.devices.announcer.tone("error")
+
     def _press_done(self, service_id: str, ticket: str | None, refusal: tuple[str, str, str] | None) -> None:
         """Tell the simulation (simulate mode) how a press ended: the number issued, or (code, vi, en)."""
         if self.simulation is not None:
@@ -481,7 +541,9 @@ class Office:
         engine = self.store.engine
         # Synchronised: the day may also move back (a clock that ran ahead was corrected).
         due = bool(engine.roll(now, self.clock.synced())) or any(
-            c.rating_until and now >= datetime.fromisoformat(c.rating_until) for c in engine.state.counters.values()
+            (c.rating_until and now >= datetime.fromisoformat(c.rating_until))
+            or (c.reason_until and now >= datetime.fromisoformat(c.reason_until))
+            for c in engine.state.counters.values()
         )
         if due:
             self._execute(cmd.Tick())
@@ -537,7 +599,7 @@ class Office:
         self._citizens.config = item.config.names
         self._execute(cmd.ConfigApplied(item.version, item.source))
         self._banners.clear("config")
-        for section in ("printer", "board", "speaker", "buttons", "keypads", "scanner", "camera"):
+        for section in ("printer", "board", "speaker", "buttons", "rating_pads", "keypads", "scanner", "camera"):
             if getattr(old, section) != getattr(item.config, section):
                 log.warning("device settings change at the next restart", extra={"section": section})
         log.info("configuration applied", extra={"version": item.version})
@@ -578,10 +640,25 @@ class Office:
             elif kind == "rating_window_closed":
                 self._lights.set(("rating", data["counter"]), "off")
             elif kind == "rating_recorded":
+                if any(e.type == "rating_reason_window_opened" for e in events):
+                    continue  # a dissatisfied press: the reasons are asked first, the thanks follow them
                 if announcer:
                     announcer.rating_thanks()
-                self._banners.set("thanks", Banner("info", "Cảm ơn công dân đã đánh giá", "Thank you for your rating"),
-                                  THANKS_SECONDS)
+                self._banners.set("thanks", RATING_THANKS, THANKS_SECONDS)
+            elif kind == "rating_reason_window_opened":
+                # The counter's card asks (the view), the loudspeaker reads the reasons, the buttons flash fast.
+                if announcer:
+                    reasons = self.config.rating.reasons
+                    announcer.reason_prompt({"vi": [r.vi for r in reasons], "en": [r.get("en") for r in reasons]})
+                self._lights.set(("rating", data["counter"]), "fast")
+            elif kind == "rating_reason_window_closed":
+                self._lights.set(("rating", data["counter"]), "off")
+                if data["reason"] == "timeout":  # no answer is fine: thanked for the rating, silently
+                    self._banners.set("thanks", RATING_THANKS, THANKS_SECONDS)
+            elif kind == "rating_reason_recorded":
+                if announcer:
+                    announcer.reason_thanks()
+                self._banners.set("thanks", REASON_THANKS, THANKS_SECONDS)
             elif kind in ("service_started", "ticket_completed") and ticket is not None and self.camera:
                 self._snapshot(data["counter"], ticket.display, "start" if kind == "service_started" else "complete")
         if self._on_events is not None:

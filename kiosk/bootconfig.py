@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 #: Sections that name services, counters or rating levels: a lower layer's are kept only if they fit.
 #: In this order: losing the rating labels costs less than losing the buttons.
-FOLLOWERS = ("rating", "buttons")
+FOLLOWERS = ("rating", "buttons", "rating_pads", "counter_scanners")
 #: Sections the central server never sets: this machine's data and its pages.
 LOCAL_SECTIONS = ("store", "web")
 #: The only ``[sync]`` keys the central server sets: how often and how patiently; never where or with what.

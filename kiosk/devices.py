@@ -18,6 +18,7 @@ from drivers.camera import Camera
 from drivers.keypad import KeypadService
 from drivers.scanner import ScannerService
 from drivers.printer import Printer, PrinterState, PrinterStatus
+from drivers.ratingpad import RatingPads
 from drivers.speaker import Announcer
 from kiosk.config import Config
 from kiosk.printing import PrintWorker
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 #: The devices as the board names them in Vietnamese when one cannot be opened.
 DEVICE_NAMES_VI = {"printer": "máy in", "speaker": "loa", "buttons": "nút bấm", "keypads": "bàn phím",
-                   "camera": "camera", "scanner": "máy quét thẻ"}
+                   "camera": "camera", "scanner": "máy quét thẻ", "rating_pads": "bộ nút đánh giá"}
 
 
 @dataclass
@@ -40,10 +41,11 @@ class Devices:
     keypads: KeypadService | None = None
     camera: Camera | None = None
     scanner: ScannerService | None = None
+    pads: RatingPads | None = None
 
     def close_inputs(self) -> None:
-        """Close the keypads, buttons, scanner and camera (the printer and speaker are the office's to stop)."""
-        for device in (self.keypads, self.buttons, self.scanner, self.camera):
+        """Close the keypads, buttons, rating pads, scanner and camera (the printer and speaker are the office's to stop)."""
+        for device in (self.keypads, self.buttons, self.pads, self.scanner, self.camera):
             if device is not None:
                 try:
                     device.close()
@@ -113,6 +115,12 @@ def open_devices(config: Config, post: Callable[[object], None]) -> tuple[Device
         devices.buttons = attempt(
             "buttons", lambda: open_buttons(config.buttons, post, rating_levels=len(config.rating.levels))
         )
+    if config.rating_pads is not None:
+        from drivers.ratingpad import open_rating_pads
+
+        devices.pads = attempt(
+            "rating_pads", lambda: open_rating_pads(config.rating_pads, post, scale=len(config.rating.levels))
+        )
     if config.keypads is not None:
         devices.keypads = attempt(
             "keypads",
@@ -121,10 +129,13 @@ def open_devices(config: Config, post: Callable[[object], None]) -> tuple[Device
                 group_count=len(config.priority_groups),
             ),
         )
-    if config.scanner is not None:
+    if config.scanner is not None or config.counter_scanners:
         from drivers.scanner import open_scanner
 
-        devices.scanner = attempt("scanner", lambda: open_scanner(config.scanner, post))
+        # One service reads the ticket machine's scanner and the counters' (each code says which).
+        devices.scanner = attempt(
+            "scanner", lambda: open_scanner(config.scanner, post, counter_scanners=config.counter_scanners)
+        )
     if config.camera is not None:
         devices.camera = attempt("camera", lambda: open_camera(config.camera, [c.number for c in config.counters]))
     return devices, problems

@@ -184,19 +184,136 @@ def check_scanner(config: Config, options: Options) -> Check:
         return Check("scanner", True, "none configured (citizens take tickets without their ID card)")
 
     def run() -> str:
-        from drivers.scanner import input_devices, matches
+        from drivers.scanner import input_devices, role_of
         from drivers.scanner.service import not_found_error
 
         if scanner.backend == "simulated":
             return f"simulated, layout {scanner.layout}"
         seen = input_devices(scanner)
-        found = [info for info in seen if matches(scanner, info)]
+        # A device a counter's scanner takes is not the ticket machine's, whatever its name.
+        found = [info for info in seen if (role := role_of(info, scanner, config.counter_scanners)) and role.counter is None]
         if not found:
             raise not_found_error(scanner, seen)
         more = f" (and {len(found) - 1} more input device(s) of it)" if len(found) > 1 else ""
         return f"{found[0].describe()}{more}, layout {scanner.layout}"
 
     return _guard("scanner", run)
+
+
+def check_counter_scanners(config: Config, options: Options) -> list[Check]:
+    """One line per counter's scanner (``[[counter_scanners]]``): found, and not taken by another entry."""
+    return [_check_counter_scanner(config, i) for i in range(1, len(config.counter_scanners) + 1)]
+
+
+def _check_counter_scanner(config: Config, i: int) -> Check:
+    entry = config.counter_scanners[i - 1]
+    name = f"scanner of counter {entry.counter}"
+
+    def run() -> str:
+        from drivers.scanner import input_devices, matches, role_of
+        from drivers.scanner.service import not_found_error
+
+        if entry.backend == "simulated":
+            return f"simulated, layout {entry.layout}"
+        seen = input_devices(entry)
+        found = [info for info in seen if matches(entry, info)]
+        if not found:
+            raise not_found_error(entry, seen, f"counter_scanners[{i}]")
+        mine = [info for info in found
+                if (role := role_of(info, config.scanner, config.counter_scanners)) and role.counter == entry.counter]
+        if not mine:
+            raise DeviceError(name, f"{found[0].describe()} is taken by an earlier entry of [[counter_scanners]]",
+                              "give each scanner its own devices pattern (the USB port it is plugged into)")
+        more = f" (and {len(mine) - 1} more input device(s) of it)" if len(mine) > 1 else ""
+        return f"{mine[0].describe()}{more}, layout {entry.layout}"
+
+    return _guard(name, run)
+
+
+def check_rating_pads(config: Config, options: Options) -> list[Check]:
+    """One line per rating pad (``[[rating_pads.pads]]``): its expander answers at its address, or its USB
+    keypad is found and can be grabbed; ``--blink`` blinks the expander pads' LEDs for 3 s."""
+    pads = config.rating_pads
+    if pads is None:
+        return []
+    from drivers.ratingpad.expander import ExpanderPads
+    from drivers.ratingpad.usb import UsbPads, evdev_backend, not_found
+
+    chips: dict[str, str | DeviceError] = {}  # expander id -> what it says, or why it failed
+
+    def open_bus(number: int) -> object:
+        if pads.backend == "real":
+            from drivers.ratingpad.i2c_real import open_bus as real_bus
+
+            return real_bus(number)
+        from drivers.ratingpad.i2c_simulated import SimulatedI2C
+
+        bus = SimulatedI2C(number)
+        for chip in pads.expanders:
+            if chip.bus == number:
+                bus.plug(chip.address)
+        return bus
+
+    def probe(chip_id: str) -> str:
+        if chip_id not in chips:
+            chip = next(c for c in pads.expanders if c.id == chip_id)
+            on_chip = [p for p in pads.pads if p.expander == chip_id]
+            try:
+                driver = ExpanderPads(pads.model_copy(update={"expanders": [chip], "pads": on_chip}),
+                                      lambda event: None, open_bus, background=False)
+                try:
+                    if options.blink:
+                        for pad in on_chip:
+                            driver.set_led(pad.counter, "blink")
+                        for _ in range(300):
+                            driver.poll()
+                            time.sleep(0.01)
+                finally:
+                    driver.close()
+                chips[chip_id] = f"MCP23017 {chip.address:#04x} on I2C bus {chip.bus} answers ({pads.backend})"
+            except DeviceError as exc:
+                chips[chip_id] = exc
+        found = chips[chip_id]
+        if isinstance(found, DeviceError):
+            raise found
+        return found + ("; LED blinked for 3 s" if options.blink else "")
+
+    usb: UsbPads | None = None
+
+    def usb_pad(counter: int) -> str:
+        nonlocal usb
+        pad = next(p for p in pads.pads if p.counter == counter)
+        if pads.backend == "simulated":
+            return "simulated USB keypad"
+        if usb is None:
+            lister, opener = evdev_backend(pads)
+            usb = UsbPads(pads, lambda event: None, scale=len(config.rating.levels), lister=lister, opener=opener)
+        info = usb.assign(usb.lister()).get(counter)
+        if info is None:
+            raise not_found(pad)
+        device = usb.opener(info.path)
+        try:
+            device.grab()  # the kiosk grabs it: nothing else may hold it
+            device.ungrab()
+        except OSError as exc:
+            from drivers.inputs.reading import FIX_INPUT_GROUP
+
+            raise DeviceError(f"rating pad of counter {counter}", f"{info.describe()} cannot be grabbed ({exc})",
+                              f"stop the program holding it (the kiosk service?); {FIX_INPUT_GROUP}") from exc
+        finally:
+            device.close()
+        return f"USB keypad {info.describe()}, grabbable"
+
+    checks = []
+    for pad in pads.pads:
+        name = f"rating pad of counter {pad.counter}"
+        if pad.expander is not None:
+            checks.append(_guard(name, lambda chip_id=pad.expander: probe(chip_id)))
+        else:
+            checks.append(_guard(name, lambda counter=pad.counter: usb_pad(counter)))
+    if usb is not None:
+        usb.close()
+    return checks
 
 
 def check_camera(config: Config, options: Options) -> Check:
@@ -287,15 +404,17 @@ def check_central(config: Config, options: Options) -> Check:
 
 
 CHECKS = (
-    check_printer, check_board, check_speaker, check_buttons, check_keypads, check_scanner, check_camera,
+    check_printer, check_board, check_speaker, check_buttons, check_keypads, check_scanner, check_counter_scanners,
+    check_rating_pads, check_camera,
     check_clock, check_disk, check_store, check_central,
 )
 
 
 def run_checks(config: Config, options: Options = Options()) -> Iterator[Check]:
-    """Every check, in order; each yields one line."""
+    """Every check, in order; each yields one line (a check of several devices, one per device)."""
     for check in CHECKS:
-        yield check(config, options)
+        found = check(config, options)
+        yield from found if isinstance(found, list) else [found]
 
 
 def main(config: Config, options: Options, out: Callable[[str], None] = print) -> int:

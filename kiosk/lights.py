@@ -1,4 +1,4 @@
-"""The button LEDs as the office wants them: each change is sent to the button panel once."""
+"""The button LEDs as the office wants them: each change is sent to the button panel (or a rating pad) once."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from drivers.buttons import ButtonPanel
+from drivers.ratingpad import RatingPads
 from kiosk import days
 from kiosk.config import Config
 from kiosk.engine import Engine
@@ -17,8 +18,10 @@ LedKey = tuple[str, Any]
 class Lights:
     """The wanted state ("steady", "blink" or "off") of every LED; owned by the engine thread."""
 
-    def __init__(self, buttons: ButtonPanel | None) -> None:
+    def __init__(self, buttons: ButtonPanel | None, pads: RatingPads | None = None) -> None:
+        """``pads``: the rating pads, whose LEDs follow the ("rating", counter) lights as GPIO rating LEDs do."""
         self._buttons = buttons
+        self._pads = pads
         self._states: dict[LedKey, str] = {}
 
     def set(self, key: LedKey, state: str) -> None:
@@ -26,10 +29,13 @@ class Lights:
         if self._states.get(key) == state:
             return
         self._states[key] = state
+        kind, target = key
+        if kind == "rating" and self._pads is not None and target in self._pads.counters:
+            self._pads.set_led(target, state)  # type: ignore[arg-type]
+            return
         if self._buttons is None:
             return
         try:
-            kind, target = key
             if kind == "service":
                 self._buttons.set_service_led(target, state)
             elif kind == "rating":

@@ -78,6 +78,10 @@ def simulated_config(
         updates["buttons"] = config.buttons.model_copy(update={"backend": "simulated"})
     if config.scanner is not None:
         updates["scanner"] = config.scanner.model_copy(update={"backend": "simulated"})
+    if config.counter_scanners:
+        updates["counter_scanners"] = [s.model_copy(update={"backend": "simulated"}) for s in config.counter_scanners]
+    if config.rating_pads is not None:
+        updates["rating_pads"] = config.rating_pads.model_copy(update={"backend": "simulated"})
     # The pages, on this machine only: the simulation API has no login.
     web = config.web or WebConfig(credentials_file=str(out / "credentials.json"))
     port = web.port if web_port is None else web_port
@@ -88,6 +92,11 @@ def simulated_config(
 def keypad_path(counter: int) -> str:
     """The stable path of the simulated keypad of ``counter``."""
     return f"/dev/input/by-id/usb-Simulated_Keypad_counter{counter}-event-kbd"
+
+
+def counter_scanner_path(counter: int) -> str:
+    """The stable path of the simulated barcode scanner of ``counter``."""
+    return f"/dev/input/by-id/usb-Simulated_Counter{counter}_Scanner-event-kbd"
 
 
 def pair_keypads(config: Config) -> None:
@@ -170,9 +179,16 @@ class Simulation:
             deadline = time.monotonic() + 10
             while not all(k.grabbed for k in plugged) and time.monotonic() < deadline:
                 time.sleep(0.01)
+        self._wait_for_usb_pads()
         scanner = devices.scanner
+        #: The simulated scanner of each counter that has one ([[counter_scanners]]), by counter.
+        self._counter_scanners: dict[int, str] = {}
         if scanner is not None and scanner.simulated is not None:
-            scanner.simulated.plug_for(config.scanner)  # the one the [scanner] section describes
+            if config.scanner is not None:
+                scanner.simulated.plug_for(config.scanner)  # the one the [scanner] section describes
+            for entry in config.counter_scanners:
+                plugged = scanner.simulated.plug_for(entry, counter_scanner_path(entry.counter))
+                self._counter_scanners[entry.counter] = plugged.path
             scanner.refresh()
 
     # -- inputs ------------------------------------------------------------------
@@ -228,12 +244,68 @@ class Simulation:
         Raises LookupError when the office has no scanner.
         """
         scanner = self.devices.scanner
-        if scanner is None or scanner.simulated is None:
+        if scanner is None or scanner.simulated is None or self.config.scanner is None:
             raise LookupError("this office has no card scanner ([scanner] in the config)")
         scanner.simulated.get().scan(code)
 
+    def scan_at_counter(self, counter: int, code: str) -> None:
+        """Scan ``code`` (a receipt's dossier code, or anything) on the simulated scanner of ``counter``.
+
+        Raises LookupError when the counter has no scanner ([[counter_scanners]]).
+        """
+        scanner = self.devices.scanner
+        path = self._counter_scanners.get(counter)
+        if scanner is None or scanner.simulated is None or path is None:
+            raise LookupError(f"counter {counter} has no scanner ([[counter_scanners]] in the config)")
+        scanner.simulated.get(path).scan(code)
+
+    def _wait_for_usb_pads(self) -> None:
+        """Wait until the USB rating pads (plugged in by the simulated backend) are found and grabbed."""
+        from drivers.ratingpad.usb import UsbPads
+
+        usb = self.devices.pads.driver(UsbPads) if self.devices.pads is not None else None
+        if not isinstance(usb, UsbPads) or usb.simulated is None:
+            return
+        usb.refresh()
+        plugged = [usb.simulated.get(path) for path in usb.simulated.list_paths()]
+        deadline = time.monotonic() + 10
+        while not all(pad.grabbed for pad in plugged) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def _press_pad(self, counter: int, level: int) -> None:
+        """Press button ``level`` of the rating pad of ``counter``: a chip pin pulled low, or a USB key."""
+        from drivers.ratingpad.usb import UsbPads
+
+        assert self.config.rating_pads is not None and self.devices.pads is not None
+        pad = next(p for p in self.config.rating_pads.pads if p.counter == counter)
+        if not 1 <= level <= len(self.config.rating.levels):
+            raise KeyError(f"there is no rating level {level}")
+        if pad.expander is not None:
+            expander = next(e for e in self.config.rating_pads.expanders if e.id == pad.expander)
+            chip = self.devices.pads.simulated_i2c.chip(expander.bus, expander.address)
+            settings = self.config.rating_pads
+            hold = (settings.debounce_ms + 2 * settings.poll_ms + 40) / 1000
+            # Held as a finger holds it: long enough, and read by the poller often enough, to count (a
+            # busy machine may poll late), then released as long.
+            reads = 3 + settings.debounce_ms // settings.poll_ms
+            for change in (chip.press, chip.release):
+                change(pad.buttons[level - 1])
+                start, seen = time.monotonic(), chip.port_reads
+                while time.monotonic() - start < hold or (chip.port_reads - seen < reads and time.monotonic() - start < 5):
+                    time.sleep(settings.poll_ms / 1000)
+        else:
+            usb = self.devices.pads.driver(UsbPads)
+            assert isinstance(usb, UsbPads) and usb.simulated is not None
+            held = usb.held()
+            if counter not in held:
+                raise KeyError(f"the USB rating pad of counter {counter} is not connected")
+            usb.simulated.get(held[counter]).tap(pad.level_keys(len(self.config.rating.levels))[level - 1][0])
+
     def press_rating(self, counter: int, level: int) -> None:
-        """Press rating button ``level`` (1 = best) at ``counter``."""
+        """Press rating button ``level`` (1 = best) at ``counter``: its rating pad's, or its GPIO button."""
+        if self.devices.pads is not None and counter in self.devices.pads.counters:
+            self._press_pad(counter, level)
+            return
         buttons = self.config.buttons
         if buttons is None or counter not in buttons.rating:
             raise KeyError(f"counter {counter} has no rating buttons")

@@ -230,6 +230,18 @@ def validate_buttons(
     return problems
 
 
+#: The Pi's I2C bus 1 (SDA, SCL): the rating pads' MCP23017 expanders need them when any are configured.
+I2C_PINS: dict[int, str] = {
+    2: "GPIO 2 is SDA of I2C bus 1, which the rating pads' expanders ([[rating_pads.expanders]]) use",
+    3: "GPIO 3 is SCL of I2C bus 1, which the rating pads' expanders ([[rating_pads.expanders]]) use",
+}
+
+
+def i2c_clashes(config: ButtonsConfig) -> list[tuple[str, str]]:
+    """(key path, message) for each button or LED on GPIO 2 or 3, which I2C expanders need."""
+    return [(key, f"{I2C_PINS[pin]}; choose another pin") for key, pin in _pin_uses(config) if pin in I2C_PINS]
+
+
 class ButtonsConfigError(ValueError):
     """``[buttons]`` failed :func:`validate_buttons`; ``problems`` lists (key path, message)."""
 

@@ -10,7 +10,9 @@ section into:
 - :func:`wiring_table` (:mod:`kiosk.wiring.table`): the same as plain text for the
   terminal, with how to wire a button and an LED;
 - :func:`wiring_svg` (:mod:`kiosk.wiring.svg`): an A4 picture of the 40-pin header
-  to print and tape inside the cabinet (plain SVG, no external fonts or files).
+  to print and tape inside the cabinet (plain SVG, no external fonts or files);
+- :func:`expander_table` and :func:`expander_svg` (:mod:`kiosk.wiring.expanders`):
+  the rating pads' MCP23017 expanders pin by pin, and the USB pads.
 
 :func:`main` is the command itself. Nothing here touches GPIO: it runs on a
 laptop as well as on the Pi.
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.config import Config
+from kiosk.wiring.expanders import expander_svg, expander_table
 from kiosk.wiring.pinmap import (
     BCM_TO_PHYSICAL,
     GROUND_PINS,
@@ -46,6 +49,8 @@ __all__ = [
     "POWER_5V_PINS",
     "WIRING_NOTES",
     "WiringRow",
+    "expander_svg",
+    "expander_table",
     "main",
     "nearest_ground",
     "wiring_rows",
@@ -54,21 +59,35 @@ __all__ = [
 ]
 
 
-def main(config: Config, svg_path: Path | None = None, out: Callable[[str], None] = print) -> int:
-    """``kiosk wiring [--svg FILE]``: print the table; with ``svg_path``, write the picture there.
+def pads_svg_path(svg_path: Path) -> Path:
+    """Where ``kiosk wiring --svg FILE`` writes the rating pads' page: beside FILE, ``<name>-rating-pads.svg``."""
+    return svg_path.with_name(f"{svg_path.stem}-rating-pads.svg")
 
-    Returns 0 when done, 1 when there is nothing to wire (no ``[buttons]`` section or
-    no pins in it; the SVG is then not written) or the SVG cannot be written.
+
+def main(config: Config, svg_path: Path | None = None, out: Callable[[str], None] = print) -> int:
+    """``kiosk wiring [--svg FILE]``: print the tables; with ``svg_path``, write the pictures.
+
+    The header's picture goes to ``svg_path``; with ``[rating_pads]``, the
+    expanders' and USB pads' to :func:`pads_svg_path`. Returns 0 when done, 1
+    when there is nothing to wire (no pins in ``[buttons]`` and no rating pads;
+    no SVG is then written) or an SVG cannot be written.
     """
     out(wiring_table(config))
-    if not wiring_rows(config):
+    pads = config.rating_pads is not None and bool(config.rating_pads.pads)
+    if pads:
+        out("\n" + expander_table(config))
+    if not wiring_rows(config) and not pads:
         return 1
     if svg_path is not None:
-        try:
-            Path(svg_path).write_text(wiring_svg(config), encoding="utf-8")
-        except OSError as exc:
-            out(f"\nKhông ghi được {svg_path} / Cannot write {svg_path}: {exc.strerror}")
-            return 1
-        out(f"\nĐã ghi sơ đồ vào {svg_path}: in khổ A4, tỉ lệ 100%, dán trong tủ.")
-        out(f"Wrote the diagram to {svg_path}: print on A4 at 100% and tape it inside the cabinet.")
+        pictures = [(Path(svg_path), wiring_svg(config))]
+        if pads:
+            pictures.append((pads_svg_path(Path(svg_path)), expander_svg(config)))
+        for path, svg in pictures:
+            try:
+                path.write_text(svg, encoding="utf-8")
+            except OSError as exc:
+                out(f"\nKhông ghi được {path} / Cannot write {path}: {exc.strerror}")
+                return 1
+            out(f"\nĐã ghi sơ đồ vào {path}: in khổ A4, tỉ lệ 100%, dán trong tủ.")
+            out(f"Wrote the diagram to {path}: print on A4 at 100% and tape it inside the cabinet.")
     return 0

@@ -40,7 +40,7 @@ POWER_5V_PINS: tuple[int, ...] = (2, 4)
 #: GPIO 0 and 1 carry the HAT ID EEPROM (see drivers.buttons.config.RESERVED_PINS).
 ID_EEPROM = {0: "ID_SD", 1: "ID_SC"}
 
-Kind = Literal["button", "led"]
+Kind = Literal["button", "led", "i2c"]
 
 
 def header_position(physical: int) -> tuple[int, int]:
@@ -72,7 +72,7 @@ class WiringRow:
     physical: int
     """Position on the 40-pin header, 1-40."""
     kind: Kind
-    """``button`` (wired to ground) or ``led`` (driven high = lit)."""
+    """``button`` (wired to ground), ``led`` (driven high = lit) or ``i2c`` (the rating pads' expanders)."""
     vi: str
     """What is connected, in Vietnamese, e.g. ``Nút: Đăng ký xe ô tô``."""
     en: str
@@ -110,11 +110,16 @@ def _level_name(config: Config, level: int) -> Text:
 
 
 def wiring_rows(config: Config) -> list[WiringRow]:
-    """Every pin of ``[buttons]``, sorted by physical pin; empty without a ``[buttons]`` section."""
+    """Every pin of ``[buttons]``, and GPIO 2/3 when the rating pads have expanders, sorted by physical pin."""
+    found: list[tuple[int, Kind, str, str, str]] = []  # bcm, kind, vi, en, key
+    if config.rating_pads is not None and config.rating_pads.expanders:
+        chips = len(config.rating_pads.expanders)
+        for bcm, line in ((2, "SDA"), (3, "SCL")):
+            found.append((bcm, "i2c", f"I2C {line}: tới {chips} chip MCP23017 (bộ nút đánh giá)",
+                          f"I2C {line}: to the {chips} MCP23017 chips (rating pads)", "rating_pads.expanders"))
     buttons = config.buttons
     if buttons is None:
-        return []
-    found: list[tuple[int, Kind, str, str, str]] = []  # bcm, kind, vi, en, key
+        return _rows(found)
 
     for service_id, svc in buttons.services.items():
         name = _service_name(config, service_id)
@@ -186,6 +191,10 @@ def wiring_rows(config: Config) -> list[WiringRow]:
                 en = f"Rating button LED, counter {counter}: {english(level)}"
             found.append((pin, "led", vi, en, f"{key}.leds[{i}]"))
 
+    return _rows(found)
+
+
+def _rows(found: list[tuple[int, Kind, str, str, str]]) -> list[WiringRow]:
     rows = [
         WiringRow(
             bcm=bcm,

@@ -46,6 +46,7 @@ _BOX = ((8.0, 92.0), (118.0, 202.0))  # x extent of a used pin's label box
 COLOURS = {
     "button": ("#1565c0", "#e3eefb"),  # (strong, tint)
     "led": ("#2e7d32", "#e6f4e6"),
+    "i2c": ("#6a1b9a", "#f3e5f5"),
     "gnd": ("#000000", "#ffffff"),
     "3v3": ("#e65100", "#ffffff"),
     "5v": ("#c62828", "#ffffff"),
@@ -265,6 +266,7 @@ def _legend(y: float) -> list[str]:
     items = [
         ("button", "Nút bấm", "Button"),
         ("led", "Đèn", "LED"),
+        ("i2c", "I2C", "I2C"),
         ("gnd", "GND (0 V)", "Ground"),
         ("3v3", "3V3", "3.3 V"),
         ("5v", "5V", "5 V"),

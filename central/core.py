@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from central import privacy, times
-from central.models import Device, EnrolmentCode, Event, LiveTicket, RateLimit, Site, User
+from central import bulk, privacy, summary, times
+from central.models import Device, EnrolmentCode, Event, LiveTicket, Officer, RateLimit, Site, User
 
 #: The most events one POST may carry.
 MAX_BATCH = 1000
@@ -67,7 +67,7 @@ def iso_to_us(text: str) -> int:
     found = _RFC3339.fullmatch(text)
     if found is None:
         raise ValueError("expected YYYY-MM-DDTHH:MM:SS[.fraction] and an offset (Z or +HH:MM)")
-    y, mo, d, h, mi, sec = (int(found.group(i)) for i in range(1, 7))
+    y, mo, d, h, mi, sec = map(int, found.groups()[:6])
     leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
     month_days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
     if not (1 <= mo <= 12 and 1 <= d <= month_days[mo - 1] and h <= 23 and mi <= 59 and sec <= 60):
@@ -336,6 +336,18 @@ def _lock_device(conn: Connection, device_id: str) -> Any:
     return conn.execute(stmt).one()
 
 
+def _seqs(seqs: list[int]) -> Any:
+    """A condition that holds for these seqs (and maybe others: callers match what comes back).
+
+    A batch is usually a run of consecutive seqs: a range scan of the unique
+    (device, seq) index then beats a list of a thousand values.
+    """
+    low, high = min(seqs), max(seqs)
+    if high - low < 2 * len(seqs):
+        return Event.seq.between(low, high)
+    return Event.seq.in_(seqs)
+
+
 def _walk(conn: Connection, device_id: str, acked: int) -> tuple[int, list[list[int]], int]:
     """Advance the contiguous watermark; return it, the gaps above it and the highest seq."""
     seqs = conn.execute(
@@ -370,6 +382,8 @@ def ingest(
     event whose seq or uuid is already taken by a *different* event is rejected
     with its reason. Batches may arrive in any order: the answer's
     ``acked_seq`` only moves over a gapless run, and the gaps above it are listed.
+    The events stored are folded into the figures' summary tables in the same
+    transaction (``central.summary.absorb``).
     """
     received = now_us()
     dev = _lock_device(conn, device.id)
@@ -398,11 +412,11 @@ def ingest(
         seqs = list(unique)
         by_seq = dict(
             conn.execute(
-                select(Event.seq, Event.uuid).where(Event.device_id == dev.id, Event.seq.in_(seqs))
+                select(Event.seq, Event.uuid).where(Event.device_id == dev.id, _seqs(seqs))
             ).all()
         )
         for u, d, s in conn.execute(
-            select(Event.uuid, Event.device_id, Event.seq).where(Event.uuid.in_(list(uuids_in_batch)))
+            select(Event.uuid, Event.device_id, Event.seq).where(summary.among(conn, Event.uuid, list(uuids_in_batch)))
         ):
             by_uuid[u] = (d, s)
 
@@ -427,21 +441,28 @@ def ingest(
     new.sort(key=lambda ev: ev["seq"])
     for ev in new:
         times.time_event(boots, ev, received, result.quarantined)
-    boots.save()  # re-corrects the boots' stored events where their anchor moved
+    # Re-corrects the boots' stored events where their anchor moved; the summaries' shared rows are
+    # written once, last (below).
+    pending = summary.Deltas.empty()
+    boots.save(pending)
 
     if new:
-        _drop_personal_data(dev.id, new, result)
+        parsed = _drop_personal_data(dev.id, new, result)
         rows = []
         last_unsynced: dict[str, tuple[int, int]] = {}
-        for ev in new:
+        for ev, data in zip(new, parsed):
             corrected = times.correct_event(boots, ev, received, result.quarantined)
             if corrected is not None and not ev["clock_synced"]:
                 last_unsynced[ev["boot_id"]] = (corrected, ev["wall_us"])
             if ev["quarantine"]:
                 ev["quarantine"] = ev["quarantine"][:300]
-            rows.append({**ev, "device_id": dev.id, "site_id": dev.site_id, "received_us": received, "corrected_us": corrected})
-        conn.execute(_insert(conn, Event).on_conflict_do_nothing(), rows)
-        result.stored = len(rows)
+            ticket_id = summary.ticket_id_of(data) if ev["type"] in summary.TICKET_TYPES else None
+            rows.append({**{c: ev[c] for c in _EVENT_FIELDS}, "device_id": dev.id, "site_id": dev.site_id,
+                         "received_us": received, "corrected_us": corrected, "ticket_id": ticket_id})
+        inserted = _insert_events(conn, dev.id, rows)
+        result.stored = len(inserted)
+        for row, data in zip(rows, parsed):
+            row["data"] = data  # the payload parsed once, for the summaries
         for b, (corrected, wall) in last_unsynced.items():
             boots.set_offset(b, corrected - wall)
 
@@ -450,14 +471,46 @@ def ingest(
     conn.execute(
         update(Device).where(Device.id == dev.id).values(acked_seq=acked, max_seq=max(top, dev.max_seq), last_seen_us=received)
     )
+    # Last: the site's shared summary rows stay locked only until the commit that follows.
+    summary.absorb(conn, dev.site_id, dev.id, [r for r in rows if r["seq"] in inserted] if new else [], pending)
     return result
 
 
-def _drop_personal_data(device_id: str, events: list[dict[str, Any]], result: IngestResult) -> None:
-    """Drop every personal-data key from the events' payloads before they are stored; log which, never the values."""
+#: The columns of ``events`` an ingested event gives (the server adds the others).
+_EVENT_FIELDS = ("seq", "uuid", "type", "payload", "wall_time", "wall_us", "mono_ns", "boot_id", "clock_synced",
+                 "quarantine")
+_EVENT_COLUMNS = _EVENT_FIELDS + ("device_id", "site_id", "received_us", "corrected_us", "ticket_id")
+
+
+def _insert_events(conn: Connection, device_id: str, rows: list[dict[str, Any]]) -> set[int]:
+    """Insert the events (skipping any whose seq or uuid got taken meanwhile); the seqs that went in.
+
+    Only those are folded into the summaries. On PostgreSQL one statement of one
+    array per column (``central.bulk``) says which went in (``RETURNING``).
+    """
+    if conn.dialect.name == "postgresql":
+        returned = bulk.pg_insert(conn, Event.__table__, _EVENT_COLUMNS, rows, "ON CONFLICT DO NOTHING RETURNING seq")
+        return set(returned.scalars())
+    conn.execute(_insert(conn, Event).on_conflict_do_nothing(), rows)
+    # Under the device's lock none of these seqs was stored, so a seq now stored with the event's
+    # uuid is this batch's (another device's event could only have taken a uuid first).
+    stored = {
+        (seq, uid) for seq, uid in
+        conn.execute(select(Event.seq, Event.uuid).where(Event.device_id == device_id, _seqs([r["seq"] for r in rows])))
+    }
+    return {r["seq"] for r in rows if (r["seq"], r["uuid"]) in stored}
+
+
+def _drop_personal_data(device_id: str, events: list[dict[str, Any]], result: IngestResult) -> list[dict[str, Any]]:
+    """Drop every personal-data key from the events' payloads before they are stored; log which, never the values.
+
+    Returns each event's payload parsed (``{}`` when it is not a JSON object), parsed once for the whole ingest.
+    """
     keys: set[str] = set()
+    parsed: list[dict[str, Any]] = []
     for ev in events:
-        ev["payload"], dropped = privacy.scrub_text(ev["payload"])
+        ev["payload"], data, dropped = privacy.scrub_json(ev["payload"])
+        parsed.append(data if isinstance(data, dict) else {})
         if dropped:
             result.personal_keys_dropped += len(dropped)
             keys.update(f"{ev['type']}.{key}" for key in dropped)
@@ -468,19 +521,37 @@ def _drop_personal_data(device_id: str, events: list[dict[str, Any]], result: In
             "(central keeps no citizen's name, birth date, ID number or address): %s%s",
             result.personal_keys_dropped, device_id, ", ".join(shown[:10]), " ..." if len(shown) > 10 else "",
         )
+    return parsed
 
 
 # -- heartbeats and config ---------------------------------------------------------
 
 
 def heartbeat(conn: Connection, device: Any, body: dict[str, Any]) -> None:
-    """Keep the device's latest heartbeat and its live tickets (for the public ticket page)."""
+    """Keep the device's latest heartbeat, its live tickets (for the public ticket page) and its officers' names.
+
+    The officers ({code, name}) are upserted into the device's own site: a kiosk
+    names the officers of its office only. They are not kept in the heartbeat
+    itself, and never logged.
+    """
     received = now_us()
     if body.get("boot_id") and body.get("sent_mono_ns") is not None:
         boots = times.Boots(conn, device.id, {body["boot_id"]})
         boots.observe_server(body["boot_id"], received, body["sent_mono_ns"])
         boots.save()
     tickets = body.pop("tickets", []) or []
+    officers = {o["code"]: o["name"] for o in body.pop("officers", []) or []}
+    if officers:
+        # Write only what changed: the same list arrives with every heartbeat.
+        known = dict(conn.execute(select(Officer.code, Officer.name).where(Officer.site_id == device.site_id)).all())
+        changed = [{"site_id": device.site_id, "code": code, "name": name, "updated_us": received}
+                   for code, name in officers.items() if known.get(code) != name]
+        if changed:
+            stmt = _insert(conn, Officer)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["site_id", "code"],
+                set_={"name": stmt.excluded.name, "updated_us": stmt.excluded.updated_us},
+            ), changed)
     conn.execute(
         update(Device)
         .where(Device.id == device.id)

@@ -8,9 +8,12 @@ parsed value (``wall_us``) and the corrected value (``corrected_us``).
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -120,9 +123,14 @@ class Event(Base):
     #: quarantined event is stored and counted, but its ``wall_time`` is never used:
     #: its corrected time comes from its boot's anchor, as for an unsynchronised one.
     quarantine: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    #: The payload's ``ticket_id`` for the ticket events (``central.summary``), so that a
+    #: ticket's events are found by an index lookup when its facts are folded again.
+    ticket_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     __table_args__ = (
         UniqueConstraint("device_id", "seq", name="uq_events_device_seq"),
-        Index("ix_events_site_wall", "site_id", "wall_us"),
+        Index("ix_events_device_ticket", "device_id", "ticket_id"),
+        # BRIN on PostgreSQL (docs/central.md): rows arrive in received order, so it is tiny and enough.
+        Index("ix_events_received", "received_us", postgresql_using="brin"),
     )
 
 
@@ -176,3 +184,157 @@ class RateLimit(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hits: Mapped[int] = mapped_column(Integer)
+
+
+# -- summaries (central.summary keeps them; the figures read only these) ----------------
+
+#: The additive figures of a group of tickets, shared by ``day_figures`` and ``site_days``.
+FIGURE_COLUMNS = (
+    "tickets", "completed", "no_shows", "named", "wait_n", "wait_us", "service_n", "service_us",
+    "ratings", "very_satisfied", "satisfied", "dissatisfied", "raw_1", "raw_2", "raw_3", "raw_4", "raw_5",
+    "dossiers", "results_later",
+)
+#: The results flow's counts, per site and day (``site_days``).
+RESULT_COLUMNS = ("called", "called_named", "recalls", "handed_over", "no_show", "expired")
+
+
+class FigureCounts:
+    """Additive counts of a group of tickets (sums of microseconds for the durations): see ``central.summary``."""
+
+    tickets: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    completed: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    no_shows: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    named: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    wait_n: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    wait_us: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    service_n: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    service_us: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    ratings: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    very_satisfied: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    satisfied: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    dissatisfied: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    raw_1: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    raw_2: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    raw_3: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    raw_4: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    raw_5: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    dossiers: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    results_later: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class ResultCounts:
+    """The results flow's counts of a day (``results_*`` events by the day they happened)."""
+
+    called: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    called_named: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    recalls: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    handed_over: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    no_show: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    expired: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class TicketFact(Base):
+    """One ticket as its events tell it (folded in ``seq`` order), with the ``seq`` of the last event folded.
+
+    A row exists for every (device, ticket) that has a ticket event, even one not
+    issued yet (``issued`` false: an event that arrived before its ``ticket_issued``).
+    ``day`` is the ticket's business day (NULL: none given, it counts in no period).
+    Times are corrected times (``central.times``); ``wait_us``/``service_us`` the
+    durations the figures use (NULL when unknown, negative or longer than a week).
+    """
+
+    __tablename__ = "ticket_facts"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[int] = mapped_column(Integer)
+    issued: Mapped[bool] = mapped_column(Boolean, default=False)
+    day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    service: Mapped[str] = mapped_column(String(64), default="?")
+    counter: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    officer: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    grp: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    named: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(12), default="waiting")
+    issued_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    called_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    started_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    finished_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    hour: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    results_later: Mapped[bool] = mapped_column(Boolean, default=False)
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    scale: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    counted: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    dossier: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    wait_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    service_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (Index("ix_ticket_facts_site_day", "site_id", "day"),)
+
+
+class DayFigures(FigureCounts, Base):
+    """The additive figures of a site's tickets of one business day, per service, counter, officer and group.
+
+    "None" is stored as -1 (counter) or "" (officer, group) so that the key is a
+    primary key that an upsert can meet (NULLs never conflict).
+    """
+
+    __tablename__ = "day_figures"
+    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    service: Mapped[str] = mapped_column(String(64), primary_key=True)
+    counter: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grp: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class DayReason(Base):
+    """Reasons given after a dissatisfied rating: tickets per reason, keyed as ``day_figures``."""
+
+    __tablename__ = "day_reasons"
+    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    service: Mapped[str] = mapped_column(String(64), primary_key=True)
+    counter: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grp: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class DayHour(Base):
+    """Tickets issued per service and hour of the day (site's time zone)."""
+
+    __tablename__ = "day_hours"
+    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    service: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tickets: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class SiteDay(FigureCounts, ResultCounts, Base):
+    """A site's day in one row: the figures of ``day_figures`` summed, and the results flow of that day.
+
+    The ranking and the trends read these (one row per site and day) rather than
+    ``day_figures`` (one per site, day and service, counter, officer, group).
+    """
+
+    __tablename__ = "site_days"
+    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    __table_args__ = (Index("ix_site_days_day", "day"),)
+
+
+class Officer(Base):
+    """An officer of a site by code, with the full name the site's kiosks last sent in a heartbeat.
+
+    Officers are public servants at work: their names are shown on the pages and
+    reports (never logged); their PINs never leave the kiosk.
+    """
+
+    __tablename__ = "officers"
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    updated_us: Mapped[int] = mapped_column(BigInteger)

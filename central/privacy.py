@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 #: The keys central never stores (compared as :func:`key_form` gives them).
@@ -21,6 +22,7 @@ PERSONAL_KEYS = frozenset({"name", "fullname", "hoten", "birthdate", "dob", "idn
 _SEPARATORS = str.maketrans("", "", " _-.")
 
 
+@lru_cache(maxsize=4096)  # payloads repeat a few dozen keys: each is compared once
 def key_form(key: str) -> str:
     """A key as compared with :data:`PERSONAL_KEYS`: no case, accents (đ is d) or separators."""
     plain = "".join(c for c in unicodedata.normalize("NFD", key) if not unicodedata.combining(c))
@@ -29,7 +31,12 @@ def key_form(key: str) -> str:
 
 def is_personal(key: Any) -> bool:
     """Whether a payload key names personal data central must not keep."""
-    return isinstance(key, str) and key_form(key) in PERSONAL_KEYS
+    return isinstance(key, str) and _personal(key)
+
+
+@lru_cache(maxsize=4096)
+def _personal(key: str) -> bool:
+    return key_form(key) in PERSONAL_KEYS
 
 
 def scrub(value: Any) -> tuple[Any, list[str]]:
@@ -38,6 +45,8 @@ def scrub(value: Any) -> tuple[Any, list[str]]:
     Only the dropped keys themselves are returned, not the keys above them: a
     kiosk could put anything in a key, and what is logged must hold no personal data.
     """
+    if not _holds_personal(value):
+        return value, []  # the usual case: nothing to drop, nothing to copy
     dropped: list[str] = []
 
     def walk(item: Any) -> Any:
@@ -56,17 +65,38 @@ def scrub(value: Any) -> tuple[Any, list[str]]:
     return walk(value), dropped
 
 
+def _holds_personal(item: Any) -> bool:
+    """Whether a personal key is anywhere in ``item`` (a read-only walk: cheaper than copying)."""
+    # Plain loops: one frame per level of nesting, no deeper than the copying walk; no call for
+    # a plain value (most of a payload).
+    if isinstance(item, dict):
+        for key, inner in item.items():
+            if is_personal(key) or (isinstance(inner, dict | list) and _holds_personal(inner)):
+                return True
+    elif isinstance(item, list):
+        for inner in item:
+            if isinstance(inner, dict | list) and _holds_personal(inner):
+                return True
+    return False
+
+
 def scrub_text(payload: str) -> tuple[str, list[str]]:
     """A stored payload (canonical JSON text) without the personal keys, and the keys dropped.
 
     The text comes back unchanged when nothing is dropped (or when it is not
     JSON: central stores what it was given, and the figures treat it as unknown).
     """
+    text, _, dropped = scrub_json(payload)
+    return text, dropped
+
+
+def scrub_json(payload: str) -> tuple[str, Any, list[str]]:
+    """As :func:`scrub_text`, with the payload's value too (parsed once; None when it is not JSON)."""
     try:
         data = json.loads(payload)
     except (ValueError, TypeError, RecursionError):
-        return payload, []
+        return payload, None, []
     cleaned, dropped = scrub(data)
     if not dropped:
-        return payload, []
-    return json.dumps(cleaned, ensure_ascii=False, sort_keys=True, separators=(",", ":")), dropped
+        return payload, data, []
+    return json.dumps(cleaned, ensure_ascii=False, sort_keys=True, separators=(",", ":")), cleaned, dropped

@@ -174,8 +174,17 @@ class Boots:
         problem = _bounds_problem(t, received_us, "its boot's clock puts it at")
         return (None, f"{problem}: its time is unknown") if problem else (t, None)
 
-    def save(self) -> None:
-        """Write the changed boots; where a boot's anchor changed, re-correct its stored events."""
+    def save(self, summaries: Any = None) -> None:
+        """Write the changed boots; where a boot's anchor changed, re-correct its stored events.
+
+        The figures' summary tables follow (``central.summary``): their shared rows
+        are changed at once, or, given ``summaries`` (a ``summary.Deltas``), the
+        changes are added to it for the caller to write with its own (ingest
+        writes a site's shared rows once per transaction, in key order).
+        """
+        from central import summary  # summary imports this module's bounds
+
+        pending = summaries if summaries is not None else summary.Deltas.empty()
         for boot_id, boot in self.boots.items():
             if not boot.dirty:
                 continue
@@ -188,8 +197,10 @@ class Boots:
             else:
                 self.conn.execute(Boot.__table__.insert().values(device_id=self.device_id, boot_id=boot_id, **values))
             if boot.anchor != boot.stored_anchor:
-                recorrect(self.conn, self.device_id, boot_id, boot.anchor)
+                recorrect(self.conn, self.device_id, boot_id, boot.anchor, pending)
             boot.stored, boot.stored_anchor, boot.dirty = True, boot.anchor, False
+        if summaries is None:
+            summary.write(self.conn, pending)
 
     def set_offset(self, boot_id: str, offset_us: int) -> None:
         """The boot's estimated clock error (corrected minus device time), shown to technicians."""
@@ -198,22 +209,37 @@ class Boots:
         )
 
 
-def recorrect(conn: Connection, device_id: str, boot_id: str, anchor: int | None) -> None:
-    """Recompute the corrected time of every stored event of the boot whose own wall time is not used."""
+def recorrect(conn: Connection, device_id: str, boot_id: str, anchor: int | None, summaries: Any) -> None:
+    """Recompute the corrected time of every stored event of the boot whose own wall time is not used.
+
+    The summaries follow: the tickets and results whose events moved are folded
+    again (``central.summary.recorrected``), their shared rows' changes added to
+    ``summaries`` (a ``summary.Deltas``).
+    """
+    from central import summary  # summary imports this module's bounds
+
     t = anchor + Event.mono_ns // 1000 if anchor is not None else None
     value: Any = (
         case((and_(t >= PRODUCT_EPOCH_US, t <= Event.received_us + MAX_AHEAD_US), t), else_=None)
         if t is not None else None
     )
-    conn.execute(
-        update(Event)
-        .where(
-            Event.device_id == device_id,
-            Event.boot_id == boot_id,
-            or_(Event.clock_synced.is_(False), Event.quarantine.is_not(None)),
-        )
-        .values(corrected_us=value)
+    affected = and_(
+        Event.device_id == device_id,
+        Event.boot_id == boot_id,
+        or_(Event.clock_synced.is_(False), Event.quarantine.is_not(None)),
     )
+    counted = or_(Event.ticket_id.is_not(None), Event.type.in_(summary.RESULT_TYPES))
+    before = {
+        row.id: row
+        for row in conn.execute(
+            select(Event.id, Event.type, Event.payload, Event.ticket_id, Event.corrected_us, Event.wall_us,
+                   Event.quarantine).where(affected, counted)
+        )
+    }
+    conn.execute(update(Event).where(affected).values(corrected_us=value))
+    if before:
+        after = dict(conn.execute(select(Event.id, Event.corrected_us).where(affected, counted)).all())
+        summary.recorrected(conn, device_id, before, after, summaries)
 
 
 def time_event(boots: Boots, ev: dict[str, Any], received_us: int, notes: list[dict[str, Any]]) -> None:

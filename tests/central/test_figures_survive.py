@@ -2,9 +2,11 @@
 
 Arbitrary event rows (types, payloads that are not JSON or not objects, fields of
 any type, times anywhere in a BIGINT, quarantined or not) and arbitrary site
-configurations are written straight into the database for one site's kiosk;
-then every page and CSV answers 200, every figure is a finite number or empty,
-and the other site's figures and ranking row are exactly what they were.
+configurations are written straight into the database for one site's kiosk, and
+the site's summary tables are rebuilt from them (``central.summary.rebuild``, as
+``kiosk-central rebuild-summaries`` does); then every page and CSV answers 200,
+every figure is a finite number or empty, and the other site's figures and
+ranking row are exactly what they were.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from central import core, figures
+from central import core, figures, summary
 from central.models import Event, Site
 from tests.central.conftest import Central, kiosk_store, serve_citizens, store_rows
 
@@ -52,6 +54,10 @@ FIELDS = st.fixed_dictionaries({}, optional={
     "named": st.one_of(st.booleans(), _json_values()),
     "group": st.one_of(st.sampled_from(["cao_tuoi", "benh", "x" * 40, "Cao Tuổi"]), _json_values()),
     "results_later": st.one_of(st.booleans(), _json_values()),
+    "scale": st.one_of(st.integers(0, 6), _json_values()),
+    "counted": st.one_of(st.sampled_from(["very_satisfied", "satisfied", "dissatisfied", "neutral"]), _json_values()),
+    "reason": st.one_of(st.sampled_from(["thai_do", "khac", "Lý do"]), _json_values()),
+    "code": st.one_of(st.sampled_from(["000.00.31.H47-241130-0001", "12345", "x" * 41, "mã hồ sơ"]), _json_values()),
 })
 PAYLOADS = st.one_of(
     FIELDS.map(lambda d: json.dumps(d, ensure_ascii=False)),
@@ -76,6 +82,7 @@ ROWS = st.lists(
 )
 CONFIGS = st.one_of(
     st.none(), TEXT,
+    st.builds(lambda rating: json.dumps({"rating": rating}, ensure_ascii=False), _json_values()),
     st.builds(lambda tz: json.dumps({"site": {"timezone": tz}}), st.one_of(TEXT, st.integers(), st.just("x" * 300))),
     st.builds(lambda groups: json.dumps({"priority_groups": groups}, ensure_ascii=False),  # the groups' names
               st.one_of(_json_values(), st.lists(st.fixed_dictionaries(
@@ -157,13 +164,15 @@ def test_every_page_and_figure_survives_any_stored_row(central: Central, offices
                     {**row, "device_id": offices["bad"], "site_id": site_id, "seq": i + 1, "uuid": str(uuid.uuid4())}
                     for i, row in enumerate(rows)
                 ])
+            summary.rebuild(conn, site_id)
         for path in PAGES:
             answer = client.get(path)
             assert answer.status_code == 200, (path, answer.text[:500])
             if path.split("?")[0].endswith(".csv"):
-                table = list(csv.reader(io.StringIO(answer.text.lstrip("\ufeff"))))
+                table = list(csv.reader(io.StringIO(answer.text.lstrip("\ufeff")), delimiter=";"))
                 assert all(len(r) == len(table[0]) for r in table)
-                assert all(math.isfinite(float(c)) for r in table[1:] for c in r if re.fullmatch(r"-?\d+\.\d+", c))
+                assert all(math.isfinite(float(c.replace(".", "").replace(",", "."))) for r in table[1:] for c in r
+                           if re.fullmatch(r"-?[\d.]+,\d+", c))  # Vietnamese numbers: 1.234,5
         with central.engine.connect() as conn:
             ld = conn.execute(Site.__table__.select().where(Site.code == "ld")).one()
             for period in figures.PERIODS:

@@ -24,12 +24,15 @@ from sqlalchemy.exc import OperationalError
 from central import __version__, core, guard
 from drivers.base import nfc, nfc_all
 from central.db import is_migrated, make_engine, migrate, reader
+from central.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 API = "/api/v1"
 MAX_PAYLOAD_CHARS = 64 * 1024
 ENROL_FAILURES_PER_MINUTE = 10
 _ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+#: An officer's name: at least one character that is not a space, and no control characters.
+OFFICER_NAME = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
 
 
 def _clean(value: str) -> str:
@@ -137,8 +140,10 @@ class EventIn(BaseModel):
     @field_validator("payload")
     @classmethod
     def _payload(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # The payload comes out NFC-normalised, as it is stored (normalised once per request).
         try:
-            text = json.dumps(nfc_all(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+            value = nfc_all(value)
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
             text.encode("utf-8")
         except (UnicodeEncodeError, ValueError, RecursionError) as exc:
             raise ValueError(f"payload cannot be stored as UTF-8 JSON ({type(exc).__name__})") from None
@@ -209,6 +214,23 @@ class TicketIn(BaseModel):
     wait_minutes: Small | None = None
 
 
+class OfficerIn(BaseModel):
+    """An officer of the kiosk's office: code and full name (never a PIN)."""
+
+    model_config = STRICT
+    code: str = Field(pattern=r"^[0-9]{1,8}$", description="The officer code typed on the keypad: 1 to 8 digits.")
+    # Not SafeStr: its "no NUL" pattern would replace this one in the OpenAPI document.
+    name: Annotated[str, AfterValidator(_clean)] = Field(
+        min_length=1, max_length=100, pattern=OFFICER_NAME,
+        description="The officer's full name, e.g. Nguyễn Văn An: something besides spaces, no control characters.",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _spaces(cls, value: str) -> str:
+        return " ".join(value.split())  # as the kiosk stores names: single spaces, none at the ends
+
+
 class HeartbeatIn(BaseModel):
     """The kiosk's health, sent every minute or so."""
 
@@ -230,6 +252,12 @@ class HeartbeatIn(BaseModel):
     free_disk_bytes: Count | None = None
     boot_id: str | None = Field(default=None, pattern=_ID)
     sent_mono_ns: MonoNs | None = Field(default=None, description="The monotonic clock when it sent this.")
+    officers: list[OfficerIn] = Field(
+        default_factory=list, max_length=500,
+        description="The office's officers (from the kiosk's credentials file): central shows them by name. "
+        "Names are kept per site; an officer no longer listed keeps the last name sent; of a code listed "
+        "twice, the last entry counts.",
+    )
 
 
 class ConfigOut(BaseModel):
@@ -257,9 +285,14 @@ _bearer = HTTPBearer(auto_error=False, description="The token received at enrolm
 
 
 def create_app(
-    db_url: str = "sqlite:///central.db", *, auto_migrate: bool = True, max_body_bytes: int = guard.MAX_BODY_BYTES
+    db_url: str = "sqlite:///central.db", *, auto_migrate: bool = True, max_body_bytes: int = guard.MAX_BODY_BYTES,
+    settings: Settings | None = None,
 ) -> FastAPI:
-    """The server on ``db_url`` (SQLite file or ``postgresql://...``); bodies over ``max_body_bytes`` get 413."""
+    """The server on ``db_url`` (SQLite file or ``postgresql://...``); bodies over ``max_body_bytes`` get 413.
+
+    ``settings``: central's own settings (classification, ranking, reports; ``central.settings``),
+    the defaults when None. They are ``app.state.settings``.
+    """
     engine: Engine = make_engine(db_url)
     if auto_migrate:
         migrate(engine)
@@ -272,6 +305,7 @@ def create_app(
         description="Central server of the one-stop queue kiosks. Protocol: docs/sync-protocol.md.",
     )
     app.state.engine = engine
+    app.state.settings = settings = settings or Settings()
     # Refuse an oversized body before reading it (413), and a body FastAPI cannot
     # parse with the 422 the OpenAPI document lists (central/guard.py).
     app.add_middleware(guard.BodyLimit, limit=max_body_bytes)
@@ -336,7 +370,7 @@ def create_app(
                 "seq": e.seq,
                 "uuid": e.uuid,
                 "type": e.type,
-                "payload": json.dumps(nfc_all(e.payload), ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+                "payload": json.dumps(e.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
                 "wall_time": e.wall_time,
                 "wall_us": core.iso_to_us(e.wall_time),
                 "mono_ns": e.mono_ns,
@@ -385,7 +419,7 @@ def create_app(
 
     from central import web
 
-    web.mount(app, engine)
+    web.mount(app, engine, settings)
     generated = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -415,9 +449,9 @@ _BOUNDS = {"maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "multip
 
 
 def app_from_env() -> FastAPI:
-    """The app on ``$KIOSK_CENTRAL_DB`` (what ``kiosk-central serve`` gives uvicorn's workers)."""
+    """The app on ``$KIOSK_CENTRAL_DB`` with the settings of ``$KIOSK_CENTRAL_CONFIG`` (what ``kiosk-central serve`` gives uvicorn's workers)."""
     import os
 
     from central.db import DEFAULT_DB
 
-    return create_app(os.environ.get("KIOSK_CENTRAL_DB", DEFAULT_DB), auto_migrate=False)
+    return create_app(os.environ.get("KIOSK_CENTRAL_DB", DEFAULT_DB), auto_migrate=False, settings=load_settings())

@@ -7,6 +7,8 @@
     kiosk-central enrolment-code ld-csgt
     kiosk-central serve --host 0.0.0.0 --port 8080
     kiosk-central revoke DEVICE-ID
+    kiosk-central rebuild-summaries [--site ld-csgt]
+    kiosk-central reports --period month    # every unit's XLSX and PDF of last month, and the ranking
 
 ``--db`` (or ``KIOSK_CENTRAL_DB``) selects the database: a SQLite URL by default,
 ``postgresql://user@host/dbname`` for production.
@@ -20,7 +22,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from central import core
+from central import core, summary
 from central.db import DEFAULT_DB, make_engine, migrate
 
 
@@ -44,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="server processes (default %(default)s)")
     p.add_argument("--ssl-certfile", help="TLS certificate (PEM); without it, put a TLS proxy in front")
     p.add_argument("--ssl-keyfile", help="TLS private key (PEM)")
+    p.add_argument(
+        "--config",
+        default=os.environ.get("KIOSK_CENTRAL_CONFIG"),
+        help="central's settings file (TOML: classification, ranking, reports; docs/central.md); "
+        "default: $KIOSK_CENTRAL_CONFIG, else the built-in defaults",
+    )
 
     p = sub.add_parser("migrate", help="create or upgrade the database schema")
     _db_arg(p)
@@ -81,6 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("revoke", help="revoke a device's token")
     _db_arg(p)
     p.add_argument("device", help="device id")
+
+    p = sub.add_parser("rebuild-summaries", help="recompute the figures' summary tables from the stored events")
+    _db_arg(p)
+    p.add_argument("--site", help="only this site's (code); default: every site")
+
+    p = sub.add_parser("reports", help="write every unit's report and the ranking (XLSX and PDF) of a month or quarter")
+    _db_arg(p)
+    p.add_argument("--period", choices=("month", "quarter"), required=True, help="what each report covers")
+    p.add_argument("--day", help="a day of the period to report (YYYY-MM-DD); default: the last complete one")
+    p.add_argument("--out", help="folder to write to (default: reports.out_dir of the settings file)")
+    p.add_argument("--config", default=os.environ.get("KIOSK_CENTRAL_CONFIG"),
+                   help="central's settings file (default: $KIOSK_CENTRAL_CONFIG, else the built-in defaults)")
     return parser
 
 
@@ -90,7 +110,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         import uvicorn
 
+        from central.settings import SettingsError, load_settings
+
+        try:
+            load_settings(args.config)  # refuse a wrong file now, with every wrong key, not in each worker
+        except SettingsError as exc:
+            print(f"kiosk-central: {exc}", file=sys.stderr)
+            return 2
         os.environ["KIOSK_CENTRAL_DB"] = args.db
+        if args.config:
+            os.environ["KIOSK_CENTRAL_CONFIG"] = os.path.abspath(args.config)
         migrate(make_engine(args.db))
         uvicorn.run(
             "central.app:app_from_env",
@@ -108,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         migrate(engine)
         print(f"database is at the newest schema: {engine.url.render_as_string(hide_password=True)}")
         return 0
+    if args.command == "reports":
+        return _reports(engine, args.period, args.day, args.out, args.config)
     try:
         if args.command == "set-config":
             return _set_config(engine, args.site, args.file, args.server_url)
@@ -126,9 +157,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             elif args.command == "revoke":
                 core.revoke(conn, args.device)
                 print(f"device {args.device} revoked")
+            elif args.command == "rebuild-summaries":
+                site_id = core.site_by_code(conn, args.site).id if args.site else None
+                tickets = summary.rebuild(conn, site_id)
+                print(f"summaries rebuilt from the events: {tickets} tickets ({args.site or 'every site'})")
     except core.Refused as exc:
         print(f"kiosk-central: {exc.reason}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _reports(engine, period: str, day: str | None, out: str | None, config: str | None) -> int:  # type: ignore[no-untyped-def]
+    """Write the period's reports; print each file written."""
+    from pathlib import Path
+
+    from central.reports.data import check_period
+    from central.reports.files import previous_period_day, today, write_period
+    from central.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(config)
+        period, chosen = check_period(period, day or previous_period_day(period, today()), today())
+    except (SettingsError, ValueError) as exc:
+        print(f"kiosk-central: {exc}", file=sys.stderr)
+        return 2
+    folder = Path(out or settings.reports.out_dir)
+    try:
+        written = write_period(engine, settings, period, chosen, folder)
+    except OSError as exc:
+        print(f"kiosk-central: cannot write the reports to {folder}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
     return 0
 
 

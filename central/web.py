@@ -10,6 +10,11 @@ strings, numbers; never database rows); the HTML is in the Jinja2 templates of
 ``central/templates/`` (``base.html`` is the layout every page extends), rendered
 with autoescaping on. The CSV exports and the figures as JSON (``/sites/CODE/figures.json``,
 ``/ranking.json``: the same session and the same site checks as the pages) are written here.
+
+People and places are shown by name (``central.names``: "Nguyễn Văn An (1234)", a service's
+Vietnamese name, a unit's name), numbers and dates the Vietnamese way (``central.formats``:
+"0,9 phút", "87,5%", "1.234", "30/11/2026") on every page, chart and CSV; the JSON stays in
+machine formats (ISO dates, dot decimals, codes as keys).
 """
 
 from __future__ import annotations
@@ -28,32 +33,38 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, select
 
-from central import core, figures
+from central import charts, core, figures, formats, names
+from central.access import COOKIE, HEADERS, Forbidden, NotSignedIn, signed_in, site_for, storable, visible_sites
 from central.db import reader
+from central.reports import routes as report_routes
+from central.settings import Settings
 from central.models import Device, LiveTicket, Session, Site, User
 from kiosk.estimate import wait_range
 
-COOKIE = "kc_session"
 PRE_COOKIE = "kc_login"
 SESSION_S = 12 * 3600
 ONLINE_S = 120  # a kiosk heard from within two minutes is online
-COLOURS = ["#1f6feb", "#d1242f", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0969da", "#57606a"]
-HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
-CSV_FIELDS = ["tickets", "completed", "no_shows", "wait_avg_min", "wait_p90_min", "service_avg_min",
-              "service_p90_min", "no_show_rate", "ratings", "satisfaction", "named", "named_share"]
-#: The results flow's counts, as the CSV and JSON name them (``results_`` + a key of figures.Results).
-RESULT_FIELDS = ["later", "called", "called_named", "recalls", "handed_over", "no_show", "expired"]
-
-
-def _safe(text: str) -> bool:
-    """Text the database can hold (PostgreSQL refuses NUL; lone surrogates are not UTF-8)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+#: The figure columns of the CSV exports: (key of a figures row, Vietnamese header, how the value is written).
+CSV_FIELDS = [
+    ("tickets", "Số phiếu", "count"), ("completed", "Hoàn thành", "count"), ("no_shows", "Vắng mặt", "count"),
+    ("wait_avg_min", "Chờ TB (phút)", "minutes"), ("wait_p90_min", "Chờ P90 (phút)", "minutes"),
+    ("service_avg_min", "Phục vụ TB (phút)", "minutes"), ("service_p90_min", "Phục vụ P90 (phút)", "minutes"),
+    ("no_show_rate", "Tỷ lệ vắng (%)", "percent"), ("ratings", "Lượt đánh giá", "count"),
+    ("very_satisfied", "Rất hài lòng", "count"), ("satisfied", "Hài lòng", "count"),
+    ("dissatisfied", "Không hài lòng", "count"), ("satisfaction", "Chỉ số hài lòng (%)", "percent"),
+    ("dossiers", "Số hồ sơ", "count"), ("named", "Phiếu có tên", "count"), ("named_share", "Phiếu có tên (%)", "percent"),
+]
+#: The results flow's counts (keys of figures.Results) and their Vietnamese names.
+RESULT_FIELDS = [
+    ("later", "Hẹn trả kết quả"), ("called", "Đã gọi nhận kết quả"), ("called_named", "Gọi theo tên"),
+    ("recalls", "Gọi lại"), ("handed_over", "Đã trả kết quả"), ("no_show", "Vắng mặt, chưa nhận"),
+    ("expired", "Quá hạn, chưa nhận"),
+]
+#: The three levels the one-stop rules count, in Vietnamese and English.
+COUNTED = {"very_satisfied": ("Rất hài lòng", "Very satisfied"), "satisfied": ("Hài lòng", "Satisfied"),
+           "dissatisfied": ("Không hài lòng", "Dissatisfied")}
+#: How many weeks and months the unit page's trend charts show.
+TREND_COUNT = 12
 
 
 def _same(a: str, b: str) -> bool:
@@ -61,15 +72,11 @@ def _same(a: str, b: str) -> bool:
     return secrets.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
 
 
-def _fmt(value: Any, pct: bool = False) -> str:
-    """A figure as shown: "–" when there is nothing to measure, floats to one decimal, shares as "12.5 %"."""
-    if value is None:
-        return "–"
-    if pct:
-        return f"{value * 100:.1f} %"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
+def _figure(value: Any) -> str:
+    """A figure as shown: "—" when there is nothing to measure, counts as "1.234", other numbers as "0,9"."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return formats.NONE if value is None else str(value)
+    return formats.vi_int(value) if isinstance(value, int) else formats.vi_number(value)
 
 
 def templates() -> Jinja2Templates:
@@ -82,34 +89,10 @@ def templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["figure"] = _fmt
-    env.filters["percent"] = lambda value: _fmt(value, pct=True)
+    env.filters["figure"] = _figure
+    env.filters["percent"] = formats.vi_percent
+    env.filters["minutes"] = formats.vi_minutes
     return Jinja2Templates(env=env)
-
-
-def chart(by_hour: dict[str, dict[int, int]]) -> dict[str, Any]:
-    """The geometry of the tickets-by-hour chart, stacked by service (drawn by templates/chart.html)."""
-    hours = sorted({h for per in by_hour.values() for h in per}) or list(range(7, 18))
-    hours = list(range(min(hours), max(hours) + 1))
-    services = sorted(by_hour)
-    totals = {h: sum(by_hour[s].get(h, 0) for s in services) for h in hours}
-    top = max(totals.values(), default=0) or 1
-    width, height, left, bottom = 40 * len(hours) + 50, 220, 40, 30
-    scale = (height - bottom - 10) / top
-    columns = []
-    for i, h in enumerate(hours):
-        y: float = height - bottom
-        bars = []
-        for j, s in enumerate(services):
-            n = by_hour[s].get(h, 0)
-            if n:
-                y -= n * scale  # stacked: each service's bar sits on the previous one
-                bars.append({"y": y, "height": n * scale, "colour": COLOURS[j % len(COLOURS)], "service": s, "n": n})
-        columns.append({"hour": h, "x": left + 5 + i * 40, "bars": bars})
-    return {
-        "width": width, "height": height, "left": left, "baseline": height - bottom, "top": top, "hours": columns,
-        "legend": [{"service": s, "colour": COLOURS[j % len(COLOURS)]} for j, s in enumerate(services)],
-    }
 
 
 def _site(site: Any) -> dict[str, Any]:
@@ -117,11 +100,52 @@ def _site(site: Any) -> dict[str, Any]:
     return {"code": site.code, "name": site.name, "province": site.province, "department": site.department}
 
 
-def mount(app: FastAPI, engine: Engine) -> None:
-    """Add the dashboard pages to ``app``."""
+def _labelled(data: dict[str, Any], services: dict[str, str], officers: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """The figures by service, counter and officer as rows with the name a person reads (``label``) and the ``key``."""
+    return {
+        "service": [{"key": k, "label": services.get(k, k), **r} for k, r in data["groups"]["service"].items()],
+        "counter": [{"key": k, "label": f"Quầy {k}", **r} for k, r in data["groups"]["counter"].items()],
+        "officer": [{"key": k, "label": names.officer_label(k, officers), **r}
+                    for k, r in data["groups"]["officer"].items()],
+    }
+
+
+def _satisfaction(data: dict[str, Any]) -> dict[str, Any]:
+    """The ratings as the one-stop rules count them, the raw presses by button, the scale's mapping and the reasons."""
+    total = data["total"]
+    ratings = total.get("ratings") or 0
+    counted = [{"key": key, "vi": vi, "en": en, "n": total.get(key) or 0,
+                "share": (total.get(key) or 0) / ratings if ratings else None}
+               for key, (vi, en) in COUNTED.items()]
+    raw = total.get("raw") or {}
+    presses = [{"level": lvl["level"], "vi": lvl["vi"], "counts_as": COUNTED.get(lvl["counts_as"], ("?", "?"))[0],
+                "n": raw.get(str(lvl["level"]), 0)} for lvl in data.get("scale", [])]
+    # A button whose label is not the level it counts as is said in words ("Bình thường được tính là Hài lòng").
+    mapping = [f"{p['vi']} được tính là {p['counts_as']}" for p in presses if p["vi"] != p["counts_as"]]
+    reason_names = data.get("reason_names", {})
+    reasons = [{"id": rid, "label": reason_names.get(rid, rid), "n": n}
+               for rid, n in sorted((total.get("reasons") or {}).items(), key=lambda item: (-item[1], item[0]))]
+    return {"ratings": ratings, "counted": counted, "presses": presses, "mapping": mapping, "reasons": reasons}
+
+
+
+def grades_text(settings: Settings) -> str:
+    """The classification in words: "Xuất sắc ≥ 90; Tốt ≥ 80; ...; Yếu dưới 50" (a class from 0 reads "dưới" the one above)."""
+    parts = []
+    for i, grade in enumerate(settings.classification):
+        if grade.min_score == 0 and i > 0:
+            parts.append(f"{grade.name} dưới {formats.vi_number(settings.classification[i - 1].min_score, 0)}")
+        else:
+            parts.append(f"{grade.name} ≥ {formats.vi_number(grade.min_score, 0)}")
+    return "; ".join(parts)
+
+
+def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> None:
+    """Add the dashboard pages to ``app``; ``settings`` (default: the defaults) give the classification and ranking rules."""
     router = APIRouter(include_in_schema=False)
     read = reader(engine)
     pages = templates()
+    settings = settings or Settings()
 
     def render(request: Request, name: str, user: Any = None, csrf: str | None = None,
                status_code: int = 200, **context: Any) -> Response:
@@ -130,12 +154,6 @@ def mount(app: FastAPI, engine: Engine) -> None:
         return pages.TemplateResponse(
             request, name, {"user": shown, "csrf": csrf, **context}, status_code=status_code, headers=HEADERS,
         )
-
-    class NotSignedIn(Exception):
-        pass
-
-    class Forbidden(Exception):
-        pass
 
     @app.exception_handler(NotSignedIn)
     async def _login(_request: Request, _exc: NotSignedIn) -> Response:
@@ -146,34 +164,9 @@ def mount(app: FastAPI, engine: Engine) -> None:
         return render(request, "forbidden.html", status_code=403)
 
     def current(request: Request) -> tuple[Any, str]:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            raise NotSignedIn()
         with read.connect() as conn:
-            row = conn.execute(
-                select(User.__table__, Session.csrf)
-                .join(Session, Session.user_id == User.id)
-                .where(Session.token_hash == core.sha256(token), Session.expires_us > core.now_us())
-            ).first()
-        if row is None:
-            raise NotSignedIn()
+            row = signed_in(conn, request)
         return row, row.csrf
-
-    def visible_sites(conn: Any, user: Any) -> list[Any]:
-        sites = figures.all_sites(conn)
-        if user.role == "leader":
-            return [s for s in sites if s.id == user.site_id]
-        return sites
-
-    def site_for(conn: Any, user: Any, code: str) -> Any:
-        if not _safe(code):
-            raise Forbidden()
-        site = conn.execute(select(Site.__table__).where(Site.code == code)).first()
-        if user.role == "leader" and (site is None or site.id != user.site_id):
-            raise Forbidden()  # the same answer whether or not the site exists
-        if site is None:
-            raise Forbidden()
-        return site
 
     def parse_period(period: str, day: str | None, tz: ZoneInfo) -> tuple[str, date]:
         if period not in figures.PERIODS:
@@ -211,7 +204,7 @@ def mount(app: FastAPI, engine: Engine) -> None:
         except core.Refused as exc:
             return RedirectResponse(f"/login?error={exc.retry_after}s", status_code=303)
         with engine.begin() as conn:
-            user = conn.execute(select(User.__table__).where(User.username == username)).first() if _safe(username) else None
+            user = conn.execute(select(User.__table__).where(User.username == username)).first() if storable(username) else None
             if user is None or not core.check_password(password, user.password_hash):
                 return RedirectResponse("/login?error=Sai%20t%C3%AAn%20ho%E1%BA%B7c%20m%E1%BA%ADt%20kh%E1%BA%A9u%20(wrong%20username%20or%20password)", status_code=303)
             token = secrets.token_urlsafe(32)
@@ -252,18 +245,21 @@ def mount(app: FastAPI, engine: Engine) -> None:
             by_site.setdefault(d.site_id, []).append(d)
         rows: list[dict[str, Any]] = []
         for s in sites:
+            services = names.service_names(s)
             for d in by_site.get(s.id, []) or [None]:
                 if d is None:
-                    rows.append({"code": s.code, "name": s.name, "serial": None})
+                    rows.append({"code": s.code, "name": names.site_label(s), "serial": None})
                     continue
                 hb = json.loads(d.heartbeat_json) if d.heartbeat_json else {}
+                seen = datetime.fromtimestamp(d.last_seen_us / 1e6, figures.site_tz(s)) if d.last_seen_us else None
+                lag = hb.get("oldest_unsynced_age_s")
                 rows.append({
-                    "code": s.code, "name": s.name, "serial": d.serial,
+                    "code": s.code, "name": names.site_label(s), "serial": d.serial,
                     "online": d.last_seen_us is not None and now - d.last_seen_us < ONLINE_S * 1_000_000,
-                    "seen": datetime.fromtimestamp(d.last_seen_us / 1e6, figures.site_tz(s)).strftime("%d/%m %H:%M:%S") if d.last_seen_us else "–",
-                    "queues": sorted(hb.get("queues", {}).items()),
-                    "outbox_depth": hb.get("outbox_depth", 0),
-                    "lag_s": hb.get("oldest_unsynced_age_s"),
+                    "seen": f"{seen:%H:%M:%S} {formats.vi_date(seen.date())}" if seen else formats.NONE,
+                    "queues": sorted((services.get(k, k), formats.vi_int(n)) for k, n in hb.get("queues", {}).items()),
+                    "outbox_depth": formats.vi_int(hb.get("outbox_depth", 0)),
+                    "lag": formats.vi_int(lag) + " giây" if lag else None,
                 })
         return render(request, "overview.html", user, csrf, rows=rows)
 
@@ -276,12 +272,19 @@ def mount(app: FastAPI, engine: Engine) -> None:
             site = site_for(conn, user, code)
             period, chosen = parse_period(period, day, figures.site_tz(site))
             data = figures.site_figures(conn, site, period, chosen)
+            weeks = figures.trend(conn, site, "week", chosen, TREND_COUNT)
+            months = figures.trend(conn, site, "month", chosen, TREND_COUNT)
+            officers = names.officer_names(conn, site.id)
+        services = names.service_names(site)
         return render(
             request, "site.html", user, csrf,
             site=_site(site), period=period, day=chosen.isoformat(),
-            first=data["first"].strftime("%d/%m/%Y"), last=(data["end"] - timedelta(days=1)).strftime("%d/%m/%Y"),
-            total=data["total"], score=data["score"], groups=data["groups"], chart=chart(data["by_hour"]),
-            priority_groups=data["priority_groups"], results=data["results"],
+            period_label=formats.period_label(period, data["first"], data["end"]),
+            first=formats.vi_date(data["first"]), last=formats.vi_date(data["end"] - timedelta(days=1)),
+            total=data["total"], score=data["score"], classification=settings.classify(data["score"]),
+            groups=_labelled(data, services, officers), chart=charts.hourly(data["by_hour"], services),
+            satisfaction=_satisfaction(data), priority_groups=data["priority_groups"], results=data["results"],
+            trends={"week": charts.trends(weeks, "week"), "month": charts.trends(months, "month")},
         )
 
     @router.get("/sites/{code}/figures.json")
@@ -294,7 +297,8 @@ def mount(app: FastAPI, engine: Engine) -> None:
         body = {
             "site": _site(site), "period": period, "day": chosen.isoformat(),
             "first_day": data["first"].isoformat(), "last_day": (data["end"] - timedelta(days=1)).isoformat(),
-            "total": data["total"], "score": data["score"],
+            "total": data["total"], "score": data["score"], "classification": settings.classify(data["score"]),
+            "scale": data.get("scale", []), "reason_names": data.get("reason_names", {}),
             "by_service": data["groups"]["service"],
             "by_counter": {str(k): v for k, v in data["groups"]["counter"].items()},
             "by_officer": data["groups"]["officer"],
@@ -311,24 +315,30 @@ def mount(app: FastAPI, engine: Engine) -> None:
             site = site_for(conn, user, code)
             period, chosen = parse_period(period, day, figures.site_tz(site))
             data = figures.site_figures(conn, site, period, chosen)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["site", "period", "first_day", "group", "key", *CSV_FIELDS])
-        base = [site.code, period, data["first"].isoformat()]
-        writer.writerow([*base, "site", site.code, *(_csv(data["total"][f]) for f in CSV_FIELDS)])
-        for name, rows in data["groups"].items():  # priority_group: keyed by group id, "" for no group
-            for key, r in rows.items():
-                writer.writerow([*base, name, key, *(_csv(r[f]) for f in CSV_FIELDS)])
-        for key in RESULT_FIELDS:  # the results flow: a count each, in the tickets column
-            writer.writerow([*base, "results", key, data["results"][key], *[""] * (len(CSV_FIELDS) - 1)])
+            officers = names.officer_names(conn, site.id)
+        services = names.service_names(site)
+        out, writer = _csv_writer()
+        writer.writerow(["Đơn vị", "Kỳ", "Từ ngày", "Đến ngày", "Nhóm", "Mã", "Tên", *(h for _, h, _ in CSV_FIELDS)])
+        base = [site.code, formats.period_label(period, data["first"], data["end"]),
+                formats.vi_date(data["first"]), formats.vi_date(data["end"] - timedelta(days=1))]
+        blank = [""] * (len(CSV_FIELDS) - 1)
+        writer.writerow([*base, "Đơn vị", site.code, names.site_label(site), *_csv_figures(data["total"])])
+        for group, rows in _labelled(data, services, officers).items():
+            for r in rows:
+                writer.writerow([*base, CSV_GROUPS[group], r["key"], r["label"], *_csv_figures(r)])
+        for g in data["priority_groups"]:
+            writer.writerow([*base, "Nhóm ưu tiên", g["id"] or "", g["name_vi"], *_csv_figures(g)])
+        sat = _satisfaction(data)
+        for p in sat["presses"]:  # the raw presses, each count in the tickets column
+            writer.writerow([*base, "Mức bấm", p["level"], f"{p['vi']} (tính là {p['counts_as']})", p["n"], *blank])
+        for r in sat["reasons"]:
+            writer.writerow([*base, "Lý do không hài lòng", r["id"], r["label"], r["n"], *blank])
+        for key, vi in RESULT_FIELDS:
+            writer.writerow([*base, "Trả kết quả", key, vi, data["results"][key], *blank])
         for service, hours in sorted(data["by_hour"].items()):
             for hour, n in sorted(hours.items()):
-                writer.writerow([*base, "hour", f"{service}@{hour:02d}", n, *[""] * (len(CSV_FIELDS) - 1)])
-        return Response(
-            "\ufeff" + out.getvalue(),  # BOM: spreadsheet programs then read the Vietnamese correctly
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{site.code}-{period}-{chosen.isoformat()}.csv"'},
-        )
+                writer.writerow([*base, "Theo giờ", f"{service}@{hour:02d}", f"{services.get(service, service)}, {hour} giờ", n, *blank])
+        return _csv_response(out, f"{site.code}-{period}-{chosen.isoformat()}.csv")
 
     # -- ranking --
 
@@ -336,43 +346,53 @@ def mount(app: FastAPI, engine: Engine) -> None:
         user, csrf = current(request)
         with read.connect() as conn:
             period, chosen = parse_period(period, day, ZoneInfo(figures.DEFAULT_TZ))
-            rows = figures.ranking(conn, figures.all_sites(conn), period, chosen)
+            rows = figures.ranking(conn, figures.all_sites(conn), period, chosen, settings.ranking.min_tickets)
         if user.role == "leader":
             rows = [r for r in rows if r["site"].id == user.site_id]  # own rank only, nobody else's figures
+        for r in rows:
+            r["movement"] = formats.movement(r["rank"], r.get("previous_rank"))
+            r["classification"] = settings.classify(r["score"]) if r.get("ranked") else None
+            r["unranked"] = _unranked(r, settings.ranking.min_tickets) if r["rank"] is None else None
         return user, csrf, period, chosen, rows
 
     @router.get("/ranking")
     def ranking_page(request: Request, period: str = "month", day: Annotated[str | None, Query(max_length=20)] = None) -> Response:
         user, csrf, period, chosen, rows = _ranking_rows(request, period, day)
         shown = [{**r, "site": _site(r["site"])} for r in rows]
-        return render(request, "ranking.html", user, csrf, period=period, day=chosen.isoformat(), rows=shown)
+        first, end = figures.period_days(period, chosen)
+        return render(request, "ranking.html", user, csrf, period=period, day=chosen.isoformat(), rows=shown,
+                      period_label=formats.period_label(period, first, end),
+                      min_tickets=settings.ranking.min_tickets,
+                      grades=grades_text(settings))
 
     @router.get("/ranking.csv")
     def ranking_csv(request: Request, period: str = "month", day: Annotated[str | None, Query(max_length=20)] = None) -> Response:
         _, _, period, chosen, rows = _ranking_rows(request, period, day)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["rank", "site", "name", "province", "department", "score", *CSV_FIELDS,
-                         *(f"results_{k}" for k in RESULT_FIELDS)])
+        first, end = figures.period_days(period, chosen)
+        label = formats.period_label(period, first, end)
+        out, writer = _csv_writer()
+        writer.writerow(["Kỳ", "Hạng", "Hạng kỳ trước", "Thay đổi", "Mã", "Đơn vị", "Tỉnh", "Phòng", "Điểm", "Xếp loại",
+                         *(h for _, h, _ in CSV_FIELDS), *(f"Kết quả: {vi}" for _, vi in RESULT_FIELDS)])
         for r in rows:
             s = r["site"]
-            writer.writerow([_csv(r["rank"]), s.code, s.name, s.province, s.department, _csv(r["score"]),
-                             *(_csv(r[f]) for f in CSV_FIELDS), *(r["results"][k] for k in RESULT_FIELDS)])
-        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="ranking-{period}-{chosen.isoformat()}.csv"'})
+            writer.writerow([label, r["rank"] if r["rank"] is not None else r["unranked"], _csv_value(r.get("previous_rank"), "count"), r["movement"], s.code,
+                             names.site_label(s), s.province, s.department, _csv_value(r["score"], "number"),
+                             r["classification"] or "", *_csv_figures(r), *(r["results"][k] for k, _ in RESULT_FIELDS)])
+        return _csv_response(out, f"ranking-{period}-{chosen.isoformat()}.csv")
 
     @router.get("/ranking.json")
     def ranking_json(request: Request, period: str = "month", day: Annotated[str | None, Query(max_length=20)] = None) -> Response:
         _, _, period, chosen, rows = _ranking_rows(request, period, day)
         shown = [{**r, "site": _site(r["site"])} for r in rows]
-        return JSONResponse({"period": period, "day": chosen.isoformat(), "rows": shown}, headers=HEADERS)
+        return JSONResponse({"period": period, "day": chosen.isoformat(), "min_tickets": settings.ranking.min_tickets,
+                             "rows": shown}, headers=HEADERS)
 
     # -- the public ticket page (from the ticket's QR code) --
 
     @router.get("/t/{ticket_id}")
     def ticket_page(request: Request, ticket_id: Annotated[str, Path(max_length=64)]) -> Response:
         t = None
-        if _safe(ticket_id):
+        if storable(ticket_id):
             with read.connect() as conn:
                 t = conn.execute(select(LiveTicket.__table__).where(LiveTicket.ticket_id == ticket_id)).first()
         if t is None:
@@ -386,11 +406,47 @@ def mount(app: FastAPI, engine: Engine) -> None:
         })
 
     app.include_router(router)
+    report_routes.mount(app, engine, settings)  # the XLSX and PDF reports (central/reports/routes.py)
 
 
-def _csv(value: Any) -> str:
+#: The CSV's names of the figure groups.
+CSV_GROUPS = {"service": "Dịch vụ", "counter": "Quầy", "officer": "Cán bộ"}
+
+
+def _csv_writer() -> tuple[io.StringIO, Any]:
+    """A CSV as a Vietnamese-locale spreadsheet opens it: fields separated by ";" (the comma is the decimal mark)."""
+    out = io.StringIO()
+    return out, csv.writer(out, delimiter=";", lineterminator="\r\n")
+
+
+def _csv_response(out: io.StringIO, filename: str) -> Response:
+    return Response(
+        "\ufeff" + out.getvalue(),  # BOM: spreadsheet programs then read the Vietnamese correctly
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **HEADERS},
+    )
+
+
+def _csv_value(value: Any, kind: str) -> str:
+    """A figure in the CSV: decimal comma, no thousands mark (a spreadsheet reads it as a number); "" when unknown.
+
+    Shares are written as percentages (87,5), minutes with two decimals.
+    """
     if value is None:
         return ""
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
+    if kind == "count":
+        return str(value)
+    if kind == "percent":
+        return formats.vi_number(value * 100, 1).replace(".", "")
+    return formats.vi_number(value, 2 if kind == "minutes" else 1).replace(".", "")
+
+
+def _csv_figures(row: dict[str, Any]) -> list[str]:
+    return [_csv_value(row.get(key), kind) for key, _, kind in CSV_FIELDS]
+
+
+def _unranked(row: dict[str, Any], min_tickets: int) -> str:
+    """Why a unit has no rank: too few tickets for the minimum sample, or none at all."""
+    if row["tickets"] < min_tickets:
+        return f"Chưa đủ mẫu (n < {formats.vi_int(min_tickets)} phiếu)"
+    return "Không có số liệu"

@@ -15,6 +15,7 @@ from typing import Any
 
 from kiosk import estimate
 from kiosk.config import Config
+from kiosk.credentials import OFFICER_CODE, credentials_for
 
 
 def mark_acked(db_path: str | Path, max_seq: int) -> int:
@@ -117,3 +118,26 @@ def heartbeat_from_store(
     if oldest:
         age = max(0.0, (now - datetime.fromisoformat(oldest)).total_seconds())
     return {"queues": queues, "counters": counters, "tickets": live, "outbox_depth": depth, "oldest_unsynced_age_s": age}
+
+
+#: The most officers a heartbeat names (central refuses more).
+MAX_OFFICERS = 500
+
+
+def officers_for_heartbeat(config: Config | None) -> list[dict[str, str]]:
+    """The office's officers as central shows them: [{code, name}] from the credentials file, never a PIN.
+
+    Central keeps the names per site to show "Nguyễn Văn An (1234)" instead of
+    "1234". Without a ``[web]`` section (no credentials file) the list is empty;
+    an entry central would refuse (a hand-edited file) is left out, so the
+    heartbeat still goes through.
+    """
+    if config is None or config.web is None:
+        return []
+    names = credentials_for(config.web.credentials_file).officer_names()
+    officers = [
+        {"code": code, "name": " ".join(name.split())}
+        for code, name in sorted(names.items(), key=lambda item: (len(item[0]), item[0]))
+        if OFFICER_CODE.fullmatch(code) and isinstance(name, str) and 1 <= len(" ".join(name.split())) <= 100
+    ]
+    return officers[:MAX_OFFICERS]

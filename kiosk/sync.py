@@ -35,7 +35,7 @@ import httpx
 from kiosk.bootconfig import read_central, store_central
 from kiosk.config import Config, ConfigError, SyncConfig, parse_config
 from kiosk.enrolment import API, SyncError, read_token, reason, requests_at_debug, tls_verify
-from kiosk.outbox import heartbeat_from_store, open_read_only, read_batch
+from kiosk.outbox import heartbeat_from_store, officers_for_heartbeat, open_read_only, read_batch
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +279,9 @@ class SyncWorker:
         return response
 
     def _heartbeat(self, client: httpx.Client, conn: sqlite3.Connection) -> None:
-        body = heartbeat_from_store(conn, self.acked_seq, self.office_config() if self.office_config else None)
+        office = self.office_config() if self.office_config else None
+        body = heartbeat_from_store(conn, self.acked_seq, office)
+        body["officers"] = officers_for_heartbeat(office)  # code and name only: central shows officers by name
         usage = shutil.disk_usage(Path(self.db_path).parent)
         body.update(
             clock_synced=bool(self.clock.synced()),

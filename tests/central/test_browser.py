@@ -62,7 +62,7 @@ def test_director_signs_in_and_reads_figures(browser: Browser, site_server: Live
     page.locator("input[name=day]").fill("2026-11-24")
     page.get_by_role("button", name="Xem").click()
     card = page.locator('[data-figure="Satisfaction index"] b')
-    assert card.inner_text() == "50.0 %"
+    assert card.inner_text() == "75,0%"  # levels 1, 2, 3, 4: Bình thường counts as Hài lòng
     bars = page.locator("svg rect.bar")
     assert bars.count() == 2  # service a and b at 8h
     box = bars.first.bounding_box()
@@ -74,9 +74,12 @@ def test_director_signs_in_and_reads_figures(browser: Browser, site_server: Live
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert text.startswith("site,period,first_day") and "ld,week,2026-11-23" in text
+    assert text.startswith("Đơn vị;Kỳ;Từ ngày") and "ld;Tuần 23/11–29/11/2026;23/11/2026;29/11/2026" in text
     page.get_by_role("link", name="Xếp hạng").click()
     assert page.locator("table tbody tr").count() == 2
+    # Two units with a handful of tickets: both listed, neither ranked (the minimum sample is 30).
+    assert page.locator("td.rank").first.inner_text() == "Chưa đủ mẫu (n < 30 phiếu)"
+    page.screenshot(path=str(tmp_path / "ranking.png"), full_page=True)
     assert all(u.startswith(base) for u in seen), [u for u in seen if not u.startswith(base)]
 
 

@@ -104,8 +104,8 @@ def test_site_figures_from_real_kiosk_events(central: Central, offices: dict) ->
     assert t["wait_avg_min"] == pytest.approx(0.8)  # four waited 1 min, the no-show 0
     assert t["service_avg_min"] == pytest.approx(2.0) and t["service_p90_min"] == pytest.approx(2.0)
     assert t["no_show_rate"] == pytest.approx(0.2)
-    assert t["satisfaction"] == pytest.approx(0.5)  # levels 1, 2, 3, 4
-    assert data["score"] == pytest.approx(100 * (0.4 * 0.5 + 0.3 * (1 - 0.8 / 60) + 0.3 * 0.8), abs=0.05)
+    assert t["satisfaction"] == pytest.approx(0.75)  # levels 1, 2, 3 (Bình thường counts as Hài lòng), 4
+    assert data["score"] == pytest.approx(100 * (0.4 * 0.75 + 0.3 * (1 - 0.8 / 60) + 0.3 * 0.8), abs=0.05)
     assert data["by_hour"] == {"a": {8: 5}, "b": {8: 1}}
     assert set(data["groups"]["counter"]) == {1}
 
@@ -116,21 +116,25 @@ def test_director_sees_every_site_and_the_ranking(central: Central, offices: dic
     assert "Phòng CSGT Lâm Đồng" in overview and "Phòng CSGT Hà Nội" in overview
     page = client.get("/sites/ld?period=day&day=2026-11-24").text
     assert "<svg" in page and 'class="bar"' in page
-    assert re.search(r'data-figure="Satisfaction index">.*?<b>50\.0 %</b>', page)
+    assert re.search(r'data-figure="Satisfaction index">.*?<b>75,0%</b>', page)
     ranking = client.get("/ranking?period=month&day=2026-11-24").text
     assert ranking.index("Hà Nội") < ranking.index("Lâm Đồng")  # hn: 1 ticket, no wait, no no-show
-    rows = list(csv.DictReader(io.StringIO(client.get("/ranking.csv?period=month&day=2026-11-24").text.lstrip("\ufeff"))))
-    assert [r["site"] for r in rows] == ["hn", "ld"] and rows[0]["rank"] == "1"
+    text = client.get("/ranking.csv?period=month&day=2026-11-24").text
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert [r["Mã"] for r in rows] == ["hn", "ld"] and [r["Đơn vị"] for r in rows] == ["Phòng CSGT Hà Nội", "Phòng CSGT Lâm Đồng"]
 
 
 def test_csv_export_has_the_same_figures(central: Central, offices: dict) -> None:
     client = sign_in(TestClient(central.app), "giamdoc")
     answer = client.get("/sites/ld/export.csv?period=week&day=2026-11-24")
     assert answer.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(answer.text.lstrip("\ufeff"))))
-    site = next(r for r in rows if r["group"] == "site")
-    assert site["tickets"] == "6" and site["no_shows"] == "1" and site["satisfaction"] == "0.500"
-    assert {r["key"] for r in rows if r["group"] == "service"} == {"a", "b"}
+    assert answer.text.startswith("\ufeff")  # UTF-8 with BOM: a spreadsheet reads the Vietnamese right
+    rows = list(csv.DictReader(io.StringIO(answer.text.lstrip("\ufeff")), delimiter=";"))
+    site = next(r for r in rows if r["Nhóm"] == "Đơn vị")
+    assert site["Số phiếu"] == "6" and site["Vắng mặt"] == "1" and site["Chỉ số hài lòng (%)"] == "75,0"
+    assert site["Chờ TB (phút)"] == "0,80" and (site["Từ ngày"], site["Đến ngày"]) == ("23/11/2026", "29/11/2026")
+    assert site["Kỳ"] == "Tuần 23/11–29/11/2026"
+    assert {r["Mã"] for r in rows if r["Nhóm"] == "Dịch vụ"} == {"a", "b"}
 
 
 def test_a_unit_leader_cannot_read_another_site(central: Central, offices: dict) -> None:
@@ -143,7 +147,7 @@ def test_a_unit_leader_cannot_read_another_site(central: Central, offices: dict)
         assert answer.status_code == 403, path
         assert "Hà Nội" not in answer.text
     ranking = client.get("/ranking").text + client.get("/ranking.csv").text
-    assert "Hà Nội" not in ranking and "hn" not in re.sub(r"<[^>]+>", "", ranking).split()
+    assert "Hà Nội" not in ranking and "hn" not in re.split(r"[\s;]+", re.sub(r"<[^>]+>", "", ranking))
     # The kiosk API cannot be used to read either: it takes a device token, not a session.
     assert client.get("/api/v1/config").status_code == 401
 

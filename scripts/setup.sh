@@ -11,10 +11,12 @@ cd "$(dirname "$0")/.."
 # chromium (browser tests of the pages), openssl (TLS tests of the sync),
 # PostgreSQL (the central tests start a private cluster with its initdb and
 # pg_ctl when no server answers on 127.0.0.1:5432; tests/central/pg_cluster.py),
-# the shell script checker (install scripts), and what pip needs to build
-# python-evdev.
+# the shell script checker (install scripts), LibreOffice Calc without its
+# GUI and poppler's pdftoppm/pdftotext/pdffonts (the report tests open the
+# XLSX and PDF reports with them), and what pip needs to build python-evdev.
 DEBIAN_PACKAGES=(python3-venv python3-dev gcc linux-libc-dev fonts-dejavu-core espeak-ng alsa-utils sox
-                 libusb-1.0-0 xvfb x11-utils systemd chromium openssl postgresql postgresql-client shellcheck)
+                 libusb-1.0-0 xvfb x11-utils systemd chromium openssl postgresql postgresql-client shellcheck
+                 libreoffice-calc-nogui poppler-utils)
 
 step() { echo "setup: $*"; }
 

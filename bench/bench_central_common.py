@@ -125,3 +125,10 @@ def running_central(db: str, folder: Path, workers: int = 1) -> Iterator[tuple[s
             stop_server(proc)
         if name:
             drop_pg(name)
+
+
+def add_user(db_url: str, username: str, password: str, role: str, site: str | None = None) -> None:
+    """``kiosk-central add-user`` with the password on standard input (a leader needs ``site``)."""
+    args = ["add-user", username, "--role", role, "--password-stdin", "--db", db_url]
+    subprocess.run([sys.executable, "-m", "central", *args, *(["--site", site] if site else [])], cwd=ROOT,
+                   check=True, input=password + "\n", capture_output=True, text=True)

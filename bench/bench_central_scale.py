@@ -796,8 +796,9 @@ def live_ingest(url: str, db_url: str, kept: Kept, code: str, args: argparse.Nam
     for c in readers:
         c.close()
     rate = total / elapsed
-    print(f"ingest under read load: {count} kiosks x {args.live_events} events, batches of {args.batch}, "
-          f"while {READ_THREADS} readers read the pages: {total:,} events in {elapsed:.1f} s = {rate:,.0f} events/s "
+    print(f"ingest under read load: {count} kiosks (up to {args.live_events} events each: the {LIVE_DAYS_BEFORE} days "
+          f"before the loaded ones), batches of {args.batch}, while {READ_THREADS} readers read the pages: "
+          f"{total:,} events in {elapsed:.1f} s = {rate:,.0f} events/s "
           f"(target >= {INGEST_PER_S:,}: {verdict(rate >= INGEST_PER_S)})")
     if reads:
         print(f"  the readers meanwhile: {len(reads)} pages, p50 {percentile(reads, 50) * 1000:.0f} ms, "

@@ -8,12 +8,15 @@
 - :class:`JsonRoute` reads a JSON body before FastAPI does and turns what
   FastAPI would answer with a bare 400 (bytes that are not UTF-8, nesting too
   deep for the parser, a number too long to convert) into the 422 the OpenAPI
-  document lists, with the reason.
+  document lists, with the reason. At most :data:`MAX_BODIES_AT_ONCE` bodies are
+  read and handled at once in a process; the other requests wait unread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -27,6 +30,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_BODY_BYTES = 8 * 1024 * 1024
 #: JSON nested deeper than this is refused (the kiosk sends at most a few levels).
 MAX_DEPTH = 64
+#: Request bodies read and handled at once by one server process. Fifty kiosks uploading
+#: together would otherwise each hold a parsed batch in memory while they wait for the
+#: database and the CPU (two cores): more at once is no faster, only bigger.
+MAX_BODIES_AT_ONCE = 4
+_semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _bodies() -> asyncio.Semaphore:
+    """The running event loop's limit of bodies at once (one per loop: tests run several in a process)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _semaphores:
+        _semaphores[loop] = asyncio.Semaphore(MAX_BODIES_AT_ONCE)
+    return _semaphores[loop]
 
 
 class TooLarge(HTTPException):
@@ -127,8 +143,14 @@ class JsonRoute(APIRoute):
         takes_body = self.body_field is not None  # a GET's stray body stays unread, as FastAPI leaves it
 
         async def route(request: Request) -> Response:
+            if not takes_body:
+                return await handler(request)
+            async with _bodies():
+                return await read_then_handle(request)
+
+        async def read_then_handle(request: Request) -> Response:
             kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if takes_body and (kind == "application/json" or kind.endswith("+json")):
+            if kind == "application/json" or kind.endswith("+json"):
                 raw = await request.body()  # cached on the request: FastAPI reads the same bytes
                 if raw:
                     try:

@@ -53,6 +53,14 @@ def add_sim_routes(
     def done(**extra: Any) -> JSONResponse:
         return JSONResponse({"ok": True, **extra}, headers={"Cache-Control": "no-store"})
 
+    def known_counter(counter: int) -> None:
+        """404 for a counter the office does not have."""
+        try:
+            office.config.counter(counter)
+        except KeyError:
+            raise ApiError(404, "unknown_counter", f"Không có quầy số {counter}.",
+                           f"There is no counter {counter}.") from None
+
     def refused(exc: Exception) -> ApiError:
         return ApiError(422, "sim_refused", f"Thiết bị mô phỏng từ chối: {exc}", f"The simulated device refused: {exc}")
 
@@ -140,11 +148,7 @@ def add_sim_routes(
     @app.post("/sim/keypad/{counter}")
     async def keypad(request: Request, counter: int) -> JSONResponse:
         local_only(request, post=True)
-        try:
-            office.config.counter(counter)
-        except KeyError:
-            raise ApiError(404, "unknown_counter", f"Không có quầy số {counter}.",
-                           f"There is no counter {counter}.") from None
+        known_counter(counter)
         body = await request.body()
         try:
             keys = body.decode("utf-8").strip()
@@ -182,11 +186,7 @@ def add_sim_routes(
     async def scan_at_counter(request: Request, counter: int) -> JSONResponse:
         """Type ``{"code": "..."}`` on the simulated scanner of a counter: the receipt's dossier code, or anything."""
         local_only(request, post=True)
-        try:
-            office.config.counter(counter)
-        except KeyError:
-            raise ApiError(404, "unknown_counter", f"Không có quầy số {counter}.",
-                           f"There is no counter {counter}.") from None
+        known_counter(counter)
         code = scanned_code(await _body(request, _MAX_SCAN_BYTES))
         try:
             await _in_thread(sim.scan_at_counter, counter, code)

@@ -116,6 +116,9 @@ class UsbPads(InputService, RatingPadDriver):
         self.pads = [pad for pad in config.pads if pad.usb is not None]
         self._matches = [(pad, pad.usb.as_scanner()) for pad in self.pads if pad.usb is not None]
         self._looked = False
+        self._pad_of = {pad.counter: pad for pad in self.pads}
+        #: The pad each device path was assigned to (new_reader makes that pad's reader).
+        self._pad_at: dict[str, PadConfig] = {}
         #: The simulated backend's pads (None for the real backend).
         self.simulated: Any = None
 
@@ -141,23 +144,22 @@ class UsbPads(InputService, RatingPadDriver):
     def held(self) -> dict[int, str]:
         """The device path each pad being read has, by counter."""
         with self._lock:
-            return {r.pad.counter: path for path, r in self._readers.items() if isinstance(r, _Reader)}
+            return self._held()
+
+    def _held(self) -> dict[int, str]:  # the caller holds self._lock
+        return {r.pad.counter: path for path, r in self._readers.items() if isinstance(r, _Reader)}
 
     def new_reader(self, path: str) -> _Reader:
-        raise NotImplementedError("UsbPads starts its readers with their pad (refresh)")
+        return _Reader(path, self, self._pad_at[path])
 
     def refresh(self) -> None:
         """Look for the pads now and start a reader for each one found."""
         seen = self.lister()
         with self._lock:
-            held = {reader.pad.counter: path for path, reader in self._readers.items() if isinstance(reader, _Reader)}
+            held = self._held()
             found = self.assign(seen, held)
-            for pad in self.pads:
-                info = found.get(pad.counter)
-                if info is not None and not self.stopping.is_set():
-                    reader = _Reader(info.path, self, pad)
-                    self._readers[info.path] = reader
-                    reader.thread.start()
+            self._pad_at.update({info.path: self._pad_of[counter] for counter, info in found.items()})
+            self._start_readers(info.path for info in found.values())
             first, self._looked = not self._looked, True
         if first:
             for pad in self.pads:

@@ -338,3 +338,27 @@ class Officer(Base):
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     updated_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class MediaStream(Base):
+    """One of a device's streams (``app``: live, thumb or rec) as the media server's hooks last reported it."""
+
+    __tablename__ = "media_streams"
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    app: Mapped[str] = mapped_column(String(10), primary_key=True)
+    publishing: Mapped[bool] = mapped_column(Boolean)
+    since_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class Alert(Base):
+    """An operations-room alert of a site; open while ``cleared_us`` is None. ``key`` names its cause."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text)
+    raised_us: Mapped[int] = mapped_column(BigInteger)
+    cleared_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    __table_args__ = (Index("ix_alerts_site_raised", "site_id", "raised_us"), Index("ix_alerts_key", "key"))

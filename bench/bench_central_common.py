@@ -110,8 +110,8 @@ def prepared_central(db: str, folder: Path) -> tuple[str, str | None]:
 
 
 @contextmanager
-def running_central(db: str, folder: Path, workers: int = 1) -> Iterator[tuple[str, str]]:
-    """A prepared central database (see prepared_central) served on loopback: yields ``(url, db_url)``.
+def served_central(db: str, folder: Path, workers: int = 1) -> Iterator[tuple[str, str, subprocess.Popen]]:
+    """A prepared central database (see prepared_central) served on loopback: yields ``(url, db_url, server)``.
 
     Stops the server and drops a scratch PostgreSQL database afterwards, however the benchmark ends.
     """
@@ -119,12 +119,68 @@ def running_central(db: str, folder: Path, workers: int = 1) -> Iterator[tuple[s
     proc = None
     try:
         proc, url = start_server(db_url, workers)
-        yield url, db_url
+        yield url, db_url, proc
     finally:
         if proc is not None:
             stop_server(proc)
         if name:
             drop_pg(name)
+
+
+@contextmanager
+def running_central(db: str, folder: Path, workers: int = 1) -> Iterator[tuple[str, str]]:
+    """As :func:`served_central`, yielding ``(url, db_url)``."""
+    with served_central(db, folder, workers) as (url, db_url, _):
+        yield url, db_url
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process under it (from /proc)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        parents.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(parents.get(p, []))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU time (user + system) each of these processes has used so far; a process gone is left out."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def peak_rss_mb(pids: list[int]) -> dict[int, float]:
+    """Each of these processes' peak resident memory (``VmHWM``) in MB; a process gone is left out."""
+    found = {}
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        found[pid] = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0) / 1024
+    return found
+
+
+def pg_backends(db_url: str) -> list[int]:
+    """The server processes of PostgreSQL serving this database now (on this machine)."""
+    with psycopg.connect(db_url) as conn:
+        return [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
 
 
 def add_user(db_url: str, username: str, password: str, role: str, site: str | None = None) -> None:

@@ -16,10 +16,12 @@ import secrets
 import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from central import bulk, privacy, summary, times
 from central.models import Device, EnrolmentCode, Event, LiveTicket, Officer, RateLimit, Site, User
@@ -57,6 +59,7 @@ def _days_from_civil(y: int, m: int, d: int) -> int:
     return era * 146097 + doe - 719468
 
 
+@lru_cache(maxsize=8192)  # the API validates a batch's times, then its route stores them: parsed once
 def iso_to_us(text: str) -> int:
     """An RFC 3339 date-time (ISO 8601 with ``T`` and an offset) -> epoch microseconds; ValueError otherwise.
 
@@ -486,11 +489,23 @@ def _insert_events(conn: Connection, device_id: str, rows: list[dict[str, Any]])
     """Insert the events (skipping any whose seq or uuid got taken meanwhile); the seqs that went in.
 
     Only those are folded into the summaries. On PostgreSQL one statement of one
-    array per column (``central.bulk``) says which went in (``RETURNING``).
+    array per column (``central.bulk``). Under the device's lock none of these seqs
+    is stored and none of their uuids was (``ingest`` checked both), so a plain
+    ``INSERT`` goes in whole: for PostgreSQL it is a third cheaper than ``ON CONFLICT``,
+    which probes every unique index before it inserts into it. Only when another
+    device's batch stored one of these uuids meanwhile (a copied store) does it fail;
+    it is then undone to its savepoint and the rows go in skipping the taken ones,
+    as their ``RETURNING`` says.
     """
     if conn.dialect.name == "postgresql":
-        returned = bulk.pg_insert(conn, Event.__table__, _EVENT_COLUMNS, rows, "ON CONFLICT DO NOTHING RETURNING seq")
-        return set(returned.scalars())
+        try:
+            with conn.begin_nested():
+                bulk.pg_insert(conn, Event.__table__, _EVENT_COLUMNS, rows)
+            return {r["seq"] for r in rows}
+        except IntegrityError:
+            returned = bulk.pg_insert(conn, Event.__table__, _EVENT_COLUMNS, rows,
+                                      "ON CONFLICT DO NOTHING RETURNING seq")
+            return set(returned.scalars())
     conn.execute(_insert(conn, Event).on_conflict_do_nothing(), rows)
     # Under the device's lock none of these seqs was stored, so a seq now stored with the event's
     # uuid is this batch's (another device's event could only have taken a uuid first).
@@ -504,12 +519,18 @@ def _insert_events(conn: Connection, device_id: str, rows: list[dict[str, Any]])
 def _drop_personal_data(device_id: str, events: list[dict[str, Any]], result: IngestResult) -> list[dict[str, Any]]:
     """Drop every personal-data key from the events' payloads before they are stored; log which, never the values.
 
-    Returns each event's payload parsed (``{}`` when it is not a JSON object), parsed once for the whole ingest.
+    Returns each event's payload parsed (``{}`` when it is not a JSON object), parsed once for the whole ingest
+    (an event's ``data``, when given, is its payload already parsed: the API's validation made it).
     """
     keys: set[str] = set()
     parsed: list[dict[str, Any]] = []
     for ev in events:
-        ev["payload"], data, dropped = privacy.scrub_json(ev["payload"])
+        if "data" in ev:
+            data, dropped = privacy.scrub(ev.pop("data"))
+            if dropped:
+                ev["payload"] = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        else:
+            ev["payload"], data, dropped = privacy.scrub_json(ev["payload"])
         parsed.append(data if isinstance(data, dict) else {})
         if dropped:
             result.personal_keys_dropped += len(dropped)

@@ -119,15 +119,23 @@ async def _refuse(send: Send, limit: int) -> None:
 
 
 def _depth(value: Any) -> int:
-    """How deeply ``value`` nests (iteratively: no recursion on hostile input)."""
-    deepest, stack = 0, [(value, 1)]
+    """How deeply ``value`` nests (iteratively: no recursion on hostile input).
+
+    Only containers go on the stack: a batch holds tens of thousands of plain values,
+    and each one costs a look, not a push and a pop.
+    """
+    if not isinstance(value, dict | list):
+        return 1
+    deepest, stack = 1, [(value, 1)]
     while stack:
         item, level = stack.pop()
-        deepest = max(deepest, level)
-        if isinstance(item, dict):
-            stack.extend((v, level + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, level + 1) for v in item)
+        for inner in item.values() if isinstance(item, dict) else item:
+            if isinstance(inner, dict | list):
+                stack.append((inner, level + 1))
+            elif level >= deepest:
+                deepest = level + 1
+        if level > deepest:
+            deepest = level  # an empty container is a level of its own
     return deepest
 
 

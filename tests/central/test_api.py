@@ -208,6 +208,56 @@ def test_conflicting_events_are_rejected_with_a_reason(central: Central, client:
     assert central.scalar("SELECT COUNT(*) FROM events") == 3
 
 
+def test_a_uuid_another_kiosk_stores_during_a_batch_is_skipped_exactly_once(pg_url: str, monkeypatch) -> None:
+    """A copied store racing its original (PostgreSQL: one transaction per server process). Between a
+    batch's checks and its insert, the other kiosk's batch stores one of the batch's uuids: the batch is
+    stored without that event (no error), its tickets are counted once, and it is refused when sent again."""
+    from sqlalchemy import select
+
+    from central import times
+    from central.models import Device
+
+    app = create_app(pg_url)
+    central = Central(pg_url, app, app.state.engine)
+    central.site()
+    client = TestClient(app)
+    kiosks = []
+    for serial in ("pi-original", "pi-copy"):
+        answer = client.post("/api/v1/enroll", json={"code": central.code(), "serial": serial}).json()
+        kiosks.append({**answer, "headers": {"Authorization": f"Bearer {answer['token']}"}})
+    original, copy = kiosks
+
+    def issued(seq: int, uuid: str) -> dict:
+        return event(seq, uuid=uuid, payload={"ticket_id": f"t-{uuid[-3:]}", "day": "2026-11-24", "service": "oto"})
+
+    taken = UUID.format(903)
+    real_boots, raced = times.Boots, []
+
+    def original_commits_first(*args: object, **kwargs: object) -> object:
+        # Runs inside the copy's ingest, after its checks and before its insert.
+        if not raced:
+            raced.append(True)
+            with app.state.engine.begin() as conn:
+                dev = conn.execute(select(Device.__table__).where(Device.id == original["device_id"])).one()
+                ev = issued(1, taken)
+                core.ingest(conn, dev, [{**ev, "payload": json.dumps(ev["payload"]),
+                                         "wall_us": core.iso_to_us(ev["wall_time"])}])
+        return real_boots(*args, **kwargs)
+
+    monkeypatch.setattr(times, "Boots", original_commits_first)
+    batch = [issued(1, UUID.format(901)), issued(2, UUID.format(902)), issued(3, taken), issued(4, UUID.format(904))]
+    answer = post(client, copy, batch).json()
+    assert raced
+    assert (answer["stored"], answer["acked_seq"], answer["gaps"], answer["rejected"]) == (3, 2, [[3, 3]], [])
+    again = post(client, copy, [batch[2]]).json()
+    assert again["stored"] == 0 and "already stored" in again["rejected"][0]["reason"]
+    assert central.scalar(f"SELECT count(*) FROM events WHERE uuid = '{taken}'") == 1
+    facts = central.scalar("SELECT string_agg(ticket_id, ',' ORDER BY ticket_id) FROM ticket_facts")
+    assert facts == "t-901,t-902,t-903,t-904"  # the original's t-903 once; the copy's skipped event not at all
+    assert central.scalar("SELECT sum(tickets) FROM site_days") == 4
+    app.state.engine.dispose()
+
+
 def test_another_devices_events_are_forbidden(central: Central, client: TestClient, device: dict) -> None:
     other = client.post("/api/v1/enroll", json={"code": central.code(), "serial": "pi-0002"}).json()
     body = {"device_id": other["device_id"], "events": [event(1)]}

@@ -314,7 +314,7 @@ def do_enroll(args: argparse.Namespace) -> int:
         print("no [sync] section in the config: set sync.server_url and sync.enrolment_code", file=sys.stderr)
         return 2
     try:
-        path = enroll_with(config.sync, code=args.code)
+        path = enroll_with(config.sync, serial=args.serial, code=args.code)
     except SyncError as exc:
         print(f"kiosk enroll: {exc}", file=sys.stderr)
         return 1
@@ -533,6 +533,9 @@ def build_parser() -> argparse.ArgumentParser:
         "token, kept in sync.token_file (readable only by the kiosk user).",
     )
     enroll.add_argument("--code", default=None, help="the enrolment code, if not in the config")
+    enroll.add_argument("--serial", default=None,
+                        help="the serial central knows this kiosk by (default: the Pi's CPU serial, else the "
+                        "machine id); for several simulated kiosks on one computer")
     enroll.set_defaults(func=do_enroll)
 
     pair = sub.add_parser(

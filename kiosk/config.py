@@ -45,6 +45,7 @@ from drivers.ratingpad.config import RatingPadsConfig, validate_rating_pads
 from drivers.scanner.config import CounterScannerConfig, ScannerConfig, validate_counter_scanners
 from drivers.section import Section
 from drivers.speaker.config import SpeakerConfig
+from drivers.stream.config import StreamConfig
 from kiosk.web.config import WebConfig
 
 Language = Literal["vi", "en"]
@@ -506,6 +507,8 @@ class Config(Model):
     buttons: ButtonsConfig | None = None
     keypads: KeypadConfig | None = None
     camera: CameraConfig | None = None
+    # The camera and its microphone pushed live to central's operations room (drivers/stream).
+    stream: StreamConfig | None = None
     # The card scanner at the ticket machine: citizens called by name (see [names]).
     scanner: ScannerConfig | None = None
     # Barcode scanners at counters: the officer scans the receipt's dossier code (mã hồ sơ).
@@ -670,6 +673,7 @@ def _cross_checks(config: Config) -> list[Problem]:
             problems.append(Problem(f"rating.reasons[{i}].id", f"reason id {reason.id!r} is used twice"))
     problems += _device_checks(config)
     problems += _rating_pad_checks(config)
+    problems += _stream_checks(config)
     found = validate_counter_scanners(config.counter_scanners, config.scanner, [c.number for c in config.counters])
     problems += [Problem(path, message) for path, message in found]
     served = {s for c in config.counters for s in c.services}
@@ -701,6 +705,18 @@ def _device_checks(config: Config) -> list[Problem]:
             problems.append(
                 Problem(f"buttons.rating.{counter.number}", f"counter {counter.number} has rating_buttons = false")
             )
+    return problems
+
+
+def _stream_checks(config: Config) -> list[Problem]:
+    """A stream to central needs a camera to push and a central server to push to."""
+    if config.stream is None or not config.stream.enabled:
+        return []
+    problems = []
+    if config.camera is None or not config.camera.enabled:
+        problems.append(Problem("stream.enabled", "true, but there is no camera to push: set [camera] enabled = true"))
+    if config.sync is None or not config.sync.server_url:
+        problems.append(Problem("stream.enabled", "true, but no central server to push to: set [sync] server_url"))
     return problems
 
 

@@ -334,6 +334,54 @@ def check_camera(config: Config, options: Options) -> Check:
     return _guard("camera", run)
 
 
+def check_microphone(config: Config, options: Options) -> Check:
+    """The stream's microphone records sound (one second, its level shown)."""
+    if config.stream is None or not config.stream.enabled or config.camera is None:
+        return Check("microphone", True, "not used (no [stream] to central)")
+
+    def run() -> str:
+        from drivers.stream.checks import check_microphone as record
+
+        return record(config.stream, config.camera.backend)
+
+    return _guard("microphone", run)
+
+
+def check_stream(config: Config, options: Options) -> Check:
+    """A test publish of the camera and microphone to central, a few seconds long."""
+    stream, camera_config, sync = config.stream, config.camera, config.sync
+    if stream is None or not stream.enabled or camera_config is None or sync is None or not sync.server_url:
+        return Check("stream", True, "not enabled")
+
+    def run() -> str:
+        from drivers.camera import open_camera
+        from drivers.stream.checks import trial_publish
+        from drivers.stream.keys import CentralKeys
+        from drivers.stream.publisher import open_publisher
+        from drivers.stream.settings import EncoderSettings
+        from kiosk.enrolment import read_token, tls_verify
+
+        camera = open_camera(camera_config.model_copy(update={"enabled": True}), [c.number for c in config.counters])
+        try:
+            keys = CentralKeys(sync.server_url or "", lambda: read_token(sync.token_file)["token"],
+                               tls_verify(sync.ca_file))
+            publisher = open_publisher(stream, camera, keys, camera_config.backend,
+                                       EncoderSettings.of(stream, camera_config))
+            return trial_publish(publisher)
+        finally:
+            if camera is not None:
+                camera.close()
+
+    return _guard("stream", run)
+
+
+def check_stream_to_central(config: Config, options: Options) -> list[Check]:
+    """The microphone and a test publish, when ``[stream]`` is on (no lines otherwise)."""
+    if config.stream is None or not config.stream.enabled:
+        return []
+    return [check_microphone(config, options), check_stream(config, options)]
+
+
 def check_clock(config: Config, options: Options) -> Check:
     clock = SystemClock()
     now = clock.now().astimezone(config.site.tz)
@@ -405,7 +453,7 @@ def check_central(config: Config, options: Options) -> Check:
 
 CHECKS = (
     check_printer, check_board, check_speaker, check_buttons, check_keypads, check_scanner, check_counter_scanners,
-    check_rating_pads, check_camera,
+    check_rating_pads, check_camera, check_stream_to_central,
     check_clock, check_disk, check_store, check_central,
 )
 

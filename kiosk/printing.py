@@ -89,13 +89,15 @@ def ticket_view(config: Config, ticket: Ticket, person: Person | None = None) ->
     """What the ticket of ``ticket`` shows; the QR code opens its public page on the central server.
 
     A named ticket (``person``) prints the name (unless ``[names] ticket`` is false) and the
-    personal-data notice; a ticket with a priority group prints the group's name.
+    personal-data notice; a ticket with a priority group prints the group's name. Every ticket
+    prints ``[camera] recording_notice`` while the camera is on.
     """
     server = config.sync.server_url if config.sync is not None else None
     qr_url = f"{server.rstrip('/')}/t/{ticket.id}" if server else None
     service = config.service(ticket.service)
     languages = tuple(config.site.languages.ticket)
     group = next((g for g in config.priority_groups if g.id == ticket.grp), None)
+    recording_vi, recording_en = (config.camera and config.camera.notice_shown) or ("", "")
     return TicketView(
         unit_name_vi=config.site.unit_name.vi,
         unit_name_en=config.site.unit_name.en,
@@ -115,6 +117,8 @@ def ticket_view(config: Config, ticket: Ticket, person: Person | None = None) ->
         group_en=group.name.en if group else None,
         notice_vi=config.names.notice.vi if person is not None else "",
         notice_en=(config.names.notice.en or "") if person is not None else "",
+        recording_vi=recording_vi,
+        recording_en=recording_en,
     )
 
 

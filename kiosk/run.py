@@ -49,6 +49,7 @@ def board_state(view: OfficeView, config: Config, notices: tuple[str, ...] = ())
     """
     greeting_vi, greeting_en = view.greeting or (None, None)
     notice_vi, notice_en = view.privacy_notice or (None, None)
+    recording_vi, recording_en = (config.camera and config.camera.notice_shown) or (None, None)
     return BoardState(
         unit_name_vi=view.unit_vi,
         unit_name_en=view.unit_en,
@@ -69,6 +70,8 @@ def board_state(view: OfficeView, config: Config, notices: tuple[str, ...] = ())
         greeting_en=greeting_en,
         notice_vi=notice_vi,
         notice_en=notice_en,
+        recording_vi=recording_vi,
+        recording_en=recording_en,
     )
 
 
@@ -128,6 +131,7 @@ class Process:
         self.office: Office | None = None
         self.web: Any = None
         self.sync: Any = None
+        self.stream: Any = None  # the drivers.stream Publisher while [stream] is on
         self.simulate = simulate
         self._on_events = on_events
         self._enrol_delay = 5.0  # first wait between enrolment attempts; doubles up to the maximum
@@ -170,6 +174,7 @@ class Process:
         office.start()
         self.office = office
         self.sync = self._start_sync(office)
+        self.stream = self._start_stream(office)
         if config.web is not None and config.web.enabled:
             from kiosk.web.server import start_server
 
@@ -198,6 +203,7 @@ class Process:
     def _start_sync(self, office: Office) -> Any:
         """The sync worker, when a central server is configured and this kiosk is enrolled."""
         from kiosk.enrolment import SyncError
+        from kiosk.health import DeviceHealth
         from kiosk.sync import SyncWorker
 
         sync = self.config.sync
@@ -222,12 +228,41 @@ class Process:
                 clock=self.clock,
                 office_config=lambda: office.config,  # the current one, pushed configs included
                 on_state=lambda online, since: office.post(SyncState(online, since)),
+                # Printer, camera and microphone for central's alerts; the stream publisher is read at each
+                # heartbeat, so it may start after the sync worker.
+                device_health=DeviceHealth(office.devices, lambda: office.config,
+                                           stream=lambda: getattr(self, "stream", None)),
             )
         except SyncError as exc:
             log.error("sync not started", extra={"error": str(exc)})
             return None
         worker.start()
         return worker
+
+    def _start_stream(self, office: Office) -> Any:
+        """The camera and microphone pushed to central, when ``[stream]`` is on (drivers/stream)."""
+        config = self.config
+        if config.stream is None or not config.stream.enabled or config.camera is None or config.sync is None:
+            return None
+        from drivers.stream.keys import CentralKeys
+        from drivers.stream.publisher import open_publisher
+        from drivers.stream.settings import EncoderSettings
+        from kiosk.enrolment import SyncError, read_token, tls_verify
+
+        sync = config.sync
+        try:
+            # The token is read at each attempt: a kiosk enrolled after its start streams once it is.
+            keys = CentralKeys(sync.server_url or "", lambda: read_token(sync.token_file)["token"],
+                               tls_verify(sync.ca_file))
+            publisher = open_publisher(config.stream, office.devices.camera, keys, config.camera.backend,
+                                       EncoderSettings.of(config.stream, config.camera))
+        except (DeviceError, SyncError) as exc:
+            log.error("stream to central not started", extra={"error": str(exc)})
+            office.post(SetBanner("stream", Banner(
+                "error", f"Không gửi được hình ảnh về trung tâm: {exc}", f"Camera not sent to central: {exc}")))
+            return None
+        publisher.start()
+        return publisher
 
     def _enrol(self, office: Office) -> None:
         """First boot: use the enrolment code as soon as the network is up, retrying; then sync."""
@@ -274,8 +309,13 @@ class Process:
             office.post(Reload(self._as_running(applied.config), str(version), "central"))
 
     def _as_running(self, config: Config) -> Config:
-        """``config`` with what only a restart changes kept as started: the store, the link to central, the pages."""
-        return config.model_copy(update={"store": self.config.store, "sync": self.config.sync, "web": self.config.web})
+        """``config`` with what only a restart changes kept as started: the store, the link to central, the pages.
+
+        And the camera: it runs as opened until a restart, so the board and the tickets keep its recording
+        notice until then (a camera switched off in the file still records until the restart).
+        """
+        return config.model_copy(update={"store": self.config.store, "sync": self.config.sync, "web": self.config.web,
+                                         "camera": self.config.camera})
 
     @staticmethod
     def _show_notes(office: Office, notes: tuple[Note, ...]) -> None:
@@ -335,6 +375,8 @@ class Process:
         """Stop the web server, the office (finishing the ticket being printed) and the devices."""
         if self.web is not None:
             self.web.stop()
+        if getattr(self, "stream", None) is not None:
+            self.stream.stop()  # ends ffmpeg; the camera is closed with the devices
         if getattr(self, "sync", None) is not None:
             self.sync.stop()
         if self.office is not None:

@@ -60,6 +60,10 @@ def simulated_config(
         board = board.model_copy(update={"backend": "simulated"})
         if not board.width:
             board = board.model_copy(update={"width": 1920, "height": 1080})
+    # A small, slow picture is enough for the kiosk's own page; a camera streamed to central keeps the
+    # config's size and rate, so that a simulated office sends what a real one does (720p).
+    streamed = config.stream is not None and config.stream.enabled
+    camera_size: dict[str, Any] = {} if streamed else {"resolution": (640, 360), "frame_rate": 5}
     updates: dict[str, Any] = {
         "store": config.store.model_copy(update={"path": str(out / "kiosk.db")}),
         "printer": section(config.printer, PrinterConfig(), output_dir=out / "printer"),
@@ -69,10 +73,7 @@ def simulated_config(
             config.keypads, KeypadConfig(), pairings_file=out / "keypads.json",
             pairing_pin=(config.keypads.pairing_pin if config.keypads else None) or "2468",
         ),
-        "camera": section(
-            config.camera, CameraConfig(), enabled=True, snapshot_dir=out / "snapshots",
-            resolution=(640, 360), frame_rate=5,
-        ),
+        "camera": section(config.camera, CameraConfig(), enabled=True, snapshot_dir=out / "snapshots", **camera_size),
     }
     if config.buttons is not None:
         updates["buttons"] = config.buttons.model_copy(update={"backend": "simulated"})

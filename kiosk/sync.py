@@ -25,7 +25,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ import httpx
 from kiosk.bootconfig import read_central, store_central
 from kiosk.config import Config, ConfigError, SyncConfig, parse_config
 from kiosk.enrolment import API, SyncError, read_token, reason, requests_at_debug, tls_verify
+from kiosk.health import for_heartbeat
 from kiosk.outbox import heartbeat_from_store, officers_for_heartbeat, open_read_only, read_batch
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ class SyncWorker:
     ``on_acked(max_seq)``: every event up to ``max_seq`` is stored centrally (called
     from this thread; route it to the engine thread). ``on_config(version, data)``:
     a newer, valid configuration (a :class:`kiosk.config.Config`) arrived.
+    ``device_health()``: the devices' states for the heartbeat's ``"devices"``
+    (:class:`kiosk.health.DeviceHealth`); if it raises, the heartbeat goes without them.
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class SyncWorker:
         office_config: Callable[[], Config] | None = None,
         config_version: Callable[[], int | None] | None = None,
         on_state: Callable[[bool, datetime | None], None] | None = None,
+        device_health: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         if not config.server_url:
             raise SyncError("sync.server_url is not set")
@@ -94,6 +98,7 @@ class SyncWorker:
         self.acked_seq = 0  # what the server last said it holds, gapless
         self.batch_size = config.batch_size  # halved for this process while the server answers 413
         self.on_state = on_state  # (online, last success) on every change: the board's offline banner
+        self.device_health = device_health
         self.online: bool | None = None
         self.last_ok: datetime | None = None
         self.last_error: str | None = None
@@ -282,6 +287,9 @@ class SyncWorker:
         office = self.office_config() if self.office_config else None
         body = heartbeat_from_store(conn, self.acked_seq, office)
         body["officers"] = officers_for_heartbeat(office)  # code and name only: central shows officers by name
+        devices = for_heartbeat(self.device_health)  # central's alerts: paper out, camera or microphone lost
+        if devices:
+            body["devices"] = devices
         usage = shutil.disk_usage(Path(self.db_path).parent)
         body.update(
             clock_synced=bool(self.clock.synced()),

@@ -2,7 +2,7 @@
 
 :func:`compute_layout` places the header (the unit's name and the clock), the
 banners, the greeting after a card scan, the counter cards, the service cards,
-the personal-data notice, the notice line and the hotline on a screen of any
+the personal-data notice, the recording notice, the notice line and the hotline on a screen of any
 size and orientation. Sizes come from a 1920x1080 design and
 are scaled to the screen; text is measured with :mod:`drivers.board.text` so
 that the clock's box fits any date. Nothing here draws: :mod:`drivers.board.render` does.
@@ -38,8 +38,9 @@ class Layout:
 
     ``counters`` and ``services`` are in the order of the state's lists;
     ``banners`` in the order they are shown (see :func:`shown_banners`).
-    ``greeting`` (under the banners) and ``privacy`` (just above the footer)
-    have no height when the state has no greeting or personal-data notice.
+    ``greeting`` (under the banners), ``privacy`` (above the recording notice)
+    and ``recording`` (just above the footer) have no height when the state has
+    no greeting, personal-data notice or recording notice.
     """
 
     size: tuple[int, int]
@@ -58,6 +59,7 @@ class Layout:
     hotline: pygame.Rect
     greeting: pygame.Rect
     privacy: pygame.Rect
+    recording: pygame.Rect
 
 
 def _px(value: float) -> int:
@@ -144,10 +146,14 @@ def compute_layout(size: tuple[int, int], state: BoardState) -> Layout:
     else:
         hotline = pygame.Rect(width, footer.y, 0, footer_h)
     notices = pygame.Rect(0, footer.y, hotline.x, footer_h)
-    # The personal-data notice: one small line just above the footer (not in the
-    # scrolling line's box, which is redrawn on its own many times a second).
+    # The recording notice: a fixed line just above the footer, never in the scrolling
+    # line (a citizen must be able to read it at any moment, not when it scrolls by).
+    recording_h = _px(48 * s) if state.recording_vi else 0
+    recording = pygame.Rect(0, footer.y - recording_h, width, recording_h)
+    # The personal-data notice: one small line above it (not in the scrolling
+    # line's box, which is redrawn on its own many times a second).
     privacy_h = _px(40 * s) if state.notice_vi else 0
-    privacy = pygame.Rect(0, footer.y - privacy_h, width, privacy_h)
+    privacy = pygame.Rect(0, recording.y - privacy_h, width, privacy_h)
 
     top, bottom = greeting.bottom, privacy.y
     body = pygame.Rect(pad, top + pad, width - 2 * pad, max(0, bottom - pad - (top + pad)))
@@ -173,7 +179,7 @@ def compute_layout(size: tuple[int, int], state: BoardState) -> Layout:
         len(state.services), 1, gap, _px(210 * s),
     )
     return Layout(size, s, pad, header, unit_name, clock, banners, calls_title, counters,
-                  services_title, services, footer, notices, hotline, greeting, privacy)
+                  services_title, services, footer, notices, hotline, greeting, privacy, recording)
 
 
 def _counter_columns(count: int) -> int:

@@ -88,6 +88,11 @@ RESULTS_TAG: Colour = (0, 138, 72)
 RESULTS_TAG_TEXT: Colour = (255, 255, 255)
 #: The personal-data notice above the footer.
 PRIVACY_TEXT: Colour = SUBTEXT
+#: The recording notice's strip just above the footer: white words after a red recording dot.
+RECORDING_BG: Colour = (58, 10, 16)
+RECORDING_DOT: Colour = (255, 48, 48)
+RECORDING_TEXT: Colour = (255, 255, 255)
+RECORDING_SUBTEXT: Colour = (255, 214, 214)
 #: A counter's card while a dissatisfied citizen is asked why: warm white, with the buttons' numbers in red discs.
 REASON_BG: Colour = (252, 248, 236)
 REASON_TEXT: Colour = (10, 22, 44)
@@ -192,6 +197,7 @@ def draw(surface: pygame.Surface, state: BoardState, now: datetime) -> Layout:
     _draw_calls(surface, layout, state)
     _draw_services(surface, layout, state)
     _draw_privacy(surface, layout, state)
+    _draw_recording(surface, layout, state)
     draw_notices(surface, layout, state, now)
     _draw_hotline(surface, layout, state)
     return layout
@@ -321,6 +327,48 @@ def _draw_privacy(surface: pygame.Surface, layout: Layout, state: BoardState) ->
         segments.append((state.notice_en, _px(21 * s), False))
     _draw_inline(surface, segments, PRIVACY_TEXT, layout.privacy.inflate(-2 * layout.pad, 0), drop_tail=True,
                  align="center")
+
+
+def recording_segments(layout: Layout, state: BoardState) -> tuple[list[Segment], int]:
+    """The recording notice's words as drawn, (text, size, bold) each, and the dot's diameter.
+
+    Vietnamese bold, English after it smaller. English is left out before the
+    Vietnamese shrinks at all (the notice the law asks for stays large); a text
+    still too long shrinks (down to 55 %) and last of all is cut with "…".
+    """
+    s = layout.scale
+    box = layout.recording.inflate(-2 * layout.pad, 0)
+    dot = _px(box.height * 0.42)
+    room = max(1, box.width - 2 * dot)
+    segments: list[Segment] = [(state.recording_vi or "", _px(28 * s), True)]
+    if state.english and state.recording_en:
+        segments.append((state.recording_en, _px(22 * s), False))
+        if _inline_width(segments) > room:
+            segments = segments[:1]
+    sized, _ = _inline_fit(segments, room)
+    return sized, dot
+
+
+def _draw_recording(surface: pygame.Surface, layout: Layout, state: BoardState) -> None:
+    """"● Khu vực giao dịch được ghi hình và ghi âm": a fixed line, centred, with a red recording dot."""
+    if not state.recording_vi:
+        return
+    box = layout.recording
+    surface.fill(RECORDING_BG, box)
+    sized, dot = recording_segments(layout, state)
+    width = 2 * dot + _inline_width(sized)
+    x = box.x + max(layout.pad, (box.width - width) // 2)
+    pygame.draw.circle(surface, RECORDING_DOT, (x + dot // 2, box.centery), dot // 2)
+    if not sized:
+        return
+    # One baseline for both languages; English in a softer colour.
+    ascent = max(line_metrics(size, bold)[0] for _, size, bold in sized)
+    height = max(line_metrics(size, bold)[1] for _, size, bold in sized)
+    baseline = box.y + (box.height - height) // 2 + ascent
+    x += 2 * dot
+    for (text, size, bold), colour in zip(sized, (RECORDING_TEXT, RECORDING_SUBTEXT)):
+        _blit_text(surface, text, size, bold, colour, x, baseline)
+        x += text_width(text, size, bold) + sized[0][1]
 
 
 def _draw_titles(surface: pygame.Surface, layout: Layout, state: BoardState, left: pygame.Rect,

@@ -134,8 +134,12 @@ class BoardState:
     the banners, for as long as the app keeps them set. They hold a name, so
     they are left out of ``repr``. ``notice_vi``/``notice_en`` is the one-line
     personal-data notice ("Thông tin cá nhân chỉ dùng để gọi tên ..."), small,
-    just above the footer. Each is shown only when its Vietnamese text is set
-    (blank counts as unset); the English one only with English on.
+    just above the footer. ``recording_vi``/``recording_en`` is the notice that
+    the area is recorded ("Khu vực giao dịch được ghi hình và ghi âm"), set
+    while the camera is on: a line with a red recording dot, always in view,
+    between the personal-data notice and the footer. Each is shown only when its
+    Vietnamese text is set (blank counts as unset); the English one only with
+    English on.
     """
 
     unit_name_vi: str
@@ -150,6 +154,8 @@ class BoardState:
     greeting_en: str | None = field(default=None, repr=False)
     notice_vi: str | None = None
     notice_en: str | None = None
+    recording_vi: str | None = None
+    recording_en: str | None = None
 
     def __post_init__(self) -> None:
         languages = tuple(self.languages)
@@ -164,7 +170,7 @@ class BoardState:
         object.__setattr__(self, "notices", tuple(nfc(n) for n in self.notices))
         object.__setattr__(self, "hotline", nfc(self.hotline))
         object.__setattr__(self, "banners", tuple(self.banners))
-        for name in ("greeting_vi", "greeting_en", "notice_vi", "notice_en"):
+        for name in ("greeting_vi", "greeting_en", "notice_vi", "notice_en", "recording_vi", "recording_en"):
             object.__setattr__(self, name, _line_or_none(getattr(self, name)))
 
     @property

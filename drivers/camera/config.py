@@ -9,13 +9,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from drivers.base import Backend
+from drivers.base import Backend, nfc
 from drivers.section import Section, load_section
 
 #: The device's name: the config section, and the prefix of every DeviceError it raises.
 DEVICE = "camera"
+
+#: The notice shown on the board and printed on every ticket while the camera is on (see docs/camera.md).
+RECORDING_NOTICE_VI = "Khu vực giao dịch được ghi hình và ghi âm"
+RECORDING_NOTICE_EN = "This area is recorded on camera, with sound"
+
+
+class RecordingNotice(Section):
+    """The notice that the area is recorded: Vietnamese (required while the camera is on), English optional."""
+
+    vi: str = Field(default=RECORDING_NOTICE_VI, description="Vietnamese text, shown first.")
+    en: str = Field(default=RECORDING_NOTICE_EN, description="English text, where English is enabled (\"\": none).")
+
+    @field_validator("vi", "en")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # One NFC line: the board draws it on a single strip, the ticket wraps it itself.
+        return " ".join(nfc(value).split())
 
 
 class CameraConfig(Section):
@@ -63,6 +80,11 @@ class CameraConfig(Section):
         le=3650,
         description="Snapshots older than this many days are deleted by the daily purge.",
     )
+    recording_notice: RecordingNotice = Field(
+        default_factory=RecordingNotice,
+        description="The notice that citizens are recorded, on the board and every ticket while the camera is "
+        'on: a text (Vietnamese only) or {vi = "...", en = "..."}. It cannot be blank while the camera is on.',
+    )
     stall_timeout_s: float = Field(
         default=5.0,
         gt=0,
@@ -89,6 +111,23 @@ class CameraConfig(Section):
             raise ValueError(f"{width}x{height}: width and height must be even numbers, e.g. [1280, 720]")
         return value
 
+    @field_validator("recording_notice", mode="before")
+    @classmethod
+    def _notice_text(cls, value: Any) -> Any:
+        # A bare text is the Vietnamese notice (a technician who rewords it writes Vietnamese, no English).
+        return {"vi": value, "en": ""} if isinstance(value, str) else value
+
+    @field_validator("recording_notice")
+    @classmethod
+    def _notice_required(cls, value: RecordingNotice, info: ValidationInfo) -> RecordingNotice:
+        # Citizens must be told they are recorded (Nghị định 13/2023/NĐ-CP): no camera on without the notice.
+        if info.data.get("enabled") and not value.vi:
+            raise ValueError(
+                "the camera is on, so citizens must be told they are recorded: give the Vietnamese text, e.g. "
+                f'recording_notice = "{RECORDING_NOTICE_VI}" (or set enabled = false)'
+            )
+        return value
+
     @field_validator("snapshot_dir")
     @classmethod
     def _snapshot_dir(cls, value: str) -> str:
@@ -97,6 +136,13 @@ class CameraConfig(Section):
         if Path(value).resolve() == Path("/"):
             raise ValueError("the snapshot folder cannot be / (the purge deletes old files inside it)")
         return value
+
+    @property
+    def notice_shown(self) -> tuple[str, str] | None:
+        """The recording notice as (Vietnamese, English) while the camera is on; None when it is off."""
+        if not self.enabled or not self.recording_notice.vi:
+            return None
+        return self.recording_notice.vi, self.recording_notice.en
 
     @property
     def width(self) -> int:

@@ -21,6 +21,7 @@ from drivers.base import DeviceError, nfc
 from drivers.camera.config import DEVICE, CameraConfig
 from drivers.camera.interface import Camera
 from drivers.fonts import font_path
+from drivers.stream.clock_code import burn
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ class FrameDrawer:
         bar = max(8, width // 12)
         x = (number % period) * (width - bar) // max(1, period - 1)
         draw.rectangle((x, height - round(20 * scale), x + bar, height), fill=(80, 200, 120))
+        # The time drawn, as cells a program reads back (glass-to-glass latency of the stream to central).
+        burn(frame, round(now.timestamp() * 1000))
         return frame
 
     def jpeg(self, now: datetime, number: int) -> bytes:

@@ -9,7 +9,8 @@ label "SỐ THỨ TỰ"; the number, as large as fits the width; the citizen's n
 on a named ticket ("Công dân: Nguyễn Thị Hường"); the priority band ("ƯU
 TIÊN"), white on black, for priority tickets; the priority group ("Ưu tiên:
 Người cao tuổi"); people waiting ahead and the expected wait; date and time; a
-QR code; the hotline; the personal-data notice, small. English lines appear
+QR code; the hotline; the notice that the area is recorded (while the camera is
+on), with a recording dot; the personal-data notice, small. English lines appear
 only when ``"en"`` is in ``TicketView.languages``; Vietnamese is always printed.
 
 A citizen's name is personal data: it is left out of ``TicketView``'s repr,
@@ -45,6 +46,9 @@ _DEEPEST = "gjpqyỵỹỴẬ"
 _WHITE = 1
 _BLACK = 0
 
+#: Printed before the recording notice: the dot of a recording camera.
+RECORDING_MARK = "●"
+
 
 @dataclass(frozen=True)
 class TicketView:
@@ -56,8 +60,10 @@ class TicketView:
     ``citizen_name`` is printed in full on a named ticket (personal data: not
     in ``repr``). ``group_vi``/``group_en`` is the priority group ("Người cao
     tuổi" / "The elderly"). ``notice_vi``/``notice_en`` is the one-line
-    personal-data notice printed small at the bottom ("" = none). Blank texts
-    count as unset.
+    personal-data notice printed small at the bottom ("" = none).
+    ``recording_vi``/``recording_en`` is the notice that the area is recorded
+    ("Khu vực giao dịch được ghi hình và ghi âm"; "" = none), printed above it.
+    Blank texts count as unset.
     """
 
     unit_name_vi: str
@@ -79,12 +85,14 @@ class TicketView:
     group_en: str | None = None
     notice_vi: str = ""
     notice_en: str = ""
+    recording_vi: str = ""
+    recording_en: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("notice_vi", "notice_en"):  # None (no English text configured) prints nothing, as ""
+        for name in ("notice_vi", "notice_en", "recording_vi", "recording_en"):  # None prints nothing, as ""
             object.__setattr__(self, name, getattr(self, name) or "")
         for name in ("unit_name_vi", "service_name_vi", "number", "hotline", "unit_name_en", "service_name_en", "qr_url",
-                     "notice_vi", "notice_en"):
+                     "notice_vi", "notice_en", "recording_vi", "recording_en"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, nfc(value).strip())
@@ -122,7 +130,7 @@ class TicketView:
 class TextLine:
     """One line of text drawn on the ticket, and where (for tests and tools)."""
 
-    kind: str  # unit, service, label, number, citizen, priority, group, ahead, wait, date, hotline, notice
+    kind: str  # unit, service, label, number, citizen, priority, group, ahead, wait, date, hotline, recording, notice
     lang: str | None  # "vi", "en", or None for language-neutral (the number, the date)
     text: str
     size: int
@@ -525,9 +533,17 @@ def layout_ticket(view: TicketView, width_dots: int) -> TicketLayout:
         if en:
             sheet.text("hotline", "en", f"Hotline: {view.hotline}", 19)
 
+    if view.recording_vi:
+        # Citizens are told they are recorded (camera and sound): as legible as the hotline's English.
+        if not view.hotline:
+            sheet.rule(gap=14)
+        sheet.text("recording", "vi", f"{RECORDING_MARK} {view.recording_vi}", 20, bold=True, gap=10)
+        if en and view.recording_en:
+            sheet.text("recording", "en", view.recording_en, 19, gap=2)
+
     if view.notice_vi:
         # The personal-data notice the law asks for: small, last, below everything the citizen needs.
-        if not view.hotline:
+        if not view.hotline and not view.recording_vi:
             sheet.rule(gap=14)
         sheet.text("notice", "vi", view.notice_vi, 17, gap=10)
         if en and view.notice_en:

@@ -359,12 +359,14 @@ def test_fitted_text_never_leaves_its_box(text, width, height, size, max_lines):
     hotline=st.sampled_from(["", "0203 3825 123", "1900 1234 5678 9012 3456 7890 1234 5678"]),
     greeting=st.booleans(),
     notice=st.booleans(),
+    recording=st.booleans(),
 )
 def test_any_resolution_lays_out_without_overlap(width, height, n_counters, n_services, n_banners, english,
-                                                  hotline, greeting, notice):
+                                                  hotline, greeting, notice, recording):
     state = make_state(
         greeting_vi="Xin chào Nguyễn T. H. Mời chọn dịch vụ" if greeting else None,
         notice_vi="Họ tên chỉ dùng để gọi tên, xóa cuối ngày." if notice else None,
+        recording_vi="Khu vực giao dịch được ghi hình và ghi âm" if recording else None,
         counters=counters(highlight=1, numbers={c: str(1000 + c) for c in range(1, n_counters + 1)}),
         services=(services() * 3)[:n_services],
         banners=(list(BANNERS.values()) * 2)[:n_banners],
@@ -375,12 +377,13 @@ def test_any_resolution_lays_out_without_overlap(width, height, n_counters, n_se
     screen = pygame.Rect(0, 0, width, height)
     boxes = [*layout.counters, *layout.services]
     parts = [layout.header, layout.unit_name, layout.clock, *layout.banners, layout.footer, layout.notices]
-    strips = [box for box in (layout.greeting, layout.privacy) if box.height]
-    assert len(strips) == greeting + notice
+    strips = [box for box in (layout.greeting, layout.privacy, layout.recording) if box.height]
+    assert len(strips) == greeting + notice + recording
     for box in [*boxes, *parts, *strips, *([layout.hotline] if hotline else [])]:
         assert screen.contains(box), (box, screen)
-    for strip in strips:
+    for i, strip in enumerate(strips):
         assert not any(strip.colliderect(box) for box in [*boxes, layout.header, layout.footer, *layout.banners])
+        assert not any(strip.colliderect(other) for other in strips[i + 1:])
     assert layout.notices.width > 0 and not layout.notices.colliderect(layout.hotline)
     assert not layout.unit_name.colliderect(layout.clock)
     for i, a in enumerate(boxes):

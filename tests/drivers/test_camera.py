@@ -37,6 +37,7 @@ from drivers.camera import (
 from drivers.camera.__main__ import main, serve
 from drivers.camera.picamera2_backend import PICAMERA2_FIX, RealCamera
 from drivers.camera.simulated import FrameDrawer, SimulatedCamera
+from drivers.stream import clock_code
 
 ROOT = Path(__file__).resolve().parents[2]
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -154,7 +155,13 @@ def test_simulated_frame_shows_the_counter_in_the_middle_and_the_time_at_the_bot
     left, top, right, bottom = other_counter
     assert top > 360 * 0.1 and bottom < 360 * 0.68  # the labels, under the banner, above the clock
 
-    later = differs(base, decode(three.jpeg(NOW + timedelta(seconds=1), 7)))
+    later_frame = decode(three.jpeg(NOW + timedelta(seconds=1), 7))
+    # Below the banner, the time is also burned as a row of cells for programs (drivers.stream.clock_code).
+    code_row = clock_code.cell_box(0, 640, 360)[1], clock_code.cell_box(0, 640, 360)[3]
+    assert clock_code.decode_image(later_frame) == round((NOW + timedelta(seconds=1)).timestamp() * 1000)
+    for image in (base, later_frame):
+        image.paste((0, 0, 0), (0, code_row[0], 640, code_row[1]))
+    later = differs(base, later_frame)
     assert later is not None
     left, top, right, bottom = later
     assert top > 360 * 0.65 and right < 640 / 2  # the clock, bottom left

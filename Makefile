@@ -1,14 +1,18 @@
 # The two commands of a fresh machine:
 #   make demo   set up, then run the demo office
+#   make province   set up, then run a simulated province and its operations room (Ctrl-C stops it)
 #   make test   set up, then run every test
 # While working: make test-fast (everything but the slow kinds, docs/development.md).
-.PHONY: setup demo test test-fast bench
+.PHONY: setup demo province test test-fast bench
 
 setup:
 	./scripts/setup.sh
 
 demo: setup
 	.venv/bin/kiosk demo --out var/demo-morning --minutes 90 --speed 60
+
+province: setup
+	.venv/bin/python scripts/province.py
 
 test: setup
 	.venv/bin/python -m pytest -q

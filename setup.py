@@ -23,7 +23,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["kiosk", "kiosk.*", "drivers", "drivers.*", "central", "central.*"]),
     include_package_data=True,
-    package_data={"kiosk.web": ["static/*"], "central": ["templates/*"]},
+    package_data={"kiosk.web": ["static/*"], "central": ["templates/*", "static/*", "static/vendor/*"]},
     data_files=shipped("sounds") + shipped("config"),
     install_requires=[
         "pydantic>=2.7,<3",

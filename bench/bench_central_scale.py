@@ -55,7 +55,7 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_central_common import (  # noqa: E402
-    PG_ADMIN, ROOT, add_user, cli, drop_pg, enroll, free_port,
+    PG_ADMIN, ROOT, add_user, cli, drop_pg, enroll, free_port, process_tree,
 )
 from benchlib import machine, percentile  # noqa: E402
 
@@ -807,29 +807,11 @@ def live_ingest(url: str, db_url: str, kept: Kept, code: str, args: argparse.Nam
         print(f"  errors: {len(errors)}; first: {errors[0]}")
 
 
-def _children(pid: int) -> list[int]:
-    """``pid`` and every process under it (from /proc)."""
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        ppid = int(text.rsplit(")", 1)[1].split()[1])
-        parents.setdefault(ppid, []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        todo.extend(parents.get(p, []))
-    return found
-
-
 def peak_rss_mb(pid: int) -> dict[str, float]:
     """Each server process's peak resident memory (VmHWM) in MB, by what it is ("supervisor", "worker 1", ...)."""
     found: dict[str, float] = {}
     workers = 0
-    for p in _children(pid):
+    for p in process_tree(pid):
         try:
             status = Path(f"/proc/{p}/status").read_text()
             command = Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")

@@ -14,7 +14,7 @@ import logging
 import re
 import unicodedata
 import uuid as uuidlib
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 from central import __version__, core, guard
 from drivers.base import nfc, nfc_all
 from central.db import is_migrated, make_engine, migrate, reader
+from central.ops import ratings
 from central.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -257,6 +258,20 @@ class OfficerIn(BaseModel):
         return " ".join(value.split())  # as the kiosk stores names: single spaces, none at the ends
 
 
+#: A device's state in the heartbeat: working, printer out of paper, lost (unplugged, stream gone), switched off
+#: in the configuration, or failing.
+DeviceState = Literal["ok", "paper_out", "lost", "off", "error"]
+
+
+class DevicesIn(BaseModel):
+    """The office's devices as the kiosk sees them (each optional; the operations room alerts on them)."""
+
+    model_config = STRICT
+    printer: DeviceState | None = None
+    camera: DeviceState | None = None
+    microphone: DeviceState | None = None
+
+
 class HeartbeatIn(BaseModel):
     """The kiosk's health, sent every minute or so."""
 
@@ -283,6 +298,9 @@ class HeartbeatIn(BaseModel):
         description="The office's officers (from the kiosk's credentials file): central shows them by name. "
         "Names are kept per site; an officer no longer listed keeps the last name sent; of a code listed "
         "twice, the last entry counts.",
+    )
+    devices: DevicesIn | None = Field(
+        default=None, description="The printer's, camera's and microphone's state (ok, paper_out, lost, off, error).",
     )
 
 
@@ -337,6 +355,7 @@ def create_app(
     app.add_middleware(guard.BodyLimit, limit=max_body_bytes)
     app.router.route_class = guard.JsonRoute
     read = reader(engine)
+    rating_alerts = ratings.raiser(settings.ops)  # "Không hài lòng" alerts, raised as ingest stores a rating
 
     @app.exception_handler(core.Refused)
     async def _refused(_request: Request, exc: core.Refused) -> JSONResponse:
@@ -407,7 +426,7 @@ def create_app(
             for e in body.events
         ]
         with engine.begin() as conn:
-            result = core.ingest(conn, dev, rows, body.boot_id, body.sent_mono_ns)
+            result = core.ingest(conn, dev, rows, body.boot_id, body.sent_mono_ns, on_stored=rating_alerts)
         return result.__dict__
 
     @app.post(f"{API}/heartbeat", status_code=204, responses={**refusals, **too_large})

@@ -9,6 +9,7 @@
     kiosk-central revoke DEVICE-ID
     kiosk-central rebuild-summaries [--site ld-csgt]
     kiosk-central reports --period month    # every unit's XLSX and PDF of last month, and the ranking
+    kiosk-central media --config central.toml   # nginx (RTMP in, HLS out, central's front door) + retention
 
 ``--db`` (or ``KIOSK_CENTRAL_DB``) selects the database: a SQLite URL by default,
 ``postgresql://user@host/dbname`` for production.
@@ -101,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder to write to (default: reports.out_dir of the settings file)")
     p.add_argument("--config", default=os.environ.get("KIOSK_CENTRAL_CONFIG"),
                    help="central's settings file (default: $KIOSK_CENTRAL_CONFIG, else the built-in defaults)")
+
+    p = sub.add_parser("media", help="run the media server: nginx with the RTMP module in front of central, "
+                       "and the recordings' retention (the [media] settings; docs/central.md)")
+    p.add_argument("--config", default=os.environ.get("KIOSK_CENTRAL_CONFIG"),
+                   help="central's settings file (default: $KIOSK_CENTRAL_CONFIG)")
     return parser
 
 
@@ -130,8 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             ssl_certfile=args.ssl_certfile,
             ssl_keyfile=args.ssl_keyfile,
             proxy_headers=True,
+            timeout_graceful_shutdown=5,  # the operations room's open event streams (/ops/stream) end by then
         )
         return 0
+    if args.command == "media":
+        return _media(args.config)
     engine = make_engine(args.db)
     if args.command == "migrate":
         migrate(engine)
@@ -190,6 +199,24 @@ def _reports(engine, period: str, day: str | None, out: str | None, config: str 
     for path in written:
         print(path)
     return 0
+
+
+def _media(config: str | None) -> int:
+    """Run nginx and the retention until stopped; say what to fix when it cannot start."""
+    import logging
+
+    from central.media.server import MediaError, run
+    from central.settings import SettingsError, load_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(config)
+        if not settings.media.enabled:
+            raise MediaError("[media] enabled is false in the settings file: set it to true to run the media server")
+        return run(settings.media)
+    except (SettingsError, MediaError) as exc:
+        print(f"kiosk-central: {exc}", file=sys.stderr)
+        return 2
 
 
 def _ask_password() -> str:

@@ -15,6 +15,7 @@ import re
 import secrets
 import time
 import uuid as uuidlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -377,6 +378,7 @@ def ingest(
     events: list[dict[str, Any]],
     boot_id: str | None = None,
     sent_mono_ns: int | None = None,
+    on_stored: Callable[[Connection, int, list[dict[str, Any]], int], Any] | None = None,
 ) -> IngestResult:
     """Store a batch of already-validated events of ``device`` exactly once.
 
@@ -386,7 +388,9 @@ def ingest(
     with its reason. Batches may arrive in any order: the answer's
     ``acked_seq`` only moves over a gapless run, and the gaps above it are listed.
     The events stored are folded into the figures' summary tables in the same
-    transaction (``central.summary.absorb``).
+    transaction (``central.summary.absorb``), then handed to ``on_stored(conn,
+    site_id, events, received_us)`` if given (the operations room's rating alerts,
+    ``central.ops.ratings``), each exactly once.
     """
     received = now_us()
     dev = _lock_device(conn, device.id)
@@ -475,7 +479,10 @@ def ingest(
         update(Device).where(Device.id == dev.id).values(acked_seq=acked, max_seq=max(top, dev.max_seq), last_seen_us=received)
     )
     # Last: the site's shared summary rows stay locked only until the commit that follows.
-    summary.absorb(conn, dev.site_id, dev.id, [r for r in rows if r["seq"] in inserted] if new else [], pending)
+    stored = [r for r in rows if r["seq"] in inserted] if new else []
+    summary.absorb(conn, dev.site_id, dev.id, stored, pending)
+    if on_stored is not None and stored:
+        on_stored(conn, dev.site_id, stored, received)
     return result
 
 

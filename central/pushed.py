@@ -9,7 +9,7 @@ a fix. So central refuses such a file when it is set, with the reason.
 - **Central may push**: ``[site]``, ``[[services]]``, ``[[counters]]``, ``[queue]``,
   ``[rating]``, ``[[priority_groups]]`` (their names are also what the figures
   show: ``central.figures.group_names``), ``[names]``, the device sections (``[printer]``, ``[board]``, ``[speaker]``,
-  ``[buttons]``, ``[keypads]``, ``[camera]``: applied by the kiosk at its next
+  ``[buttons]``, ``[keypads]``, ``[camera]``, ``[stream]``: applied by the kiosk at its next
   start) and the timing keys of ``[sync]`` (:data:`SYNC_TIMING`). ``[sync]`` itself
   is required, with ``server_url`` equal to the address the kiosks reach this
   server at: the kiosk keeps its own address whatever it receives
@@ -36,7 +36,8 @@ from sqlalchemy import Connection
 from kiosk.bootconfig import LOCAL_PATHS, LOCAL_SECTIONS, SYNC_TIMING
 
 PUSHABLE = ("site", "services", "counters", "queue", "rating", "priority_groups", "names",
-            "printer", "board", "speaker", "buttons", "keypads", "camera", "scanner", "counter_scanners", "rating_pads", "sync")
+            "printer", "board", "speaker", "buttons", "keypads", "camera", "stream", "scanner", "counter_scanners",
+            "rating_pads", "sync")
 LOCAL = LOCAL_SECTIONS
 LOCAL_SYNC_KEYS = ("token_file", "ca_file", "config_cache", "enrolment_code")
 

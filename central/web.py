@@ -36,6 +36,8 @@ from sqlalchemy import Engine, select
 from central import charts, core, figures, formats, names
 from central.access import COOKIE, HEADERS, Forbidden, NotSignedIn, signed_in, site_for, storable, visible_sites
 from central.db import reader
+from central.media import routes as media_routes
+from central.ops import routes as ops_routes
 from central.reports import routes as report_routes
 from central.settings import Settings
 from central.models import Device, LiveTicket, Session, Site, User
@@ -407,6 +409,8 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
 
     app.include_router(router)
     report_routes.mount(app, engine, settings)  # the XLSX and PDF reports (central/reports/routes.py)
+    media_routes.mount(app, engine, settings)
+    ops_routes.mount(app, engine, settings)  # the operations room (central/ops/routes.py)
 
 
 #: The CSV's names of the figure groups.

@@ -13,10 +13,13 @@ cd "$(dirname "$0")/.."
 # pg_ctl when no server answers on 127.0.0.1:5432; tests/central/pg_cluster.py),
 # the shell script checker (install scripts), LibreOffice Calc without its
 # GUI and poppler's pdftoppm/pdftotext/pdffonts (the report tests open the
-# XLSX and PDF reports with them), and what pip needs to build python-evdev.
+# XLSX and PDF reports with them), what pip needs to build python-evdev, and
+# the media server: nginx with its RTMP module (central's front door: kiosks
+# push RTMP, browsers get HLS; `kiosk-central media`) and ffmpeg (the kiosk's
+# encoder off a Pi, and the media tests' publisher and ffprobe).
 DEBIAN_PACKAGES=(python3-venv python3-dev gcc linux-libc-dev fonts-dejavu-core espeak-ng alsa-utils sox
                  libusb-1.0-0 xvfb x11-utils systemd chromium openssl postgresql postgresql-client shellcheck
-                 libreoffice-calc-nogui poppler-utils)
+                 libreoffice-calc-nogui poppler-utils nginx-light libnginx-mod-rtmp ffmpeg)
 
 step() { echo "setup: $*"; }
 

@@ -98,7 +98,9 @@ class LiveServer:
         return f"{'https' if self.ssl else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> "LiveServer":
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", **self.ssl)
+        # A stop waits at most 2 s for open requests: the operations room's event streams never end by themselves.
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                timeout_graceful_shutdown=2, **self.ssl)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()

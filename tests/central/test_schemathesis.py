@@ -11,6 +11,7 @@ methods the document does not list refused with 405.
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,13 +22,15 @@ from schemathesis.engine import events, from_schema
 
 from central import core
 from central.app import create_app
+from central.settings import Media, Settings
 
 EXAMPLES = 100  # per operation and phase: about 15 s per database
 
 
 @pytest.fixture
-def api(db_url: str):  # type: ignore[no-untyped-def]
-    app = create_app(db_url)
+def api(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    # Media on, so that the publish route answers its keys (off, it is a documented 503).
+    app = create_app(db_url, settings=Settings(media=Media(enabled=True, secret_file=str(tmp_path / "media.secret"))))
     with app.state.engine.begin() as conn:
         core.add_site(conn, "ld", "Lâm Đồng")
         core.set_site_config(conn, "ld", {"site": {"unit_name": {"vi": "Phòng CSGT"}}})

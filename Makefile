@@ -1,7 +1,7 @@
 # The two commands of a fresh machine:
 #   make demo   set up, then run the demo office
-#   make province   set up, then run a simulated province and its operations room (Ctrl-C stops it)
 #   make test   set up, then run every test
+# Also: make province (set up, then run a simulated province and its operations room; Ctrl-C stops it).
 # While working: make test-fast (everything but the slow kinds, docs/development.md).
 .PHONY: setup demo province test test-fast bench
 

@@ -124,17 +124,16 @@ class MediaServer:
                 log.exception("recordings retention failed")
 
     def wait(self) -> int:
-        """Block until nginx exits (or a SIGTERM/SIGINT stops it); nginx's exit status."""
+        """Block until nginx exits; nginx's exit status."""
         assert self.process is not None
-
-        def forward(_signum: int, _frame: object) -> None:
-            if self.process is not None and self.process.poll() is None:
-                self.process.send_signal(signal.SIGTERM)  # fast shutdown: publishers reconnect
-        signal.signal(signal.SIGTERM, forward)
-        signal.signal(signal.SIGINT, forward)
         code = self.process.wait()
         self._stop.set()
         return code
+
+    def terminate(self) -> None:
+        """Ask nginx for a fast shutdown (publishers reconnect elsewhere or later), without waiting."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
 
     def stop(self) -> None:
         """Stop nginx (fast shutdown) and the retention thread."""
@@ -151,9 +150,28 @@ class MediaServer:
 
 
 def run(media: Media) -> int:
-    """``kiosk-central media``: nginx in the foreground with the retention; its exit status."""
+    """``kiosk-central media``: nginx in the foreground with the retention until SIGTERM/SIGINT; its exit status."""
     server = MediaServer(media)
-    server.start()
+    stopping = threading.Event()
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        stopping.set()
+        server.terminate()
+
+    # Before nginx starts: a stop that comes while it starts must stop it too, never leave it orphaned.
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        server.start()
+    except MediaError:
+        if stopping.is_set():  # stopped while starting: nginx ended because we asked it to
+            server.stop()
+            return 0
+        raise
+    if stopping.is_set():
+        server.stop()
+        return 0
     log.info("media server: web on port %d, RTMP on port %d, central behind on 127.0.0.1:%d",
              media.web_port, media.rtmp_port, media.central_port)
-    return server.wait()
+    code = server.wait()
+    return 0 if stopping.is_set() and code in (0, -signal.SIGTERM) else code

@@ -5,6 +5,7 @@ a stream records, and the systemd unit as shipped."""
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -62,6 +63,38 @@ record_dir = "rec"
         raise AssertionError("nginx still answers after the media server stopped")
     except httpx.TransportError:
         pass
+
+
+def test_a_stop_while_nginx_starts_leaves_no_nginx_behind(tmp_path: Path) -> None:
+    """SIGTERM at any moment of the start (here: as soon as nginx's pid file appears, before the
+    supervisor may have seen it listen) stops nginx too: nothing keeps the ports or the output open."""
+    web, rtmp, behind = free_port(), free_port(), free_port()
+    config = tmp_path / "central.toml"
+    config.write_text(f"""[media]
+enabled = true
+web_listen = "127.0.0.1"
+web_port = {web}
+rtmp_port = {rtmp}
+central_port = {behind}
+runtime_dir = "run"
+live_dir = "live"
+record_dir = "rec"
+""", encoding="utf-8")
+    proc = subprocess.Popen(kiosk_central("media", "--config", str(config)), cwd=ROOT_DIR,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "run" / "nginx.pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)  # EOF: no nginx holds the output either
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", web))  # free again
 
 
 def test_a_missing_nginx_or_module_or_switch_says_what_to_do(tmp_path: Path) -> None:

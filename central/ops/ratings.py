@@ -13,6 +13,7 @@ evaluation clears a rating alert when it is that old (``central.ops.alerts``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,8 @@ from central import names, summary
 from central.models import Alert, Site
 from central.ops import tiles
 from central.settings import Ops
+
+log = logging.getLogger(__name__)
 
 #: A kiosk's clock may run this far ahead of central's and its rating still counts as now.
 AHEAD_US = 60 * 1_000_000
@@ -52,17 +55,23 @@ def raise_alerts(conn: Connection, site_id: int, stored: list[dict[str, Any]], n
     officers: dict[str, str] | None = None
     raised = []
     for ev in ratings:
-        at = summary.when(ev.get("corrected_us"), ev.get("wall_us"), ev.get("quarantine"))
-        if at is None or not oldest <= at <= now_us + AHEAD_US:
+        try:
+            at = summary.when(ev.get("corrected_us"), ev.get("wall_us"), ev.get("quarantine"))
+            if at is None or not oldest <= at <= now_us + AHEAD_US:
+                continue
+            data = ev["data"] if "data" in ev else summary.payload(ev["payload"])
+            if summary.fold([(ev["seq"], "rating_recorded", data, at)], rules,
+                            summary.TicketFacts(issued=True)).counted != "dissatisfied":
+                continue
+            if officers is None:  # read only for a unit with a dissatisfied citizen
+                officers = names.officer_names(conn, site_id)
+            detail = describe(data, site, officers, at, now_us)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            # A payload no rule foresaw costs its alert, never the batch it came in (the event is stored).
+            log.warning("rating alert not raised for an event of site %s: %s", site_id, type(exc).__name__)
             continue
-        data = ev["data"] if "data" in ev else summary.payload(ev["payload"])
-        if summary.fold([(ev["seq"], "rating_recorded", data, at)], rules,
-                        summary.TicketFacts(issued=True)).counted != "dissatisfied":
-            continue
-        if officers is None:  # read only for a unit with a dissatisfied citizen
-            officers = names.officer_names(conn, site_id)
         raised.append({"site_id": site_id, "kind": "rating", "key": f"rating:{ev['uuid']}",
-                       "detail": describe(data, site, officers, at, now_us), "raised_us": now_us, "cleared_us": None})
+                       "detail": detail, "raised_us": now_us, "cleared_us": None})
     if raised:
         conn.execute(insert(Alert), raised)
     return len(raised)

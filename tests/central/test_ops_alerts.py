@@ -172,3 +172,17 @@ def test_several_processes_raise_each_cause_once(pg_url: str) -> None:
     finally:
         for app in apps:
             app.state.engine.dispose()
+
+
+def test_a_rating_payload_no_rule_foresaw_never_costs_its_batch(central: Central, office: OpsOffice) -> None:
+    """Odd values in a rating (a kiosk's bug, or a hostile device) store the batch; the sound ratings alert."""
+    office.rate("ok", level=4)
+    for odd in ({"level": "bốn", "counter": [1], "officer": {"x": 1}, "service": 7},
+                {"level": 4, "scale": "4", "counted": ["dissatisfied"], "counter": 10**30},
+                {"level": None, "ticket_id": None}):
+        office.kiosk.add("rating_recorded", **{"ticket_id": "odd", **odd})
+    office.upload()  # asserts the 200
+    with central.engine.connect() as conn:
+        assert conn.execute(select(Device.acked_seq)).scalar() == len(office.kiosk.events)
+    # The sound one, and the level 4 of the second (the figures count it as the 4-button scale's default does).
+    assert [a["kind"] for a in listed(central)] == ["rating", "rating"]

@@ -22,21 +22,26 @@ def kiosk_central(*args: str) -> list[str]:
     return [sys.executable, "-m", "central", *args]
 
 
-def test_the_media_command_runs_nginx_until_stopped(tmp_path: Path) -> None:
-    web, rtmp, behind = free_port(), free_port(), free_port()
+def start_media(tmp_path: Path, web: int) -> subprocess.Popen[str]:
+    """``kiosk-central media`` on a settings file in ``tmp_path``: the front door on ``web``, the rest on free ports."""
     config = tmp_path / "central.toml"
     config.write_text(f"""[media]
 enabled = true
 web_listen = "127.0.0.1"
 web_port = {web}
-rtmp_port = {rtmp}
-central_port = {behind}
+rtmp_port = {free_port()}
+central_port = {free_port()}
 runtime_dir = "run"
 live_dir = "live"
 record_dir = "rec"
 """, encoding="utf-8")
-    proc = subprocess.Popen(kiosk_central("media", "--config", str(config)), cwd=ROOT_DIR,
+    return subprocess.Popen(kiosk_central("media", "--config", str(config)), cwd=ROOT_DIR,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_the_media_command_runs_nginx_until_stopped(tmp_path: Path) -> None:
+    web = free_port()
+    proc = start_media(tmp_path, web)
     try:
         deadline = time.monotonic() + 20
         answer = None
@@ -68,20 +73,8 @@ record_dir = "rec"
 def test_a_stop_while_nginx_starts_leaves_no_nginx_behind(tmp_path: Path) -> None:
     """SIGTERM at any moment of the start (here: as soon as nginx's pid file appears, before the
     supervisor may have seen it listen) stops nginx too: nothing keeps the ports or the output open."""
-    web, rtmp, behind = free_port(), free_port(), free_port()
-    config = tmp_path / "central.toml"
-    config.write_text(f"""[media]
-enabled = true
-web_listen = "127.0.0.1"
-web_port = {web}
-rtmp_port = {rtmp}
-central_port = {behind}
-runtime_dir = "run"
-live_dir = "live"
-record_dir = "rec"
-""", encoding="utf-8")
-    proc = subprocess.Popen(kiosk_central("media", "--config", str(config)), cwd=ROOT_DIR,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    web = free_port()
+    proc = start_media(tmp_path, web)
     try:
         deadline = time.monotonic() + 20
         while not (tmp_path / "run" / "nginx.pid").exists() and time.monotonic() < deadline:

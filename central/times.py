@@ -226,6 +226,7 @@ def recorrect(conn: Connection, device_id: str, boot_id: str, anchor: int | None
     affected = and_(
         Event.device_id == device_id,
         Event.boot_id == boot_id,
+        # The condition of the partial index ix_events_anchored, as it is written there: only then is it used.
         or_(Event.clock_synced.is_(False), Event.quarantine.is_not(None)),
     )
     counted = or_(Event.ticket_id.is_not(None), Event.type.in_(summary.RESULT_TYPES))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -39,12 +40,27 @@ def stored(out: Path) -> dict:
     return {"tickets": tickets, "seqs": seqs}
 
 
+def read_until_shown(worker: subprocess.Popen, shown: set[str], count: int) -> None:
+    """Add to ``shown`` the numbers the busy worker's board shows, until ``shown`` holds ``count``.
+
+    By what it has done, not by the clock: on a slow or busy machine the office
+    takes longer to start, and a fixed sleep would kill it before its morning began.
+    """
+    while len(shown) < count:
+        line = worker.stdout.readline()
+        if not line:
+            return  # it stopped by itself: the asserts below say what was lost
+        if line.strip().isdigit():
+            shown.add(line.strip())
+
+
 def test_kill_9_mid_morning_and_restart(tmp_path):
     out = tmp_path / "office"
     shown: set[str] = set()
     for round_ in range(3):
         worker = start(out, "busy")
-        time.sleep(4 + round_)
+        read_until_shown(worker, shown, 8 * (round_ + 1))
+        time.sleep(random.uniform(0, 1))  # then at any moment of the busy loop
         worker.send_signal(signal.SIGKILL)
         output, _ = worker.communicate()
         shown |= {line.strip() for line in output.splitlines() if line.strip().isdigit()}

@@ -138,8 +138,8 @@ class MediaServer:
     def stop(self) -> None:
         """Stop nginx (fast shutdown) and the retention thread."""
         self._stop.set()
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+        self.terminate()
+        if self.process is not None:
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
@@ -164,10 +164,9 @@ def run(media: Media) -> int:
     try:
         server.start()
     except MediaError:
-        if stopping.is_set():  # stopped while starting: nginx ended because we asked it to
-            server.stop()
-            return 0
-        raise
+        if not stopping.is_set():
+            raise
+        # Stopped while starting: nginx ended because we asked it to.
     if stopping.is_set():
         server.stop()
         return 0

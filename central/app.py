@@ -110,8 +110,12 @@ class EnrollOut(BaseModel):
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
 
 
+#: One encoder for every payload: ``json.dumps`` with options builds a new one per call.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
 def _canonical(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return _CANONICAL.encode(value)
 
 
 class StoredPayload(dict[str, Any]):
@@ -166,6 +170,9 @@ class EventIn(BaseModel):
         # The payload comes out NFC-normalised, with the canonical text that is stored (both made once
         # per event). A kiosk's payloads are NFC already: one check of the whole text says so, since
         # JSON's quotes keep one string's characters from composing with another's.
+        # The body around a payload takes three levels (central.guard validates a batch without reading it first).
+        if guard.depth(value) > guard.MAX_DEPTH - 3:
+            raise ValueError(f"payload nests deeper than {guard.MAX_DEPTH - 3} levels")
         try:
             text = _canonical(value)
             if not unicodedata.is_normalized("NFC", text):
@@ -179,7 +186,7 @@ class EventIn(BaseModel):
         return StoredPayload(value, text)
 
 
-class BatchIn(BaseModel):
+class BatchIn(guard.OnePassBody):
     """Up to 1,000 events of the device that owns the token."""
 
     model_config = STRICT

@@ -392,8 +392,36 @@ def ingest(
     site_id, events, received_us)`` if given (the operations room's rating alerts,
     ``central.ops.ratings``), each exactly once.
     """
-    received = now_us()
     dev = _lock_device(conn, device.id)
+    if conn.dialect.name == "postgresql":
+        # A batch almost never holds a uuid stored before (only a copied store does): insert without
+        # looking the uuids up first, which costs PostgreSQL as much again as the insert's own check
+        # of its unique index. If one is taken, all this attempt wrote is undone and the batch is
+        # stored again, looking first. The attempt works on copies: storing changes the events.
+        try:
+            with conn.begin_nested():
+                return _store(conn, dev, [dict(ev) for ev in events], boot_id, sent_mono_ns, on_stored,
+                              look_up_uuids=False)
+        except _UuidTaken:
+            pass
+    return _store(conn, dev, events, boot_id, sent_mono_ns, on_stored, look_up_uuids=True)
+
+
+class _UuidTaken(Exception):
+    """An event's uuid was already stored (under another seq or device): look the batch's uuids up."""
+
+
+def _store(
+    conn: Connection,
+    dev: Any,
+    events: list[dict[str, Any]],
+    boot_id: str | None,
+    sent_mono_ns: int | None,
+    on_stored: Callable[[Connection, int, list[dict[str, Any]], int], Any] | None,
+    look_up_uuids: bool,
+) -> IngestResult:
+    """``ingest`` under the device's lock; without ``look_up_uuids``, a uuid stored before raises _UuidTaken."""
+    received = now_us()
     result = IngestResult(acked_seq=dev.acked_seq)
 
     # Within the batch: the same seq twice is a duplicate if it is the same event.
@@ -422,10 +450,11 @@ def ingest(
                 select(Event.seq, Event.uuid).where(Event.device_id == dev.id, _seqs(seqs))
             ).all()
         )
-        for u, d, s in conn.execute(
-            select(Event.uuid, Event.device_id, Event.seq).where(summary.among(conn, Event.uuid, list(uuids_in_batch)))
-        ):
-            by_uuid[u] = (d, s)
+        if look_up_uuids:
+            for u, d, s in conn.execute(
+                select(Event.uuid, Event.device_id, Event.seq).where(summary.among(conn, Event.uuid, list(uuids_in_batch)))
+            ):
+                by_uuid[u] = (d, s)
 
     new: list[dict[str, Any]] = []
     for seq, ev in unique.items():
@@ -466,7 +495,7 @@ def ingest(
             ticket_id = summary.ticket_id_of(data) if ev["type"] in summary.TICKET_TYPES else None
             rows.append({**{c: ev[c] for c in _EVENT_FIELDS}, "device_id": dev.id, "site_id": dev.site_id,
                          "received_us": received, "corrected_us": corrected, "ticket_id": ticket_id})
-        inserted = _insert_events(conn, dev.id, rows)
+        inserted = _insert_events(conn, dev.id, rows, look_up_uuids)
         result.stored = len(inserted)
         for row, data in zip(rows, parsed):
             row["data"] = data  # the payload parsed once, for the summaries
@@ -492,19 +521,26 @@ _EVENT_FIELDS = ("seq", "uuid", "type", "payload", "wall_time", "wall_us", "mono
 _EVENT_COLUMNS = _EVENT_FIELDS + ("device_id", "site_id", "received_us", "corrected_us", "ticket_id")
 
 
-def _insert_events(conn: Connection, device_id: str, rows: list[dict[str, Any]]) -> set[int]:
+def _insert_events(conn: Connection, device_id: str, rows: list[dict[str, Any]], uuids_looked_up: bool) -> set[int]:
     """Insert the events (skipping any whose seq or uuid got taken meanwhile); the seqs that went in.
 
     Only those are folded into the summaries. On PostgreSQL one statement of one
     array per column (``central.bulk``). Under the device's lock none of these seqs
-    is stored and none of their uuids was (``ingest`` checked both), so a plain
-    ``INSERT`` goes in whole: for PostgreSQL it is a third cheaper than ``ON CONFLICT``,
-    which probes every unique index before it inserts into it. Only when another
-    device's batch stored one of these uuids meanwhile (a copied store) does it fail;
-    it is then undone to its savepoint and the rows go in skipping the taken ones,
-    as their ``RETURNING`` says.
+    is stored, so a plain ``INSERT`` goes in whole unless a uuid is taken: for
+    PostgreSQL it is a third cheaper than ``ON CONFLICT``, which probes every unique
+    index before it inserts into it. Unless the uuids were looked up, a taken one
+    raises _UuidTaken (``ingest`` looks them up then). If they were, only another
+    device's batch that stored one of them meanwhile (a copied store) makes the
+    insert fail; it is then undone to its savepoint and the rows go in skipping the
+    taken ones, as their ``RETURNING`` says.
     """
     if conn.dialect.name == "postgresql":
+        if not uuids_looked_up:
+            try:
+                bulk.pg_insert(conn, Event.__table__, _EVENT_COLUMNS, rows)
+            except IntegrityError as exc:  # under the device's lock only a uuid can be taken
+                raise _UuidTaken from exc
+            return {r["seq"] for r in rows}
         try:
             with conn.begin_nested():
                 bulk.pg_insert(conn, Event.__table__, _EVENT_COLUMNS, rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -208,15 +209,8 @@ def test_conflicting_events_are_rejected_with_a_reason(central: Central, client:
     assert central.scalar("SELECT COUNT(*) FROM events") == 3
 
 
-def test_a_uuid_another_kiosk_stores_during_a_batch_is_skipped_exactly_once(pg_url: str, monkeypatch) -> None:
-    """A copied store racing its original (PostgreSQL: one transaction per server process). Between a
-    batch's checks and its insert, the other kiosk's batch stores one of the batch's uuids: the batch is
-    stored without that event (no error), its tickets are counted once, and it is refused when sent again."""
-    from sqlalchemy import select
-
-    from central import times
-    from central.models import Device
-
+def _copied_store(pg_url: str) -> tuple[Any, Central, TestClient, dict, dict]:
+    """Central on PostgreSQL with two kiosks enrolled: an original and a copy of its store."""
     app = create_app(pg_url)
     central = Central(pg_url, app, app.state.engine)
     central.site()
@@ -225,35 +219,81 @@ def test_a_uuid_another_kiosk_stores_during_a_batch_is_skipped_exactly_once(pg_u
     for serial in ("pi-original", "pi-copy"):
         answer = client.post("/api/v1/enroll", json={"code": central.code(), "serial": serial}).json()
         kiosks.append({**answer, "headers": {"Authorization": f"Bearer {answer['token']}"}})
-    original, copy = kiosks
+    return app, central, client, kiosks[0], kiosks[1]
 
-    def issued(seq: int, uuid: str) -> dict:
-        return event(seq, uuid=uuid, payload={"ticket_id": f"t-{uuid[-3:]}", "day": "2026-11-24", "service": "oto"})
 
-    taken = UUID.format(903)
-    real_boots, raced = times.Boots, []
+def _issued(seq: int, uuid: str) -> dict:
+    return event(seq, uuid=uuid, payload={"ticket_id": f"t-{uuid[-3:]}", "day": "2026-11-24", "service": "oto"})
+
+
+def _original_stores(app: Any, original: dict, seq: int, uuid: str, on_call: int, monkeypatch) -> list[bool]:
+    """Make the original kiosk store ``uuid`` as its ``seq`` inside the copy's next ingest, on its
+    ``on_call``-th timing of a batch (after the checks of that attempt, before its insert); the list returned
+    says it happened."""
+    from sqlalchemy import select
+
+    from central import times
+    from central.models import Device
+
+    real_boots, calls, raced = times.Boots, [], []
 
     def original_commits_first(*args: object, **kwargs: object) -> object:
-        # Runs inside the copy's ingest, after its checks and before its insert.
-        if not raced:
+        calls.append(True)
+        if len(calls) == on_call:
             raced.append(True)
             with app.state.engine.begin() as conn:
                 dev = conn.execute(select(Device.__table__).where(Device.id == original["device_id"])).one()
-                ev = issued(1, taken)
+                ev = _issued(seq, uuid)
                 core.ingest(conn, dev, [{**ev, "payload": json.dumps(ev["payload"]),
                                          "wall_us": core.iso_to_us(ev["wall_time"])}])
         return real_boots(*args, **kwargs)
 
     monkeypatch.setattr(times, "Boots", original_commits_first)
-    batch = [issued(1, UUID.format(901)), issued(2, UUID.format(902)), issued(3, taken), issued(4, UUID.format(904))]
+    return raced
+
+
+def test_a_uuid_another_kiosk_stores_during_a_batch_is_refused_exactly_once(pg_url: str, monkeypatch) -> None:
+    """A copied store racing its original (PostgreSQL: one transaction per server process). Between a
+    batch's checks and its insert, the other kiosk's batch stores one of the batch's uuids: the insert finds
+    it taken, the batch is stored again looking its uuids up, and that event is refused with the reason;
+    its ticket is counted once, and a citizen's name in the batch is still never stored."""
+    app, central, client, original, copy = _copied_store(pg_url)
+    taken = UUID.format(903)
+    raced = _original_stores(app, original, 1, taken, 1, monkeypatch)
+    batch = [_issued(1, UUID.format(901)), _issued(2, UUID.format(902)), _issued(3, taken), _issued(4, UUID.format(904))]
+    batch[1]["payload"]["ho_ten"] = "Nguyễn Văn An"
     answer = post(client, copy, batch).json()
     assert raced
-    assert (answer["stored"], answer["acked_seq"], answer["gaps"], answer["rejected"]) == (3, 2, [[3, 3]], [])
+    assert answer["personal_keys_dropped"] == 1
+    assert central.scalar("SELECT count(*) FROM events WHERE strpos(payload, 'Nguyễn') > 0 OR strpos(payload, 'ho_ten') > 0") == 0
+    assert (answer["stored"], answer["acked_seq"], answer["gaps"]) == (3, 2, [[3, 3]])
+    assert [(r["seq"], r["reason"]) for r in answer["rejected"]] == [
+        (3, "this uuid is already stored under another seq or device")]
+    assert central.scalar(f"SELECT count(*) FROM events WHERE uuid = '{taken}'") == 1
+    facts = central.scalar("SELECT string_agg(ticket_id, ',' ORDER BY ticket_id) FROM ticket_facts")
+    assert facts == "t-901,t-902,t-903,t-904"  # the original's t-903 once; the copy's refused event not at all
+    assert central.scalar("SELECT sum(tickets) FROM site_days") == 4
+    app.state.engine.dispose()
+
+
+def test_a_uuid_taken_while_a_batch_looks_its_uuids_up_is_skipped_exactly_once(pg_url: str, monkeypatch) -> None:
+    """The rarer race: a batch already being stored again (one of its uuids was taken before it came) meets
+    another uuid taken between its look-up and its insert. That event is skipped (no error; not stored, so a
+    gap), the rest is stored, and it is refused when sent again."""
+    app, central, client, original, copy = _copied_store(pg_url)
+    post(client, original, [_issued(1, UUID.format(902))])
+    taken = UUID.format(903)
+    raced = _original_stores(app, original, 2, taken, 2, monkeypatch)
+    batch = [_issued(1, UUID.format(901)), _issued(2, UUID.format(902)), _issued(3, taken), _issued(4, UUID.format(904))]
+    answer = post(client, copy, batch).json()
+    assert raced
+    assert (answer["stored"], answer["acked_seq"], answer["gaps"]) == (2, 1, [[2, 3]])
+    assert [r["seq"] for r in answer["rejected"]] == [2]
     again = post(client, copy, [batch[2]]).json()
     assert again["stored"] == 0 and "already stored" in again["rejected"][0]["reason"]
     assert central.scalar(f"SELECT count(*) FROM events WHERE uuid = '{taken}'") == 1
     facts = central.scalar("SELECT string_agg(ticket_id, ',' ORDER BY ticket_id) FROM ticket_facts")
-    assert facts == "t-901,t-902,t-903,t-904"  # the original's t-903 once; the copy's skipped event not at all
+    assert facts == "t-901,t-902,t-903,t-904"
     assert central.scalar("SELECT sum(tickets) FROM site_days") == 4
     app.state.engine.dispose()
 

@@ -589,6 +589,7 @@ def load(name: str, db_url: str, kept: Kept, args: argparse.Namespace, log: Path
         return
     print(f"load: {len(todo)} of {args.offices} offices to post ({first} to {last}, about "
           f"{args.tickets_per_day} tickets a day); the server's errors go to {log}")
+    print(f"PostgreSQL settings: {pg_settings(db_url)}")
     proc, url = serve(db_url, args.workers, log)
     lock = threading.Lock()
     halt = threading.Event()
@@ -829,6 +830,18 @@ def peak_rss_mb(pid: int) -> dict[str, float]:
     return found
 
 
+#: The server settings that decide how fast a large, write-heavy database goes (docs/central.md, "PostgreSQL").
+PG_SETTINGS = ("server_version", "shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression",
+               "synchronous_commit")
+
+
+def pg_settings(db_url: str) -> str:
+    """The server's values of :data:`PG_SETTINGS`, for the record: the figures depend on them."""
+    with psycopg.connect(db_url) as conn:
+        return ", ".join(f"{name} {conn.execute(sql.SQL('SHOW {}').format(sql.Identifier(name))).fetchone()[0]}"
+                         for name in PG_SETTINGS)
+
+
 def data_size(db_url: str, name: str, kept: Kept, args: argparse.Namespace) -> None:
     with psycopg.connect(db_url) as conn:
         events = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
@@ -886,6 +899,7 @@ def main() -> None:
         proc, url = serve(db_url, args.workers, log)
         try:
             print(f"machine: {machine(f'PostgreSQL, {args.workers} server processes')}")
+            print(f"PostgreSQL settings: {pg_settings(db_url)}")
             time_pages(url, code, day, args)
             live_ingest(url, db_url, kept, code, args)
             memory = peak_rss_mb(proc.pid)

@@ -120,6 +120,7 @@ def test_the_retention_keeps_the_recordings_within_the_quota_while_recording(tmp
                 time.sleep(0.25)
         kept = sorted(p.name for p in folder.glob("*.ts"))
         sizes = sum(p.stat().st_size for p in folder.glob("*.ts"))
+    seen |= set(kept)  # nginx may close one more fragment after the last look (seen on a loaded machine)
     assert len(seen) >= 4 and len(kept) < len(seen)
     # The newest are kept, the oldest went first; what is left fits (one fragment's slack: the retention runs
     # every half second while nginx writes).

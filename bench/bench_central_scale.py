@@ -13,7 +13,8 @@
    for a month and for a year, and the unit's quarter report (XLSX); each
    ``--repeat`` times, p50/p99. The periods are those of the last loaded day.
 3. **Ingest under read load**: 50 more kiosks post ``--live-events`` new events
-   each while 4 threads keep reading the pages; events/s.
+   each while 4 threads keep reading the pages, each the next page at once
+   (``--read-pause S``: S seconds between a reader's pages); events/s.
 4. **Memory**: the peak resident memory of the server's processes.
 
 Each figure is printed against its target (issue 13): pages p99 <= 300 ms, the
@@ -21,7 +22,7 @@ quarter export <= 5 s, ingest >= 10,000 events/s, central's memory < 500 MB; wit
 the data size and the machine.
 
     python bench/bench_central_scale.py [--offices 200] [--days 365] [--tickets-per-day 122]
-        [--repeat 30] [--workers 2] [--fresh | --no-reuse] [--load-only]
+        [--repeat 30] [--workers 2] [--read-pause 0] [--fresh | --no-reuse] [--load-only]
 """
 
 from __future__ import annotations
@@ -768,6 +769,7 @@ def live_ingest(url: str, db_url: str, kept: Kept, code: str, args: argparse.Nam
                 if status != 200:
                     errors.append(f"read {paths[k % len(paths)]}: HTTP {status}")
             k += 1
+            halt.wait(args.read_pause)  # 0 (the default): the next page at once
 
     def post(i: int) -> None:
         poster = Poster(url, devices[i])
@@ -798,7 +800,8 @@ def live_ingest(url: str, db_url: str, kept: Kept, code: str, args: argparse.Nam
         c.close()
     rate = total / elapsed
     print(f"ingest under read load: {count} kiosks (up to {args.live_events} events each: the {LIVE_DAYS_BEFORE} days "
-          f"before the loaded ones), batches of {args.batch}, while {READ_THREADS} readers read the pages: "
+          f"before the loaded ones), batches of {args.batch}, while {READ_THREADS} readers read the pages"
+          f"{f' (each pausing {args.read_pause:g} s between pages)' if args.read_pause else ' (each the next at once)'}: "
           f"{total:,} events in {elapsed:.1f} s = {rate:,.0f} events/s "
           f"(target >= {INGEST_PER_S:,}: {verdict(rate >= INGEST_PER_S)})")
     if reads:
@@ -872,6 +875,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
     parser.add_argument("--export-repeat", type=int, default=0, help="timed quarter exports (default: --repeat)")
     parser.add_argument("--live-events", type=int, default=4000, help="events per kiosk of the ingest under read load")
+    parser.add_argument("--read-pause", type=float, default=0.0,
+                        help="seconds each reader waits between pages during the ingest under read load (default 0)")
     parser.add_argument("--reuse", action=argparse.BooleanOptionalAction, default=True,
                         help="keep the loaded database and use it again (default); --no-reuse: a scratch one, dropped")
     parser.add_argument("--fresh", action="store_true", help="drop the kept database and load it again")

@@ -833,7 +833,8 @@ def peak_rss_mb(pid: int) -> dict[str, float]:
     return found
 
 
-#: The server settings that decide how fast a large, write-heavy database goes (docs/central.md, "PostgreSQL").
+#: The server settings that decide how fast a large, write-heavy database goes
+#: (docs/central.md, "PostgreSQL's own settings for a province").
 PG_SETTINGS = ("server_version", "shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression",
                "synchronous_commit")
 

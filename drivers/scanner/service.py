@@ -128,8 +128,12 @@ class _Reader(InputReader):
         self.connected(ScannerConnected(self.path, self.info.name))
         poll = max(0.005, min(0.05, handler.end_gap_s / 4))
         while not service.stopping.is_set():
-            for event in read_ready(device, service.stop_fd, poll if handler.pending else _IDLE_POLL_S):
-                for out in handler.handle_event(event, service.clock()):
+            events = read_ready(device, service.stop_fd, poll if handler.pending else _IDLE_POLL_S)
+            # One clock reading for all the events read at once: they were waiting together, so a reader
+            # held up in the middle of a long scan (hundreds of Alt-code keys) sees no silence inside it.
+            now = service.clock()
+            for event in events:
+                for out in handler.handle_event(event, now):
                     service.post(out)
             for out in handler.tick(service.clock()):
                 service.post(out)

@@ -18,7 +18,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -30,6 +29,7 @@ from benchlib import machine  # noqa: E402
 from kiosk import commands as E  # noqa: E402
 from kiosk.config import SyncConfig  # noqa: E402
 from kiosk.enrolment import enroll  # noqa: E402
+from kiosk.ids import time_ordered_uuid  # noqa: E402
 from kiosk.outbox import mark_acked  # noqa: E402
 from kiosk.sync import SyncWorker  # noqa: E402
 from tests.central.conftest import kiosk_store  # noqa: E402
@@ -51,7 +51,7 @@ def build_backlog(path: Path, total: int) -> None:
         conn.executemany(
             "INSERT INTO events (seq, uuid, type, payload, wall_time, mono_ns, boot_id, clock_synced, acked) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            ((seq, str(uuid.uuid4()), *seed[seq % len(seed)][:3], seq * 1000, *seed[0][4:]) for seq in range(start, total + 1)),
+            ((seq, time_ordered_uuid(), *seed[seq % len(seed)][:3], seq * 1000, *seed[0][4:]) for seq in range(start, total + 1)),
         )
     conn.close()
 

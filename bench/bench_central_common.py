@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from kiosk.ids import time_ordered_uuid
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
@@ -82,11 +84,11 @@ def synthetic_event(seq: int, boot: str = "boot-1") -> dict:
     """An event shaped like a real ``ticket_issued`` of the kiosk."""
     return {
         "seq": seq,
-        "uuid": str(uuid.uuid4()),
+        "uuid": time_ordered_uuid(),
         "type": "ticket_issued",
         "payload": {"ahead": 3, "at": "2026-11-24T08:00:00+07:00", "day": "2026-11-24", "display": f"{1000 + seq % 999}",
                     "number": 1000 + seq % 999, "priority": False, "queue_seq": seq, "service": "oto",
-                    "ticket_id": str(uuid.uuid4()), "wait_minutes": 20},
+                    "ticket_id": time_ordered_uuid(), "wait_minutes": 20},
         "wall_time": "2026-11-24T08:00:00+07:00",
         "mono_ns": seq * 1_000_000,
         "boot_id": boot,

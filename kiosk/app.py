@@ -27,7 +27,6 @@ import logging
 import queue
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime
@@ -53,6 +52,7 @@ from kiosk.credentials import Credentials, LoginRefused, credentials_for
 from kiosk.devices import Devices
 from kiosk.engine import DOSSIER_CODE
 from kiosk.errors import DomainError
+from kiosk.ids import time_ordered_uuid
 from kiosk.lights import Lights
 from kiosk.messages import (
     Acked,
@@ -401,7 +401,7 @@ class Office:
 
     def _issue_number(self, service_id: str, priority: bool, group: str | None = None) -> None:
         person = self._citizens.take(self._seconds())
-        issue = cmd.Issue(service_id, str(uuid.uuid4()), priority, group, named=person is not None)
+        issue = cmd.Issue(service_id, time_ordered_uuid(), priority, group, named=person is not None)
         try:
             events = self._execute(issue, person)
         except DomainError as exc:

@@ -20,7 +20,6 @@ import os
 import signal
 import sys
 import threading
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +32,7 @@ from kiosk import logs
 from kiosk.clock import SystemClock
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.errors import DomainError
+from kiosk.ids import time_ordered_uuid
 from kiosk.officer import ACTIONS, BadAction, officer_command
 from kiosk.schema import SchemaError
 from kiosk.store import Store, StoreBusy, StoredEvent
@@ -383,7 +383,7 @@ CITIZEN_COMMANDS: dict[str, tuple[str, list[tuple[str, dict[str, Any]]], Callabl
         "issue a ticket, as the service button does",
         [("service", {"help": "service id"}), ("--priority", {"action": "store_true", "help": "a priority ticket"}),
          ("--group", {"help": "a priority ticket of this priority group (its id), as a group button gives"})],
-        lambda a: cmd.Issue(a.service, str(uuid.uuid4()), a.priority, a.group),
+        lambda a: cmd.Issue(a.service, time_ordered_uuid(), a.priority, a.group),
     ),
     "rate": (
         "press a rating button (1 = very satisfied)",

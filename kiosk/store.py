@@ -45,6 +45,7 @@ from kiosk.state import (
     parse_day_numbers,
 )
 from kiosk.errors import DomainError
+from kiosk.ids import time_ordered_uuid
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ class Store:
     def _write(self, event: Event, now: datetime, synced: bool, seq: int) -> StoredEvent:
         row = StoredEvent(
             seq=seq,
-            uuid=str(uuid.uuid4()),
+            uuid=time_ordered_uuid(),
             type=event.type,
             data=event.data,
             wall_time=now.isoformat(),

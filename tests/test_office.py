@@ -12,6 +12,7 @@ import io
 import sqlite3
 import threading
 import time
+import uuid
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -155,6 +156,8 @@ def test_a_full_ticket_life(tmp_path):
     assert spoken[2] == "Kính mời công dân đánh giá mức độ hài lòng"
     (rating,) = events(process, "rating_recorded")
     assert (rating["level"], rating["service"], rating["counter"], rating["officer"]) == (1, "oto", 1, "1234")
+    (issued,) = events(process, "ticket_issued")
+    assert uuid.UUID(issued["ticket_id"]).version == 7  # kiosk.ids: central's indexes grow at their end
     figures = process.office.view().figures
     assert (figures.issued, figures.served, figures.ratings[0]) == (1, 1, 1)
 

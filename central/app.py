@@ -9,7 +9,6 @@ dependencies declared inside ``create_app`` from their annotations.)
 """
 
 import gc
-import json
 import logging
 import re
 import unicodedata
@@ -25,6 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from central import __version__, core, guard
+from central.canonical import canonical_json
 from drivers.base import nfc, nfc_all
 from central.db import is_migrated, make_engine, migrate, reader
 from central.ops import ratings
@@ -110,14 +110,6 @@ class EnrollOut(BaseModel):
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
 
 
-#: One encoder for every payload: ``json.dumps`` with options builds a new one per call.
-_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
-
-
-def _canonical(value: Any) -> str:
-    return _CANONICAL.encode(value)
-
-
 class StoredPayload(dict[str, Any]):
     """A validated payload and ``text``, its canonical JSON as stored (so the route does not write it again)."""
 
@@ -174,10 +166,10 @@ class EventIn(BaseModel):
         if guard.depth(value) > guard.MAX_DEPTH - 3:
             raise ValueError(f"payload nests deeper than {guard.MAX_DEPTH - 3} levels")
         try:
-            text = _canonical(value)
+            text = canonical_json(value)
             if not unicodedata.is_normalized("NFC", text):
                 value = nfc_all(value)
-                text = _canonical(value)
+                text = canonical_json(value)
             text.encode("utf-8")
         except (UnicodeEncodeError, ValueError, RecursionError) as exc:
             raise ValueError(f"payload cannot be stored as UTF-8 JSON ({type(exc).__name__})") from None

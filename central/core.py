@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from central import bulk, privacy, summary, times
+from central.canonical import canonical_json
 from central.models import Device, EnrolmentCode, Event, LiveTicket, Officer, RateLimit, Site, User
 
 #: The most events one POST may carry.
@@ -571,7 +572,7 @@ def _drop_personal_data(device_id: str, events: list[dict[str, Any]], result: In
         if "data" in ev:
             data, dropped = privacy.scrub(ev.pop("data"))
             if dropped:
-                ev["payload"] = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                ev["payload"] = canonical_json(data)
         else:
             ev["payload"], data, dropped = privacy.scrub_json(ev["payload"])
         parsed.append(data if isinstance(data, dict) else {})

@@ -17,6 +17,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from central.canonical import canonical_json
+
 #: The keys central never stores (compared as :func:`key_form` gives them).
 PERSONAL_KEYS = frozenset({"name", "fullname", "hoten", "birthdate", "dob", "idnumber", "cccd", "address"})
 _SEPARATORS = str.maketrans("", "", " _-.")
@@ -99,4 +101,4 @@ def scrub_json(payload: str) -> tuple[str, Any, list[str]]:
     cleaned, dropped = scrub(data)
     if not dropped:
         return payload, data, []
-    return json.dumps(cleaned, ensure_ascii=False, sort_keys=True, separators=(",", ":")), cleaned, dropped
+    return canonical_json(cleaned), cleaned, dropped

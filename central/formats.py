@@ -9,6 +9,7 @@ chart and export a person reads uses these; the JSON API keeps machine formats
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, timedelta
 
 #: What a figure reads as when there is nothing to measure.
@@ -51,6 +52,37 @@ def vi_minutes(x: float | None) -> str:
 def vi_date(d: date) -> str:
     """A date day first: 2026-11-30 -> "30/11/2026"."""
     return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def vi_day(iso: str) -> str:
+    """A day given as ISO text, day first: "2026-11-30" -> "30/11/2026" (text that is no date: as it is)."""
+    try:
+        return vi_date(date.fromisoformat(iso))
+    except ValueError:
+        return iso
+
+
+_VI_DAY = re.compile(r"\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*", re.ASCII)
+
+
+def parse_day(text: str) -> date:
+    """A day as a person types it, day first ("30/11/2026", "1/2/2026", "30.11.2026"), or ISO ("2026-11-30").
+
+    The pages' day fields are text, so that every browser shows and takes the
+    day as Vietnamese write it (a date field follows the browser's language);
+    links keep ISO days. ValueError says what is wrong.
+    """
+    found = _VI_DAY.fullmatch(text)
+    if found:
+        day, month, year = (int(part) for part in found.groups())
+        try:
+            return date(year, month, day)
+        except ValueError:
+            raise ValueError(f"không có ngày {text.strip()} / no such day") from None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"ngày viết dạng ngày/tháng/năm, ví dụ 30/11/2026 / a day as dd/mm/yyyy: {text!r}") from None
 
 
 def period_label(period: str, first: date, end: date) -> str:

@@ -94,6 +94,7 @@ def templates() -> Jinja2Templates:
     env.filters["figure"] = _figure
     env.filters["percent"] = formats.vi_percent
     env.filters["minutes"] = formats.vi_minutes
+    env.filters["vi_day"] = formats.vi_day
     return Jinja2Templates(env=env)
 
 
@@ -174,7 +175,7 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
         if period not in figures.PERIODS:
             period = "day"
         try:
-            chosen = date.fromisoformat(day) if day else datetime.now(tz).date()
+            chosen = formats.parse_day(day) if day else datetime.now(tz).date()
         except ValueError:
             chosen = datetime.now(tz).date()
         if not figures.FIRST_DAY <= chosen <= figures.LAST_DAY:

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Engine, select
 from starlette.concurrency import run_in_threadpool
 
-from central import core
+from central import core, formats
 from central.access import HEADERS, NotSignedIn, signed_in, site_for, storable
 from central.db import reader
 from central.media import keys, recordings
@@ -221,7 +221,7 @@ def mount(app: FastAPI, engine: Engine, settings: Settings) -> None:
 
     def day_bounds(site: Any, day: str | None, start: str | None, end: str | None) -> tuple[date, int, int]:
         tz = site_tz(site)
-        chosen = date.fromisoformat(day) if day else datetime.now(tz).date()
+        chosen = formats.parse_day(day) if day else datetime.now(tz).date()
         first = datetime.combine(chosen, time.fromisoformat(start) if start else time(0), tz)
         last = (datetime.combine(chosen, time.fromisoformat(end), tz) if end
                 else datetime.combine(chosen + timedelta(days=1), time(0), tz))

@@ -59,8 +59,13 @@ def test_director_signs_in_and_reads_figures(browser: Browser, site_server: Live
     assert page.get_by_text("Phòng CSGT Hà Nội").count() >= 1
     page.get_by_role("link", name="Phòng CSGT Lâm Đồng").first.click()
     page.locator("select[name=period]").select_option("week")
-    page.locator("input[name=day]").fill("2026-11-24")
+    day = page.locator("input[name=day]")
+    day.fill("24/11")  # half a day: the browser asks for the rest before sending
+    assert day.evaluate("field => field.validity.patternMismatch")
+    day.fill("24/11/2026")  # as a Vietnamese reader writes it, whatever the browser's language
     page.get_by_role("button", name="Xem").click()
+    page.wait_for_url("**day=24%2F11%2F2026**")
+    assert page.locator("input[name=day]").input_value() == "24/11/2026"
     card = page.locator('[data-figure="Satisfaction index"] b')
     assert card.inner_text() == "75,0%"  # levels 1, 2, 3, 4: Bình thường counts as Hài lòng
     bars = page.locator("svg rect.bar")

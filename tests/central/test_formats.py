@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from central.formats import period_label, vi_date, vi_int, vi_minutes, vi_number, vi_percent
+from central.formats import parse_day, period_label, vi_date, vi_day, vi_int, vi_minutes, vi_number, vi_percent
 
 
 def test_a_decimal_takes_a_comma_and_thousands_a_dot() -> None:
@@ -52,3 +52,24 @@ def test_a_date_reads_day_first() -> None:
 ])
 def test_a_period_is_named_as_a_heading_names_it(period: str, first: date, end: date, label: str) -> None:
     assert period_label(period, first, end) == label
+
+
+@pytest.mark.parametrize("typed, day", [
+    ("30/11/2026", date(2026, 11, 30)), ("1/2/2026", date(2026, 2, 1)), (" 30.11.2026 ", date(2026, 11, 30)),
+    ("30-11-2026", date(2026, 11, 30)), ("2026-11-30", date(2026, 11, 30)),  # ISO: the pages' own links
+])
+def test_a_day_is_read_day_first_as_typed_or_as_iso(typed: str, day: date) -> None:
+    assert parse_day(typed) == day
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("31/11/2026", "không có ngày 31/11/2026"), ("30/11/26", "ví dụ 30/11/2026"), ("11/30", "ví dụ 30/11/2026"),
+])
+def test_a_day_that_cannot_be_read_says_so_in_vietnamese_first(typed: str, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        parse_day(typed)
+
+
+def test_a_days_field_shows_the_day_first() -> None:
+    assert vi_day("2026-11-30") == "30/11/2026"
+    assert vi_day("not a day") == "not a day"  # shown back as typed

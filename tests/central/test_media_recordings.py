@@ -12,7 +12,7 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -71,6 +71,7 @@ def test_a_recorded_unit_plays_back_and_an_unrecorded_one_keeps_nothing(rig: Med
     page = rig.get(f"/ops/recordings/ld?day={day}", leader_ld)
     assert page.status_code == 200
     assert "Xem lại ghi hình" in page.text and ld["device_id"] in page.text
+    assert f'name="day" value="{date.fromisoformat(day):%d/%m/%Y}"' in page.text  # day first, as typed back
     spans = re.findall(r'data-start="(\d\d:\d\d:\d\d)" data-end="(\d\d:\d\d:\d\d)"', page.text)
     assert len(spans) == 1
     start, end = spans[0]
@@ -106,6 +107,8 @@ def test_a_recorded_unit_plays_back_and_an_unrecorded_one_keeps_nothing(rig: Med
     assert "Đơn vị này không ghi hình" in hn_page.text and 'class="btn play"' not in hn_page.text
     # Bad input: a 422 or 404 that says why, never a 500.
     assert rig.get("/ops/recordings/ld?day=2026-13-40", leader_ld).status_code == 422
+    refused = rig.get("/ops/recordings/ld?day=31/11/2026", leader_ld)
+    assert refused.status_code == 422 and "không có ngày 31/11/2026" in refused.json()["detail"]
     bad_range = rig.get(f"/ops/recordings/ld/{ld['device_id']}.m3u8?day={day}&start=10:00&end=09:00", leader_ld)
     assert bad_range.status_code == 422 and "end" in bad_range.json()["detail"]
     assert rig.get(f"/ops/recordings/ld/{hn['device_id']}.m3u8?day={day}", leader_ld).status_code == 404

@@ -136,25 +136,28 @@ class DeviceHealth:
         return {"camera": "ok"}
 
 
-def for_heartbeat(health: Callable[[], Mapping[str, Any]] | None) -> dict[str, str] | None:
-    """What ``health()`` says, as the heartbeat's ``"devices"``: known devices and states only.
+class HeartbeatDevices:
+    """``health()`` as the heartbeat's ``"devices"``: known devices and states only (the sync worker holds one).
 
-    None when there is nothing to say, or ``health`` itself raised (logged):
-    the heartbeat then goes without the key, never not at all.
+    Calling it gives None when there is nothing to say, or when ``health`` itself
+    raised (logged once until it works again): the heartbeat then goes without
+    the key, never not at all.
     """
-    global _failing
-    if health is None:
-        return None
-    try:
-        states = health()
-        devices = {device: state for device, state in states.items() if device in DEVICES and state in STATES}
-    except Exception as exc:
-        if repr(exc) != _failing:  # once, not with every heartbeat
-            _failing = repr(exc)
-            log.exception("device health not reported in the heartbeat (until it works again)")
-        return None
-    _failing = None
-    return devices or None
 
+    def __init__(self, health: Callable[[], Mapping[str, Any]] | None) -> None:
+        self.health = health
+        self._failing: str | None = None  # the error last logged
 
-_failing: str | None = None  # the error for_heartbeat last logged
+    def __call__(self) -> dict[str, str] | None:
+        if self.health is None:
+            return None
+        try:
+            states = self.health()
+            devices = {device: state for device, state in states.items() if device in DEVICES and state in STATES}
+        except Exception as exc:
+            if repr(exc) != self._failing:  # once, not with every heartbeat
+                self._failing = repr(exc)
+                log.exception("device health not reported in the heartbeat (until it works again)")
+            return None
+        self._failing = None
+        return devices or None

@@ -35,7 +35,7 @@ import httpx
 from kiosk.bootconfig import read_central, store_central
 from kiosk.config import Config, ConfigError, SyncConfig, parse_config
 from kiosk.enrolment import API, SyncError, read_token, reason, requests_at_debug, tls_verify
-from kiosk.health import for_heartbeat
+from kiosk.health import HeartbeatDevices
 from kiosk.outbox import heartbeat_from_store, officers_for_heartbeat, open_read_only, read_batch
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class SyncWorker:
         self.acked_seq = 0  # what the server last said it holds, gapless
         self.batch_size = config.batch_size  # halved for this process while the server answers 413
         self.on_state = on_state  # (online, last success) on every change: the board's offline banner
-        self.device_health = device_health
+        self.heartbeat_devices = HeartbeatDevices(device_health)
         self.online: bool | None = None
         self.last_ok: datetime | None = None
         self.last_error: str | None = None
@@ -287,7 +287,7 @@ class SyncWorker:
         office = self.office_config() if self.office_config else None
         body = heartbeat_from_store(conn, self.acked_seq, office)
         body["officers"] = officers_for_heartbeat(office)  # code and name only: central shows officers by name
-        devices = for_heartbeat(self.device_health)  # central's alerts: paper out, camera or microphone lost
+        devices = self.heartbeat_devices()  # central's alerts: paper out, camera or microphone lost
         if devices:
             body["devices"] = devices
         usage = shutil.disk_usage(Path(self.db_path).parent)

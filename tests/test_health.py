@@ -27,7 +27,7 @@ from drivers.camera.config import CameraConfig
 from drivers.printer import PrinterConfig, PrinterState, open_printer
 from kiosk.devices import Devices, MissingPrinter
 from kiosk.enrolment import enroll
-from kiosk.health import DEVICES, STATES, DeviceHealth, for_heartbeat
+from kiosk.health import DEVICES, STATES, DeviceHealth, HeartbeatDevices
 from kiosk.outbox import mark_acked
 from kiosk.printing import PressChecked, PrintWorker
 from kiosk.sync import SyncWorker
@@ -173,15 +173,18 @@ def test_a_probe_that_raises_leaves_out_only_its_device_and_is_logged_once(caplo
     assert broken_stream() == {}  # no [camera] here: nothing else speaks for it
 
 
-def test_for_heartbeat_keeps_known_devices_and_states_and_survives_a_raising_callable() -> None:
-    assert for_heartbeat(lambda: {"printer": "paper_out", "camera": "ok", "scanner": "ok", "microphone": "?"}) == {
+def test_the_heartbeat_keeps_known_devices_and_states_and_survives_a_raising_health(caplog) -> None:
+    assert HeartbeatDevices(lambda: {"printer": "paper_out", "camera": "ok", "scanner": "ok", "microphone": "?"})() == {
         "printer": "paper_out", "camera": "ok"}
-    assert for_heartbeat(lambda: {}) is None and for_heartbeat(None) is None
+    assert HeartbeatDevices(lambda: {})() is None and HeartbeatDevices(None)() is None
 
     def boom() -> dict[str, str]:
         raise RuntimeError("boom")
 
-    assert for_heartbeat(boom) is None
+    devices = HeartbeatDevices(boom)
+    assert devices() is None and devices() is None
+    logged = [r for r in caplog.records if r.getMessage().startswith("device health not reported")]
+    assert len(logged) == 1  # once, not with every heartbeat
     assert set(DEVICES) == {"printer", "camera", "microphone"}
     assert STATES == {"ok", "paper_out", "lost", "off", "error"}  # what central's HeartbeatIn takes
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,5 +138,7 @@ def open_devices(config: Config, post: Callable[[object], None]) -> tuple[Device
             "scanner", lambda: open_scanner(config.scanner, post, counter_scanners=config.counter_scanners)
         )
     if config.camera is not None:
-        devices.camera = attempt("camera", lambda: open_camera(config.camera, [c.number for c in config.counters]))
+        # The simulated frames show the office's time, as the board does, whatever the machine's time zone.
+        devices.camera = attempt("camera", lambda: open_camera(config.camera, [c.number for c in config.counters],
+                                                               clock=lambda: datetime.now(config.site.tz)))
     return devices, problems

@@ -175,7 +175,8 @@ def test_paper_out_issues_no_number_and_refill_resumes(tmp_path):
         wait_for(lambda: any("press refused" in e["message"] for e in events(process, "device_status")))
         assert process.office.view().figures.issued == 0
         assert sim.last_ticket_png() is None
-        assert all(c.beep is not None for c in process.office.view().counters)  # the officers are told
+        # The officers are told: the beep comes just after the refusal is stored, with the next view.
+        wait_for(lambda: all(c.beep is not None for c in process.office.view().counters))
         sim.set_paper(True)
         wait_for(lambda: not any(b.kind == "paper" for b in process.office.view().banners))
         assert led_states(sim, 27, 0.3) == {True}

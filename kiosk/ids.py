@@ -1,8 +1,8 @@
 """The ids the kiosk makes for what it records (events, tickets): UUIDs that grow with time.
 
 They are version 7 UUIDs (RFC 9562, section 5.7): the first 48 bits are the
-Unix time in milliseconds, the rest is random (74 bits, as unlikely to meet
-another as a version 4 UUID in the same millisecond). Central keeps every event
+Unix time in milliseconds, then 74 random bits (only ids of the same
+millisecond can meet, and two of them do so once in 2^74). Central keeps every event
 and ticket in indexes keyed by these ids; ids made one after another land at
 the end of those indexes, pages that stay in memory, where random ids would
 touch any page of an index larger than memory, once per event

@@ -115,8 +115,10 @@ class _Reader(InputReader):
         self.connected(KeypadConnected(self.path, handler.counter))
         while not service.stopping.is_set():
             timeout = _POLL_S if handler.timing else _IDLE_POLL_S
-            for event in read_ready(device, service.stop_fd, timeout):
-                handler.handle_event(event, service.clock())
+            events = read_ready(device, service.stop_fd, timeout)
+            now = service.clock()  # one reading for the events read at once, as the scanner's reader does
+            for event in events:
+                handler.handle_event(event, now)
             handler.tick(service.clock())
             sync_grab()
 

@@ -8,14 +8,17 @@
    and reused while complete; an interrupted load resumes where each kiosk's
    ``acked_seq`` says (``--fresh`` drops it and loads again; ``--no-reuse`` loads a
    scratch database dropped at the end).
-2. **Timing**, on a server of ``--workers`` processes, signed in as the director and
-   as one unit's leader: the ranking for a quarter, the overview, one unit's page
-   for a month and for a year, and the unit's quarter report (XLSX); each
-   ``--repeat`` times, p50/p99. The periods are those of the last loaded day.
-3. **Ingest under read load**: 50 more kiosks post ``--live-events`` new events
-   each while 4 threads keep reading the pages, each the next page at once
+2. **Timing**, on a server of ``--workers`` processes that keeps no figures
+   (``[pages] figures_max_age_seconds = 0``: each request computes its page),
+   signed in as the director and as one unit's leader: the ranking for a quarter,
+   the overview, one unit's page for a month and for a year, and the unit's
+   quarter report (XLSX); each ``--repeat`` times, p50/p99. The periods are those
+   of the last loaded day.
+3. **Ingest under read load**, on a server with the default settings (each page's
+   figures kept 5 s, ``central.recent``): 50 more kiosks post ``--live-events`` new
+   events each while 4 threads keep reading the pages, each the next page at once
    (``--read-pause S``: S seconds between a reader's pages); events/s.
-4. **Memory**: the peak resident memory of the server's processes.
+4. **Memory**: the peak resident memory of each server's processes.
 
 Each figure is printed against its target (issue 13): pages p99 <= 300 ms, the
 quarter export <= 5 s, ingest >= 10,000 events/s, central's memory < 500 MB; with
@@ -59,6 +62,7 @@ from bench_central_common import (  # noqa: E402
     PG_ADMIN, ROOT, add_user, cli, drop_pg, enroll, free_port, process_tree,
 )
 from benchlib import machine, percentile  # noqa: E402
+from central.settings import Pages  # noqa: E402
 from kiosk.ids import time_ordered_uuid  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -545,8 +549,10 @@ def heartbeat(url: str, device: dict[str, Any], names: dict[str, str]) -> None:
                headers={"Authorization": f"Bearer {device['token']}"}, timeout=60)
 
 
-def serve(db_url: str, workers: int, log: Path, wait_s: float = 180) -> tuple[subprocess.Popen, str]:
-    """``kiosk-central serve`` in its own process group, its output in ``log``; waits until it answers.
+def serve(db_url: str, workers: int, log: Path, config: Path | None = None,
+          wait_s: float = 180) -> tuple[subprocess.Popen, str]:
+    """``kiosk-central serve`` (with the settings file ``config``, else the defaults) in its own process
+    group, its output in ``log``; waits until it answers.
 
     (bench_central_common.start_server gives up after 30 s: on a busy machine two
     workers take longer to start, and its stderr pipe would fill over a long load.)
@@ -554,8 +560,10 @@ def serve(db_url: str, workers: int, log: Path, wait_s: float = 180) -> tuple[su
     port = free_port()
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "central", "serve", "--db", db_url, "--port", str(port), "--workers", str(workers)],
-            cwd=ROOT, stdout=out, stderr=out, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,
+            [sys.executable, "-m", "central", "serve", "--db", db_url, "--port", str(port), "--workers", str(workers),
+             *(["--config", str(config)] if config else [])],
+            cwd=ROOT, stdout=out, stderr=out, start_new_session=True,
+            env={**{k: v for k, v in os.environ.items() if k != "KIOSK_CENTRAL_CONFIG"}, "PYTHONPATH": str(ROOT)},
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait_s
@@ -800,7 +808,8 @@ def live_ingest(url: str, db_url: str, kept: Kept, code: str, args: argparse.Nam
         c.close()
     rate = total / elapsed
     print(f"ingest under read load: {count} kiosks (up to {args.live_events} events each: the {LIVE_DAYS_BEFORE} days "
-          f"before the loaded ones), batches of {args.batch}, while {READ_THREADS} readers read the pages"
+          f"before the loaded ones), batches of {args.batch}, while {READ_THREADS} readers read the pages "
+          f"from a server of the default settings (each page's figures kept {Pages().figures_max_age_seconds:g} s)"
           f"{f' (each pausing {args.read_pause:g} s between pages)' if args.read_pause else ' (each the next at once)'}: "
           f"{total:,} events in {elapsed:.1f} s = {rate:,.0f} events/s "
           f"(target >= {INGEST_PER_S:,}: {verdict(rate >= INGEST_PER_S)})")
@@ -904,19 +913,31 @@ def main() -> None:
         if args.load_only:
             return
         code, day = site_code(0), date.fromisoformat(kept.last_day)
-        proc, url = serve(db_url, args.workers, log)
+        print(f"machine: {machine(f'PostgreSQL, {args.workers} server processes')}")
+        print(f"PostgreSQL settings: {pg_settings(db_url)}")
+        memory: dict[str, dict[str, float]] = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            # The pages are timed as computed: a server that keeps nothing (central.recent) computes
+            # each request's figures from the summary tables, as the first request of a period does.
+            computing = Path(tmp) / "computing.toml"
+            computing.write_text("[pages]\nfigures_max_age_seconds = 0\n")
+            proc, url = serve(db_url, args.workers, log, computing)
+            try:
+                time_pages(url, code, day, args)
+                memory["timing the pages"] = peak_rss_mb(proc.pid)
+            finally:
+                stop(proc)
+        proc, url = serve(db_url, args.workers, log)  # the defaults, as installed
         try:
-            print(f"machine: {machine(f'PostgreSQL, {args.workers} server processes')}")
-            print(f"PostgreSQL settings: {pg_settings(db_url)}")
-            time_pages(url, code, day, args)
             live_ingest(url, db_url, kept, code, args)
-            memory = peak_rss_mb(proc.pid)
+            memory["ingest under read load"] = peak_rss_mb(proc.pid)
         finally:
             stop(proc)
-        total = sum(memory.values())
-        print(f"memory: central's processes, peak resident (each one's peak, summed): {total:,.0f} MB "
-              f"(target < {MEMORY_MB} MB: {verdict(total < MEMORY_MB)}): "
-              + ", ".join(f"{what} {mb:,.0f} MB" for what, mb in memory.items()))
+        for run, found in memory.items():
+            total = sum(found.values())
+            print(f"memory ({run}): central's processes, peak resident (each one's peak, summed): {total:,.0f} MB "
+                  f"(target < {MEMORY_MB} MB: {verdict(total < MEMORY_MB)}): "
+                  + ", ".join(f"{what} {mb:,.0f} MB" for what, mb in found.items()))
         data_size(db_url, name, kept, args)
     finally:
         if not args.reuse and database_exists(name):

@@ -21,6 +21,9 @@
     [ranking]
     min_tickets = 30            # fewer tickets in the period: listed, not ranked
 
+    [pages]
+    figures_max_age_seconds = 5 # a page's figures are kept this long and shown to whoever asks meanwhile
+
     [reports]
     out_dir = "reports"         # where the monthly reports are written (relative: to the file's folder)
 
@@ -80,6 +83,15 @@ class Ranking(BaseModel):
     model_config = _STRICT
     min_tickets: int = Field(default=30, ge=0, le=1_000_000,
                              description="A unit with fewer tickets in the period is listed but not ranked.")
+
+
+class Pages(BaseModel):
+    """The dashboards' figures (``central.recent``)."""
+
+    model_config = _STRICT
+    figures_max_age_seconds: float = Field(
+        default=5, ge=0, le=300, allow_inf_nan=False,
+        description="How long a server process keeps the figures it computed for a page (0: never kept).")
 
 
 class Reports(BaseModel):
@@ -155,6 +167,7 @@ class Settings(BaseModel):
     model_config = _STRICT
     classification: list[Grade] = Field(default_factory=_default_grades, min_length=1, max_length=20)
     ranking: Ranking = Field(default_factory=Ranking)
+    pages: Pages = Field(default_factory=Pages)
     reports: Reports = Field(default_factory=Reports)
     media: Media = Field(default_factory=Media)
     ops: Ops = Field(default_factory=Ops)

@@ -15,6 +15,9 @@ People and places are shown by name (``central.names``: "Nguyễn Văn An (1234)
 Vietnamese name, a unit's name), numbers and dates the Vietnamese way (``central.formats``:
 "0,9 phút", "87,5%", "1.234", "30/11/2026") on every page, chart and CSV; the JSON stays in
 machine formats (ISO dates, dot decimals, codes as keys).
+
+What a page computed is kept a few seconds and given to whoever asks for the same meanwhile
+(``central.recent``; ``[pages] figures_max_age_seconds``), after their access is checked.
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ import jinja2
 from fastapi import APIRouter, FastAPI, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from central import charts, core, figures, formats, names
+from central.recent import Recent
 from central.access import COOKIE, HEADERS, Forbidden, NotSignedIn, signed_in, site_for, storable, visible_sites
 from central.db import reader
 from central.media import routes as media_routes
@@ -149,6 +153,7 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
     read = reader(engine)
     pages = templates()
     settings = settings or Settings()
+    recent = app.state.recent = Recent(settings.pages.figures_max_age_seconds)  # the pages' figures, kept a few seconds
 
     def render(request: Request, name: str, user: Any = None, csrf: str | None = None,
                status_code: int = 200, **context: Any) -> Response:
@@ -170,6 +175,13 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
         with read.connect() as conn:
             row = signed_in(conn, request)
         return row, row.csrf
+
+    def unit_figures(conn: Connection, site: Any, period: str, day: date) -> tuple[Any, ...]:
+        """A unit's figures for the period, its trends and its officers' names (kept a few seconds: ``recent``)."""
+        def compute() -> tuple[Any, ...]:
+            return (figures.site_figures(conn, site, period, day), figures.trend(conn, site, "week", day, TREND_COUNT),
+                    figures.trend(conn, site, "month", day, TREND_COUNT), names.officer_names(conn, site.id))
+        return recent.get(("unit", site.id, period, day), compute)
 
     def parse_period(period: str, day: str | None, tz: ZoneInfo) -> tuple[str, date]:
         if period not in figures.PERIODS:
@@ -237,33 +249,9 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
     @router.get("/")
     def overview(request: Request) -> Response:
         user, csrf = current(request)
-        now = core.now_us()
         with read.connect() as conn:
             sites = visible_sites(conn, user)
-            devices = conn.execute(
-                select(Device.__table__).where(Device.site_id.in_([s.id for s in sites]), Device.revoked_us.is_(None))
-            ).all() if sites else []
-        by_site: dict[int, list[Any]] = {}
-        for d in devices:
-            by_site.setdefault(d.site_id, []).append(d)
-        rows: list[dict[str, Any]] = []
-        for s in sites:
-            services = names.service_names(s)
-            for d in by_site.get(s.id, []) or [None]:
-                if d is None:
-                    rows.append({"code": s.code, "name": names.site_label(s), "serial": None})
-                    continue
-                hb = json.loads(d.heartbeat_json) if d.heartbeat_json else {}
-                seen = datetime.fromtimestamp(d.last_seen_us / 1e6, figures.site_tz(s)) if d.last_seen_us else None
-                lag = hb.get("oldest_unsynced_age_s")
-                rows.append({
-                    "code": s.code, "name": names.site_label(s), "serial": d.serial,
-                    "online": d.last_seen_us is not None and now - d.last_seen_us < ONLINE_S * 1_000_000,
-                    "seen": f"{seen:%H:%M:%S} {formats.vi_date(seen.date())}" if seen else formats.NONE,
-                    "queues": sorted((services.get(k, k), formats.vi_int(n)) for k, n in hb.get("queues", {}).items()),
-                    "outbox_depth": formats.vi_int(hb.get("outbox_depth", 0)),
-                    "lag": formats.vi_int(lag) + " giây" if lag else None,
-                })
+            rows = recent.get(("overview", tuple(s.id for s in sites)), lambda: _overview_rows(conn, sites))
         return render(request, "overview.html", user, csrf, rows=rows)
 
     # -- per site --
@@ -274,10 +262,7 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
         with read.connect() as conn:
             site = site_for(conn, user, code)
             period, chosen = parse_period(period, day, figures.site_tz(site))
-            data = figures.site_figures(conn, site, period, chosen)
-            weeks = figures.trend(conn, site, "week", chosen, TREND_COUNT)
-            months = figures.trend(conn, site, "month", chosen, TREND_COUNT)
-            officers = names.officer_names(conn, site.id)
+            data, weeks, months, officers = unit_figures(conn, site, period, chosen)
         services = names.service_names(site)
         return render(
             request, "site.html", user, csrf,
@@ -296,7 +281,7 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
         with read.connect() as conn:
             site = site_for(conn, user, code)
             period, chosen = parse_period(period, day, figures.site_tz(site))
-            data = figures.site_figures(conn, site, period, chosen)
+            data = unit_figures(conn, site, period, chosen)[0]
         body = {
             "site": _site(site), "period": period, "day": chosen.isoformat(),
             "first_day": data["first"].isoformat(), "last_day": (data["end"] - timedelta(days=1)).isoformat(),
@@ -317,8 +302,7 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
         with read.connect() as conn:
             site = site_for(conn, user, code)
             period, chosen = parse_period(period, day, figures.site_tz(site))
-            data = figures.site_figures(conn, site, period, chosen)
-            officers = names.officer_names(conn, site.id)
+            data, _, _, officers = unit_figures(conn, site, period, chosen)
         services = names.service_names(site)
         out, writer = _csv_writer()
         writer.writerow(["Đơn vị", "Kỳ", "Từ ngày", "Đến ngày", "Nhóm", "Mã", "Tên", *(h for _, h, _ in CSV_FIELDS)])
@@ -349,9 +333,10 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
         user, csrf = current(request)
         with read.connect() as conn:
             period, chosen = parse_period(period, day, ZoneInfo(figures.DEFAULT_TZ))
-            rows = figures.ranking(conn, figures.all_sites(conn), period, chosen, settings.ranking.min_tickets)
-        if user.role == "leader":
-            rows = [r for r in rows if r["site"].id == user.site_id]  # own rank only, nobody else's figures
+            ranked = recent.get(("ranking", period, chosen), lambda: figures.ranking(
+                conn, figures.all_sites(conn), period, chosen, settings.ranking.min_tickets))
+        # Copies: the ranked rows are kept and shared (recent). A leader sees their own rank only.
+        rows = [dict(r) for r in ranked if user.role != "leader" or r["site"].id == user.site_id]
         for r in rows:
             r["movement"] = formats.movement(r["rank"], r.get("previous_rank"))
             r["classification"] = settings.classify(r["score"]) if r.get("ranked") else None
@@ -412,6 +397,36 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
     report_routes.mount(app, engine, settings)  # the XLSX and PDF reports (central/reports/routes.py)
     media_routes.mount(app, engine, settings)
     ops_routes.mount(app, engine, settings)  # the operations room (central/ops/routes.py)
+
+
+def _overview_rows(conn: Connection, sites: list[Any]) -> list[dict[str, Any]]:
+    """The overview's rows: each site's kiosks with their last heartbeat (a site without one: one row)."""
+    now = core.now_us()
+    devices = conn.execute(
+        select(Device.__table__).where(Device.site_id.in_([s.id for s in sites]), Device.revoked_us.is_(None))
+    ).all() if sites else []
+    by_site: dict[int, list[Any]] = {}
+    for d in devices:
+        by_site.setdefault(d.site_id, []).append(d)
+    rows: list[dict[str, Any]] = []
+    for s in sites:
+        services = names.service_names(s)
+        for d in by_site.get(s.id, []) or [None]:
+            if d is None:
+                rows.append({"code": s.code, "name": names.site_label(s), "serial": None})
+                continue
+            hb = json.loads(d.heartbeat_json) if d.heartbeat_json else {}
+            seen = datetime.fromtimestamp(d.last_seen_us / 1e6, figures.site_tz(s)) if d.last_seen_us else None
+            lag = hb.get("oldest_unsynced_age_s")
+            rows.append({
+                "code": s.code, "name": names.site_label(s), "serial": d.serial,
+                "online": d.last_seen_us is not None and now - d.last_seen_us < ONLINE_S * 1_000_000,
+                "seen": f"{seen:%H:%M:%S} {formats.vi_date(seen.date())}" if seen else formats.NONE,
+                "queues": sorted((services.get(k, k), formats.vi_int(n)) for k, n in hb.get("queues", {}).items()),
+                "outbox_depth": formats.vi_int(hb.get("outbox_depth", 0)),
+                "lag": formats.vi_int(lag) + " giây" if lag else None,
+            })
+    return rows
 
 
 #: The CSV's names of the figure groups.

@@ -37,11 +37,11 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection, Engine, select
 
 from central import charts, core, figures, formats, names
-from central.recent import Recent
 from central.access import COOKIE, HEADERS, Forbidden, NotSignedIn, signed_in, site_for, storable, visible_sites
 from central.db import reader
 from central.media import routes as media_routes
 from central.ops import routes as ops_routes
+from central.recent import Recent
 from central.reports import routes as report_routes
 from central.settings import Settings
 from central.models import Device, LiveTicket, Session, Site, User

@@ -82,18 +82,13 @@ def _holds_personal(item: Any) -> bool:
     return False
 
 
-def scrub_text(payload: str) -> tuple[str, list[str]]:
-    """A stored payload (canonical JSON text) without the personal keys, and the keys dropped.
-
-    The text comes back unchanged when nothing is dropped (or when it is not
-    JSON: central stores what it was given, and the figures treat it as unknown).
-    """
-    text, _, dropped = scrub_json(payload)
-    return text, dropped
-
-
 def scrub_json(payload: str) -> tuple[str, Any, list[str]]:
-    """As :func:`scrub_text`, with the payload's value too (parsed once; None when it is not JSON)."""
+    """A stored payload (canonical JSON text) without the personal keys, its value, and the keys dropped.
+
+    The text comes back unchanged when nothing is dropped, or when it is not
+    JSON (central stores what it was given, and the figures treat it as
+    unknown; its value is then None). It is parsed once, for ingest to use.
+    """
     try:
         data = json.loads(payload)
     except (ValueError, TypeError, RecursionError):

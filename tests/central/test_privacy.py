@@ -91,7 +91,7 @@ def test_keys_that_only_contain_a_personal_word_are_kept() -> None:
 
 def test_a_payload_without_personal_keys_is_stored_as_it_came() -> None:
     text = '{"at":"2026-11-24T08:00:00+07:00","ticket_id":"t1"}'
-    assert privacy.scrub_text(text) == (text, [])
+    assert privacy.scrub_json(text) == (text, {"at": "2026-11-24T08:00:00+07:00", "ticket_id": "t1"}, [])
 
 
 # -- ingest ---------------------------------------------------------------------------

@@ -108,7 +108,8 @@ def test_an_attached_code_sounds_the_ok_tone(office):
 
 def test_a_code_typed_with_no_ticket_at_the_counter_is_refused_with_the_reason(office):
     office.keypad.type("/*2411300001\n")
-    wait_until(lambda: office.tones())
+    # The tone sounds first; the officer's beep comes with the next view.
+    wait_until(lambda: office.tones() and office.harness.counter(1).beep is not None)
     assert office.tones() == ["error"]
     assert office.harness.counter(1).beep.text_vi == "Quầy 1 không có số nào để gắn mã hồ sơ"
     assert [b.text_vi for b in office.harness.office.view().banners] == ["Quầy 1 không có số nào để gắn mã hồ sơ"]
@@ -133,7 +134,7 @@ def test_whitespace_around_a_scanned_code_is_stripped(office):
 def test_a_cccd_scanned_at_a_counter_is_refused_with_the_error_tone(office):
     office.issue_and_call(2)
     office.scanner.scan(CARD)
-    wait_until(lambda: office.tones())
+    wait_until(lambda: office.tones() and office.harness.counter(2).beep is not None)  # the beep: with the next view
     assert office.tones() == ["error"]
     assert office.harness.counter(2).beep.text_vi == "Mã vừa quét không phải mã hồ sơ"
     assert office.attached() == []

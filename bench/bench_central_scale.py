@@ -15,9 +15,10 @@
    quarter report (XLSX); each ``--repeat`` times, p50/p99. The periods are those
    of the last loaded day.
 3. **Ingest under read load**, on a server with the default settings (each page's
-   figures kept 5 s, ``central.recent``): 50 more kiosks post ``--live-events`` new
-   events each while 4 threads keep reading the pages, each the next page at once
-   (``--read-pause S``: S seconds between a reader's pages); events/s.
+   figures kept 5 s, ``central.recent``; ``--figures-max-age S``: S seconds): 50
+   more kiosks post ``--live-events`` new events each while 4 threads keep reading
+   the pages, each the next page at once (``--read-pause S``: S seconds between a
+   reader's pages); events/s.
 4. **Memory**: the peak resident memory of each server's processes.
 
 Each figure is printed against its target (issue 13): pages p99 <= 300 ms, the
@@ -25,7 +26,7 @@ quarter export <= 5 s, ingest >= 10,000 events/s, central's memory < 500 MB; wit
 the data size and the machine.
 
     python bench/bench_central_scale.py [--offices 200] [--days 365] [--tickets-per-day 122]
-        [--repeat 30] [--workers 2] [--read-pause 0] [--fresh | --no-reuse] [--load-only]
+        [--repeat 30] [--workers 2] [--read-pause 0] [--figures-max-age S] [--fresh | --no-reuse] [--load-only]
 """
 
 from __future__ import annotations
@@ -578,6 +579,12 @@ def serve(db_url: str, workers: int, log: Path, config: Path | None = None,
     raise RuntimeError(f"the server did not answer within {wait_s:.0f} s: see {log}")
 
 
+def pages_settings(path: Path, max_age_s: float) -> Path:
+    """A central settings file at ``path`` that keeps a page's figures ``max_age_s`` seconds."""
+    path.write_text(f"[pages]\nfigures_max_age_seconds = {max_age_s:g}\n")
+    return path
+
+
 def stop(proc: subprocess.Popen) -> None:
     """Stop the server (its workers finish their requests); kill the whole group if it takes a minute."""
     proc.terminate()
@@ -807,9 +814,10 @@ def live_ingest(url: str, db_url: str, kept: Kept, code: str, args: argparse.Nam
     for c in readers:
         c.close()
     rate = total / elapsed
+    kept_s = Pages().figures_max_age_seconds if args.figures_max_age is None else args.figures_max_age
     print(f"ingest under read load: {count} kiosks (up to {args.live_events} events each: the {LIVE_DAYS_BEFORE} days "
           f"before the loaded ones), batches of {args.batch}, while {READ_THREADS} readers read the pages "
-          f"from a server of the default settings (each page's figures kept {Pages().figures_max_age_seconds:g} s)"
+          f"from a server that keeps each page's figures {kept_s:g} s"
           f"{f' (each pausing {args.read_pause:g} s between pages)' if args.read_pause else ' (each the next at once)'}: "
           f"{total:,} events in {elapsed:.1f} s = {rate:,.0f} events/s "
           f"(target >= {INGEST_PER_S:,}: {verdict(rate >= INGEST_PER_S)})")
@@ -889,6 +897,9 @@ def main() -> None:
     parser.add_argument("--live-events", type=int, default=4000, help="events per kiosk of the ingest under read load")
     parser.add_argument("--read-pause", type=float, default=0.0,
                         help="seconds each reader waits between pages during the ingest under read load (default 0)")
+    parser.add_argument("--figures-max-age", type=float, default=None, metavar="S",
+                        help="[pages] figures_max_age_seconds of the server the ingest under read load runs on "
+                             f"(default: the default, {Pages().figures_max_age_seconds:g})")
     parser.add_argument("--reuse", action=argparse.BooleanOptionalAction, default=True,
                         help="keep the loaded database and use it again (default); --no-reuse: a scratch one, dropped")
     parser.add_argument("--fresh", action="store_true", help="drop the kept database and load it again")
@@ -919,20 +930,19 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             # The pages are timed as computed: a server that keeps nothing (central.recent) computes
             # each request's figures from the summary tables, as the first request of a period does.
-            computing = Path(tmp) / "computing.toml"
-            computing.write_text("[pages]\nfigures_max_age_seconds = 0\n")
-            proc, url = serve(db_url, args.workers, log, computing)
+            proc, url = serve(db_url, args.workers, log, pages_settings(Path(tmp) / "computing.toml", 0))
             try:
                 time_pages(url, code, day, args)
                 memory["timing the pages"] = peak_rss_mb(proc.pid)
             finally:
                 stop(proc)
-        proc, url = serve(db_url, args.workers, log)  # the defaults, as installed
-        try:
-            live_ingest(url, db_url, kept, code, args)
-            memory["ingest under read load"] = peak_rss_mb(proc.pid)
-        finally:
-            stop(proc)
+            live = None if args.figures_max_age is None else pages_settings(Path(tmp) / "live.toml", args.figures_max_age)
+            proc, url = serve(db_url, args.workers, log, live)  # by default the defaults, as installed
+            try:
+                live_ingest(url, db_url, kept, code, args)
+                memory["ingest under read load"] = peak_rss_mb(proc.pid)
+            finally:
+                stop(proc)
         for run, found in memory.items():
             total = sum(found.values())
             print(f"memory ({run}): central's processes, peak resident (each one's peak, summed): {total:,.0f} MB "

@@ -882,6 +882,10 @@ def data_size(db_url: str, name: str, kept: Kept, args: argparse.Namespace) -> N
     print(f"summary tables (rows): {shown}")
 
 
+def _interrupted(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--offices", type=int, default=200)
@@ -905,6 +909,9 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="drop the kept database and load it again")
     parser.add_argument("--load-only", action="store_true", help="load (or resume), then stop")
     args = parser.parse_args()
+    if args.figures_max_age is not None and not 0 <= args.figures_max_age <= 300:
+        parser.error("--figures-max-age must be between 0 and 300 seconds (what central's settings take)")
+    signal.signal(signal.SIGTERM, _interrupted)  # `kill` stops a load as Ctrl-C does: its progress recorded
     if args.offices < 1 or args.days < 1 or args.tickets_per_day < 1:
         parser.error("--offices, --days and --tickets-per-day must be at least 1")
     earliest = datetime.now(TZ).date() - timedelta(days=args.days + LIVE_DAYS_BEFORE)

@@ -40,20 +40,26 @@ class Recent:
         self._computing: dict[Hashable, threading.Lock] = {}
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The answer kept for ``key`` if younger than ``max_age_s``, else ``compute()``'s (then kept)."""
+        """The answer kept for ``key`` if younger than ``max_age_s``, else ``compute()``'s (then kept).
+
+        A request that waited for another's computation takes its answer if it was
+        young enough when this one asked (even if a slow computation made it older since).
+        """
         if self.max_age_s <= 0:
             return compute()
+        asked = self.clock()
         with self._lock:
-            found = self._fresh(key)
+            found = self._fresh(key, asked)
             if found is not None:
                 return found[1]
             computing = self._computing.setdefault(key, threading.Lock())
         with computing:
             with self._lock:
-                found = self._fresh(key)  # computed by the request this one waited for
+                found = self._fresh(key, asked)  # computed by the request this one waited for
             if found is not None:
                 return found[1]
             try:
+                started = self.clock()  # the answer is as old as what it read: its age counts from here
                 value = compute()
                 with self._lock:
                     now = self.clock()
@@ -61,7 +67,7 @@ class Recent:
                     # the last max_age_s seconds computed (a ranking of thousands of units is a megabyte).
                     for old in [k for k, (at, _) in self._kept.items() if now - at >= self.max_age_s]:
                         del self._kept[old]
-                    self._kept[key] = (now, value)
+                    self._kept[key] = (started, value)
                     while len(self._kept) > self._size:
                         self._kept.popitem(last=False)
             finally:
@@ -74,12 +80,12 @@ class Recent:
         with self._lock:
             return len(self._kept)
 
-    def _fresh(self, key: Hashable) -> tuple[float, Any] | None:
-        """The kept (time, answer) of ``key`` while young enough; call with the lock held."""
+    def _fresh(self, key: Hashable, asked: float) -> tuple[float, Any] | None:
+        """The kept (time, answer) of ``key`` if younger than ``max_age_s`` at ``asked``; call with the lock held."""
         found = self._kept.get(key)
         if found is None:
             return None
-        if self.clock() - found[0] >= self.max_age_s:
+        if asked - found[0] >= self.max_age_s:
             del self._kept[key]
             return None
         self._kept.move_to_end(key)

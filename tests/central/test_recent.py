@@ -103,3 +103,47 @@ def test_answers_grown_old_are_let_go_when_the_next_is_kept() -> None:
     clock.now += 5
     recent.get("february", lambda: "small")
     assert len(recent) == 1 and recent.get("january", lambda: "again") == "again"
+
+
+def test_an_answers_age_counts_from_when_its_computation_began() -> None:
+    clock = Clock()
+    recent = Recent(5, clock=clock)
+
+    def slow() -> str:
+        clock.now += 2  # two seconds reading the database
+        return "figures"
+    recent.get("k", slow)
+    clock.now += 3
+    assert recent.get("k", lambda: "newer") == "newer"  # read 5 s ago, though kept only 3 s ago
+
+
+def test_those_who_waited_take_the_answer_even_when_it_took_longer_than_max_age() -> None:
+    clock = Clock()
+    readings: list[float] = []
+
+    def read_clock() -> float:
+        readings.append(clock.now)
+        return clock.now
+    recent = Recent(1, clock=read_clock)
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow() -> str:
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        clock.now += 3  # the computation took three times max_age
+        return "figures"
+    answers: list[str] = []
+    threads = [threading.Thread(target=lambda: answers.append(recent.get("k", slow))) for _ in range(4)]
+    threads[0].start()
+    assert started.wait(10)
+    for t in threads[1:]:
+        t.start()
+    deadline = time.monotonic() + 10
+    while len(readings) < 2 + 3 and time.monotonic() < deadline:  # the first's two readings, one per waiter
+        time.sleep(0.01)
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert answers == ["figures"] * 4 and len(calls) == 1

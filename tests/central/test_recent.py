@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -11,13 +12,49 @@ from central.recent import Recent
 
 
 class Clock:
-    """A monotonic clock that moves only when told."""
+    """A monotonic clock that moves only when told, and counts how often it was read."""
 
     def __init__(self) -> None:
         self.now = 1000.0
+        self.readings = 0
 
     def __call__(self) -> float:
+        self.readings += 1
         return self.now
+
+
+class Slow:
+    """A computation that holds on until released, counting its calls; ``then`` runs as it ends."""
+
+    def __init__(self, then: Callable[[], None] = lambda: None) -> None:
+        self.started, self.release = threading.Event(), threading.Event()
+        self.calls = 0
+        self._then = then
+
+    def __call__(self) -> str:
+        self.calls += 1
+        self.started.set()
+        self.release.wait(10)
+        self._then()
+        return "figures"
+
+
+def ask_together(recent: Recent, clock: Clock, slow: Slow, waiters: int) -> list[str]:
+    """One request computes with ``slow``; ``waiters`` more ask for the same meanwhile; every answer."""
+    answers: list[str] = []
+    threads = [threading.Thread(target=lambda: answers.append(recent.get("k", slow))) for _ in range(1 + waiters)]
+    threads[0].start()
+    assert slow.started.wait(10)
+    asked = clock.readings
+    for t in threads[1:]:
+        t.start()
+    deadline = time.monotonic() + 10
+    while clock.readings < asked + waiters and time.monotonic() < deadline:  # each reads the clock as it asks
+        time.sleep(0.01)
+    slow.release.set()
+    for t in threads:
+        t.join(10)
+    return answers
 
 
 def counting(answers: list[int]) -> tuple[list[int], object]:
@@ -73,27 +110,8 @@ def test_a_failed_computation_is_not_kept() -> None:
 
 
 def test_many_asking_at_once_compute_once() -> None:
-    recent = Recent(60)
-    started, release = threading.Event(), threading.Event()
-    calls: list[int] = []
-
-    def slow() -> str:
-        calls.append(1)
-        started.set()
-        release.wait(10)
-        return "figures"
-    answers: list[str] = []
-    first = threading.Thread(target=lambda: answers.append(recent.get("k", slow)))
-    first.start()
-    assert started.wait(10)
-    others = [threading.Thread(target=lambda: answers.append(recent.get("k", slow))) for _ in range(5)]
-    for t in others:
-        t.start()
-    time.sleep(0.2)  # the others are waiting for the first's answer
-    release.set()
-    for t in [first, *others]:
-        t.join(10)
-    assert answers == ["figures"] * 6 and len(calls) == 1
+    clock, slow = Clock(), Slow()
+    assert ask_together(Recent(60, clock=clock), clock, slow, waiters=5) == ["figures"] * 6 and slow.calls == 1
 
 
 def test_answers_grown_old_are_let_go_when_the_next_is_kept() -> None:
@@ -119,31 +137,8 @@ def test_an_answers_age_counts_from_when_its_computation_began() -> None:
 
 def test_those_who_waited_take_the_answer_even_when_it_took_longer_than_max_age() -> None:
     clock = Clock()
-    readings: list[float] = []
 
-    def read_clock() -> float:
-        readings.append(clock.now)
-        return clock.now
-    recent = Recent(1, clock=read_clock)
-    started, release = threading.Event(), threading.Event()
-    calls: list[int] = []
-
-    def slow() -> str:
-        calls.append(1)
-        started.set()
-        release.wait(10)
-        clock.now += 3  # the computation took three times max_age
-        return "figures"
-    answers: list[str] = []
-    threads = [threading.Thread(target=lambda: answers.append(recent.get("k", slow))) for _ in range(4)]
-    threads[0].start()
-    assert started.wait(10)
-    for t in threads[1:]:
-        t.start()
-    deadline = time.monotonic() + 10
-    while len(readings) < 2 + 3 and time.monotonic() < deadline:  # the first's two readings, one per waiter
-        time.sleep(0.01)
-    release.set()
-    for t in threads:
-        t.join(10)
-    assert answers == ["figures"] * 4 and len(calls) == 1
+    def three_times_max_age() -> None:
+        clock.now += 3
+    slow = Slow(then=three_times_max_age)
+    assert ask_together(Recent(1, clock=clock), clock, slow, waiters=3) == ["figures"] * 4 and slow.calls == 1

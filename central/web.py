@@ -176,12 +176,14 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
             row = signed_in(conn, request)
         return row, row.csrf
 
-    def unit_figures(conn: Connection, site: Any, period: str, day: date) -> tuple[Any, ...]:
-        """A unit's figures for the period, its trends and its officers' names (kept a few seconds: ``recent``)."""
-        def compute() -> tuple[Any, ...]:
-            return (figures.site_figures(conn, site, period, day), figures.trend(conn, site, "week", day, TREND_COUNT),
-                    figures.trend(conn, site, "month", day, TREND_COUNT), names.officer_names(conn, site.id))
-        return recent.get(("unit", site.id, period, day), compute)
+    def unit_figures(conn: Connection, site: Any, period: str, day: date) -> dict[str, Any]:
+        """A unit's figures for the period (kept a few seconds: ``recent``)."""
+        return recent.get(("unit", site.id, period, day), lambda: figures.site_figures(conn, site, period, day))
+
+    def unit_trends(conn: Connection, site: Any, day: date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """A unit's weeks and months ending with ``day`` (kept a few seconds: ``recent``); only its page draws them."""
+        return recent.get(("trends", site.id, day), lambda: (figures.trend(conn, site, "week", day, TREND_COUNT),
+                                                             figures.trend(conn, site, "month", day, TREND_COUNT)))
 
     def parse_period(period: str, day: str | None, tz: ZoneInfo) -> tuple[str, date]:
         if period not in figures.PERIODS:
@@ -262,7 +264,9 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
         with read.connect() as conn:
             site = site_for(conn, user, code)
             period, chosen = parse_period(period, day, figures.site_tz(site))
-            data, weeks, months, officers = unit_figures(conn, site, period, chosen)
+            data = unit_figures(conn, site, period, chosen)
+            weeks, months = unit_trends(conn, site, chosen)
+            officers = names.officer_names(conn, site.id)
         services = names.service_names(site)
         return render(
             request, "site.html", user, csrf,
@@ -281,7 +285,7 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
         with read.connect() as conn:
             site = site_for(conn, user, code)
             period, chosen = parse_period(period, day, figures.site_tz(site))
-            data = unit_figures(conn, site, period, chosen)[0]
+            data = unit_figures(conn, site, period, chosen)
         body = {
             "site": _site(site), "period": period, "day": chosen.isoformat(),
             "first_day": data["first"].isoformat(), "last_day": (data["end"] - timedelta(days=1)).isoformat(),
@@ -302,7 +306,8 @@ def mount(app: FastAPI, engine: Engine, settings: Settings | None = None) -> Non
         with read.connect() as conn:
             site = site_for(conn, user, code)
             period, chosen = parse_period(period, day, figures.site_tz(site))
-            data, _, _, officers = unit_figures(conn, site, period, chosen)
+            data = unit_figures(conn, site, period, chosen)
+            officers = names.officer_names(conn, site.id)
         services = names.service_names(site)
         out, writer = _csv_writer()
         writer.writerow(["Đơn vị", "Kỳ", "Từ ngày", "Đến ngày", "Nhóm", "Mã", "Tên", *(h for _, h, _ in CSV_FIELDS)])

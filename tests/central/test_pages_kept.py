@@ -11,19 +11,10 @@ from central import core
 from central.settings import Pages
 from tests.central.conftest import Central, kiosk_store, serve_citizens
 from tests.central.test_dashboard import build_offices, sign_in, upload
+from tests.central.test_recent import Clock
 
 DAY = "/sites/ld?period=day&day=2026-11-24"
 MONTH = "period=month&day=2026-11-24"
-
-
-class Clock:
-    """The kept figures' clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def tickets(page: str) -> str:
